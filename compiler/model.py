@@ -1,0 +1,225 @@
+"""The spec with every default applied: frozen dataclasses, read by the stack builders.
+
+Built only by normalize.py (the one place defaults live). Builders never look at
+the raw YAML and never apply a default of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class FlowLogs:
+    retention_days: int
+    traffic: str                      # ALL | ACCEPT | REJECT
+
+
+@dataclass(frozen=True)
+class Network:
+    cidr: str
+    zones: tuple[str, ...]            # explicit zone names; empty when `azs` picks them (Fn::GetAZs)
+    az_count: int                     # number of zones, explicit or not
+    public_subnets: tuple[str, ...]   # one per zone, in zone order
+    private_subnets: tuple[str, ...]  # one per zone, in zone order
+    nat: str                          # none | single | per_az
+    endpoints: tuple[str, ...]        # sorted, unique service names ("s3", "ecr.api", ...)
+    flow_logs: Optional[FlowLogs]     # None when turned off
+
+    @property
+    def gateway_endpoints(self) -> tuple[str, ...]:
+        return tuple(e for e in self.endpoints if e in GATEWAY_ENDPOINTS)
+
+    @property
+    def interface_endpoints(self) -> tuple[str, ...]:
+        return tuple(e for e in self.endpoints if e not in GATEWAY_ENDPOINTS)
+
+    @property
+    def nat_count(self) -> int:
+        return {"none": 0, "single": 1, "per_az": self.az_count}[self.nat]
+
+
+GATEWAY_ENDPOINTS = ("dynamodb", "s3")
+
+
+@dataclass(frozen=True)
+class Https:
+    certificate_arn: str
+    ssl_policy: str
+
+
+@dataclass(frozen=True)
+class AccessLogs:
+    bucket: Optional[str]             # None: the compiler makes the bucket
+    prefix: str
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    public: bool
+    allowed_cidrs: tuple[str, ...]
+    idle_timeout: int
+    https: Optional[Https]
+    access_logs: Optional[AccessLogs]  # None: off
+    deletion_protection: bool
+
+    @property
+    def listener_ports(self) -> tuple[int, ...]:
+        return (80, 443) if self.https else (80,)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    path: str
+    success_codes: str
+    healthy_threshold: int
+    unhealthy_threshold: int
+    interval: int
+    timeout: int
+    grace_period: int
+
+
+@dataclass(frozen=True)
+class Http:
+    paths: tuple[str, ...]            # path patterns of the listener rule (empty when is_default)
+    hosts: tuple[str, ...]            # host-header values
+    is_default: bool                  # "/" with no hosts: the listener's default action
+    priority: Optional[int]           # listener rule priority; None when is_default
+    healthcheck: HealthCheck
+    deregistration_delay: int
+    stickiness: bool
+
+
+@dataclass(frozen=True)
+class Connect:
+    alias: str                        # DNS name clients use: http://<alias>:<port>
+
+
+@dataclass(frozen=True)
+class Scaling:
+    min: int
+    max: int
+    cpu_percentage: Optional[int]
+    memory_percentage: Optional[int]
+    requests: Optional[int]           # ALB requests per target
+
+
+@dataclass(frozen=True)
+class ContainerHealthCheck:
+    command: tuple[str, ...]
+    interval: int
+    retries: int
+    timeout: int
+    start_period: int
+
+
+@dataclass(frozen=True)
+class Secret:
+    name: str                         # environment variable
+    value_from: str                   # ARN or SSM parameter name/ARN as written
+    kind: str                         # "secretsmanager" | "ssm"
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    name: str
+    image: str
+    port: Optional[int]
+    essential: bool
+    variables: tuple[tuple[str, str], ...]
+    secrets: tuple[Secret, ...]
+    command: tuple[str, ...]
+    entrypoint: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PolicyStatement:
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TaskRole:
+    policies: tuple[PolicyStatement, ...]
+    managed_policies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    min_healthy_percent: int
+    max_percent: int
+    rollback: bool
+
+
+@dataclass(frozen=True)
+class Storage:
+    readonly_fs: bool
+    ephemeral: Optional[int]          # GiB, 21..200; None: Fargate's default 20 GiB
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    image: str
+    port: int
+    cpu: int
+    memory: int
+    desired_count: int                # the count, or the scaling minimum
+    scaling: Optional[Scaling]
+    placement: str                    # private | public
+    platform: str                     # linux/x86_64 | linux/arm64
+    http: Optional[Http]
+    connect: Optional[Connect]
+    discovery: bool                   # Cloud Map A record <name>.<namespace>
+    variables: tuple[tuple[str, str], ...]   # sorted by name
+    secrets: tuple[Secret, ...]              # sorted by name
+    log_retention_days: int
+    deployment: Deployment
+    sidecars: tuple[Sidecar, ...]            # sorted by name
+    command: tuple[str, ...]
+    entrypoint: tuple[str, ...]
+    healthcheck: Optional[ContainerHealthCheck]
+    storage: Storage
+    exec: bool
+    spot: bool
+    task_role: TaskRole
+    stack: Optional[str]              # pinned stack group, if any
+
+    @property
+    def cpu_architecture(self) -> str:
+        return "ARM64" if self.platform == "linux/arm64" else "X86_64"
+
+    @property
+    def all_secrets(self) -> tuple[Secret, ...]:
+        found = list(self.secrets)
+        for sidecar in self.sidecars:
+            found.extend(sidecar.secrets)
+        return tuple(sorted(set(found), key=lambda s: (s.value_from, s.name)))
+
+
+@dataclass(frozen=True)
+class App:
+    app: str
+    environment: str
+    tags: tuple[tuple[str, str], ...]  # user tags, sorted; builders add app/environment
+    network: Network
+    load_balancer: Optional[LoadBalancer]
+    namespace: str
+    services: tuple[Service, ...]     # in spec order (decides stack grouping)
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.app}-{self.environment}"
+
+    @property
+    def routed_services(self) -> tuple[Service, ...]:
+        return tuple(s for s in self.services if s.http)
+
+    @property
+    def uses_connect(self) -> bool:
+        return any(s.connect for s in self.services)
+
+    @property
+    def uses_namespace(self) -> bool:
+        return any(s.connect or s.discovery for s in self.services)

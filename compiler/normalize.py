@@ -1,0 +1,281 @@
+"""Plain (schema-valid) data -> model.App. The only place defaults live.
+
+Normalization is total on schema-valid input: cross-field problems (a VPC too
+small to carve, a timeout not below its interval, ...) are left for checks/,
+which read the model this module builds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any, Mapping
+
+from compiler import model as m
+from compiler.subnets import carve
+
+DEFAULT_CIDR = "10.0.0.0/16"
+DEFAULT_AZS = 2
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+FIRST_AUTO_PRIORITY = 100
+AUTO_PRIORITY_STEP = 10
+
+# Fargate's valid memory (MiB) per cpu unit count; the first is the default.
+FARGATE_MEMORY = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+
+def normalize(data: Mapping[str, Any]) -> m.App:
+    app = data["app"]
+    env = data.get("environment", "dev")
+    network = _network(data.get("network") or {})
+    # Spec order is kept: it decides which services stack a service lands in.
+    services = tuple(_service(name, spec or {}) for name, spec in data["services"].items())
+    return m.App(
+        app=app,
+        environment=env,
+        tags=tuple(sorted((str(k), _text(v)) for k, v in (data.get("tags") or {}).items())),
+        network=network,
+        load_balancer=_load_balancer(data.get("load_balancer"), network.cidr),
+        namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
+        services=_assign_priorities(services),
+    )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _network(spec: Mapping[str, Any]) -> m.Network:
+    vpc = spec.get("vpc") or {}
+    cidr = vpc.get("cidr", DEFAULT_CIDR)
+    zones = tuple(vpc.get("zones", ()))
+    az_count = len(zones) or vpc.get("azs", DEFAULT_AZS)
+    subnets = vpc.get("subnets")
+    if subnets:
+        public, private = tuple(subnets.get("public", ())), tuple(subnets.get("private", ()))
+    else:
+        public, private = carve(cidr, az_count) or ((), ())
+    flow = spec.get("flow_logs", True)
+    if flow is False:
+        flow_logs = None
+    else:
+        flow = flow if isinstance(flow, Mapping) else {}
+        flow_logs = m.FlowLogs(flow.get("retention_days", 365), flow.get("traffic", "ALL"))
+    return m.Network(
+        cidr=cidr,
+        zones=zones,
+        az_count=az_count,
+        public_subnets=public,
+        private_subnets=private,
+        nat=spec.get("nat", "single"),
+        endpoints=tuple(sorted(set(spec.get("endpoints", ())))),
+        flow_logs=flow_logs,
+    )
+
+
+def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str) -> m.LoadBalancer | None:
+    if spec is None:
+        return None
+    public = spec.get("public", True)
+    https = spec.get("https")
+    logs = spec.get("access_logs", False)
+    if logs is False:
+        access_logs = None
+    else:
+        logs = logs if isinstance(logs, Mapping) else {}
+        access_logs = m.AccessLogs(logs.get("bucket"), logs.get("prefix", ""))
+    return m.LoadBalancer(
+        public=public,
+        allowed_cidrs=tuple(spec.get("allowed_cidrs", ["0.0.0.0/0"] if public else [vpc_cidr])),
+        idle_timeout=spec.get("idle_timeout", 60),
+        https=m.Https(https["certificate_arn"], https.get("ssl_policy", DEFAULT_SSL_POLICY))
+        if https else None,
+        access_logs=access_logs,
+        deletion_protection=spec.get("deletion_protection", False),
+    )
+
+
+def default_memory(cpu: int) -> int:
+    return FARGATE_MEMORY.get(cpu, (cpu * 2,))[0]
+
+
+def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
+    cpu = spec.get("cpu", 256)
+    count = spec.get("count", 1)
+    scaling = _scaling(count) if isinstance(count, Mapping) else None
+    deployment = spec.get("deployment") or {}
+    storage = spec.get("storage") or {}
+    role = spec.get("task_role") or {}
+    return m.Service(
+        name=name,
+        image=spec["image"],
+        port=spec["port"],
+        cpu=cpu,
+        memory=spec.get("memory", default_memory(cpu)),
+        desired_count=scaling.min if scaling else count,
+        scaling=scaling,
+        placement=spec.get("placement", "private"),
+        platform=spec.get("platform", "linux/x86_64"),
+        http=_http(spec["http"]) if spec.get("http") is not None else None,
+        connect=_connect(name, spec.get("connect", False)),
+        discovery=spec.get("discovery", False),
+        variables=_variables(spec.get("variables")),
+        secrets=_secrets(spec.get("secrets")),
+        log_retention_days=(spec.get("logging") or {}).get("retention_days", 30),
+        deployment=m.Deployment(
+            min_healthy_percent=deployment.get("min_healthy_percent", 100),
+            max_percent=deployment.get("max_percent", 200),
+            rollback=deployment.get("rollback", True),
+        ),
+        sidecars=tuple(
+            _sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items())
+        ),
+        command=tuple(spec.get("command", ())),
+        entrypoint=tuple(spec.get("entrypoint", ())),
+        healthcheck=_container_healthcheck(spec.get("healthcheck")),
+        storage=m.Storage(storage.get("readonly_fs", False), storage.get("ephemeral")),
+        exec=spec.get("exec", False),
+        spot=spec.get("spot", False),
+        task_role=m.TaskRole(
+            policies=tuple(
+                m.PolicyStatement(tuple(p.get("actions", ())), tuple(p.get("resources", ())))
+                for p in role.get("policies", ())
+            ),
+            managed_policies=tuple(sorted(set(role.get("managed_policies", ())))),
+        ),
+        stack=spec.get("stack"),
+    )
+
+
+def _scaling(count: Mapping[str, Any]) -> m.Scaling:
+    low, high = (int(x) for x in count["range"].split("-"))
+    return m.Scaling(
+        min=low,
+        max=high,
+        cpu_percentage=count.get("cpu_percentage"),
+        memory_percentage=count.get("memory_percentage"),
+        requests=count.get("requests"),
+    )
+
+
+def default_timeout(interval: int) -> int:
+    return min(5, interval - 1)
+
+
+def _http(spec: Mapping[str, Any]) -> m.Http:
+    raw_paths = spec.get("path", "/")
+    paths = (raw_paths,) if isinstance(raw_paths, str) else tuple(raw_paths)
+    hosts = tuple(spec.get("hosts", ()))
+    is_default = paths == ("/",) and not hosts
+    hc = spec.get("healthcheck") or {}
+    interval = hc.get("interval", 30)
+    return m.Http(
+        paths=() if is_default else tuple("/*" if p == "/" else p for p in paths),
+        hosts=hosts,
+        is_default=is_default,
+        priority=None if is_default else spec.get("priority"),
+        healthcheck=m.HealthCheck(
+            path=hc.get("path", "/"),
+            success_codes=str(hc.get("success_codes", "200")),
+            healthy_threshold=hc.get("healthy_threshold", 5),
+            unhealthy_threshold=hc.get("unhealthy_threshold", 2),
+            interval=interval,
+            timeout=hc.get("timeout", default_timeout(interval)),
+            grace_period=hc.get("grace_period", 60),
+        ),
+        deregistration_delay=spec.get("deregistration_delay", 60),
+        stickiness=spec.get("stickiness", False),
+    )
+
+
+def _connect(name: str, spec: Any) -> m.Connect | None:
+    if spec is True:
+        return m.Connect(alias=name)
+    if isinstance(spec, Mapping):
+        return m.Connect(alias=spec.get("alias", name))
+    return None
+
+
+def _variables(spec: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, _text(v)) for k, v in (spec or {}).items()))
+
+
+SECRETSMANAGER_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:")
+
+
+def secret_kind(value_from: str) -> str:
+    return "secretsmanager" if SECRETSMANAGER_ARN.match(value_from) else "ssm"
+
+
+def _secrets(spec: Mapping[str, Any] | None) -> tuple[m.Secret, ...]:
+    return tuple(
+        m.Secret(name=k, value_from=v, kind=secret_kind(v)) for k, v in sorted((spec or {}).items())
+    )
+
+
+def _sidecar(name: str, spec: Mapping[str, Any]) -> m.Sidecar:
+    return m.Sidecar(
+        name=name,
+        image=spec["image"],
+        port=spec.get("port"),
+        essential=spec.get("essential", True),
+        variables=_variables(spec.get("variables")),
+        secrets=_secrets(spec.get("secrets")),
+        command=tuple(spec.get("command", ())),
+        entrypoint=tuple(spec.get("entrypoint", ())),
+    )
+
+
+def _container_healthcheck(spec: Mapping[str, Any] | None) -> m.ContainerHealthCheck | None:
+    if not spec:
+        return None
+    command = tuple(spec["command"])
+    if command and command[0] not in ("CMD", "CMD-SHELL", "NONE"):
+        command = ("CMD-SHELL", " ".join(command))
+    return m.ContainerHealthCheck(
+        command=command,
+        interval=spec.get("interval", 30),
+        retries=spec.get("retries", 3),
+        timeout=spec.get("timeout", 5),
+        start_period=spec.get("start_period", 0),
+    )
+
+
+def _route_specificity(service: m.Service) -> tuple:
+    """Most specific routes first: with hosts before without, longer literal paths first."""
+    http = service.http
+    literal = max((len(p.replace("*", "").replace("?", "")) for p in http.paths), default=0)
+    return (0 if http.hosts else 1, -literal, service.name)
+
+
+def _assign_priorities(services: tuple[m.Service, ...]) -> tuple[m.Service, ...]:
+    """Give every routed, non-default service without a priority a free one, deterministically."""
+    taken = {s.http.priority for s in services if s.http and s.http.priority is not None}
+    auto = sorted(
+        (s for s in services if s.http and not s.http.is_default and s.http.priority is None),
+        key=_route_specificity,
+    )
+    assigned: dict[str, int] = {}
+    candidate = FIRST_AUTO_PRIORITY
+    for service in auto:
+        while candidate in taken:
+            candidate += AUTO_PRIORITY_STEP
+        assigned[service.name] = candidate
+        taken.add(candidate)
+    return tuple(
+        _with_priority(s, assigned[s.name]) if s.name in assigned else s for s in services
+    )
+
+
+def _with_priority(service: m.Service, priority: int) -> m.Service:
+    return replace(service, http=replace(service.http, priority=priority))

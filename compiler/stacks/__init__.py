@@ -1,0 +1,1 @@
+"""One module per nested template: model in, troposphere Template out, no I/O."""

@@ -1,0 +1,60 @@
+"""What every nested-template builder shares: tags, wiring parameters, outputs.
+
+Wiring convention (read by stacks/root.py): a child template that needs a value
+from another child declares a Parameter whose name equals the name of the
+producing child's Output. The root feeds it with
+`Fn::GetAtt <ProducerStack>.Outputs.<Name>`. Names are therefore unique across
+all children's Outputs. Spec values are literals; Parameters only wire stacks.
+
+Wiring names used across stacks (producer -> consumers):
+  network:   VpcId, VpcCidr, PublicSubnetIds, PrivateSubnetIds (comma-joined
+             lists), PrivateRouteTableIds (comma-joined)
+  alb:       AlbSecurityGroupId, LoadBalancerFullName, HttpListenerArn,
+             TargetGroup<Svc> (ARN), TargetGroupFullName<Svc> (only for services
+             that scale on requests)
+  services:  ClusterName, ClusterArn, NamespaceId, NamespaceArn,
+             ServicesSecurityGroupId (the SG every task of the app wears)
+"""
+
+from __future__ import annotations
+
+from troposphere import Output, Parameter, Tags, Template
+
+from compiler import model as m
+
+LIST_PARAM = "CommaDelimitedList"
+SUBNET_LIST = "List<AWS::EC2::Subnet::Id>"
+
+
+def new_template(app: m.App, what: str) -> Template:
+    t = Template()
+    t.set_version("2010-09-09")
+    t.set_description(f"fargate-compile: {what} of {app.app} ({app.environment})")
+    return t
+
+
+def tags(app: m.App, name: str | None = None, **extra: str) -> Tags:
+    """Tags for a taggable resource: the user's, plus application/environment (and Name)."""
+    pairs = dict(app.tags)
+    pairs["fargate-compile:application"] = app.app
+    pairs["fargate-compile:environment"] = app.environment
+    if name:
+        pairs["Name"] = name
+    pairs.update(extra)
+    return Tags(**dict(sorted(pairs.items())))
+
+
+def tag_list(app: m.App, name: str | None = None) -> list[dict]:
+    """Tags as a plain [{"Key":..,"Value":..}] list, for properties troposphere types loosely."""
+    return tags(app, name).to_dict()
+
+
+def wire_param(t: Template, name: str, type_: str = "String", description: str = "") -> Parameter:
+    """A Parameter fed by the root from the child Output of the same name."""
+    return t.add_parameter(
+        Parameter(name, Type=type_, Description=description or f"Wired by the root stack: {name}")
+    )
+
+
+def wire_output(t: Template, name: str, value, description: str = "") -> Output:
+    return t.add_output(Output(name, Value=value, Description=description or name))
