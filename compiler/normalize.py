@@ -143,7 +143,7 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
         healthcheck=_container_healthcheck(spec.get("healthcheck")),
-        storage=m.Storage(storage.get("readonly_fs", False), storage.get("ephemeral")),
+        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral"))),
         exec=spec.get("exec", False),
         spot=spec.get("spot", False),
         task_role=m.TaskRole(
@@ -155,6 +155,11 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         ),
         stack=spec.get("stack"),
     )
+
+
+def _ephemeral(gib: int | None) -> int | None:
+    """Fargate gives every task 20 GiB; only more than that is set on the task definition."""
+    return gib if gib is not None and gib > 20 else None
 
 
 def _scaling(count: Mapping[str, Any]) -> m.Scaling:

@@ -1,0 +1,97 @@
+"""The command line: argv in, stdout/stderr and an exit code out. Nothing else prints.
+
+Exit status: 0 compiled and lint-clean; 1 the spec is invalid; 2 usage error or
+unreadable file; 3 a generated template failed cfn-lint, or any other internal
+error (a compiler bug, reported as such, never as a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from compiler import __version__
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own exit code is 2 as well; keep the message short
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _compile_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="fargate-compile", description="Compile a Fargate app spec into nested CloudFormation templates.",
+                epilog="Also: 'fargate-compile plan SPEC' for cost, deploy time and a diagram.")
+    p.add_argument("spec", help="the YAML spec file")
+    p.add_argument("--output-dir", default="templates_out", help="where <app>-<environment>/ is written (default: templates_out)")
+    p.add_argument("--no-lint", action="store_true", help="skip cfn-lint (not recommended)")
+    p.add_argument("--no-cache", action="store_true", help="do not use or fill the cfn-lint result cache")
+    p.add_argument("--format", choices=("json", "yaml"), default="json", help="template format (default: json)")
+    p.add_argument("--diagnostics", choices=("text", "json"), default="text", help="how findings are printed on stderr")
+    p.add_argument("--version", action="version", version=f"fargate-compile {__version__}")
+    return p
+
+
+def print_diagnostics(diags, style: str) -> None:
+    if style == "json":
+        print(json.dumps([d.as_json() for d in diags], indent=2), file=sys.stderr)
+    else:
+        for d in diags:
+            print(d.format(), file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if argv[:1] == ["plan"]:
+            from compiler.plan_cli import main as plan_main
+
+            return plan_main(argv[1:])
+        return _compile(_compile_parser().parse_args(argv))
+    except SystemExit as exit_:  # argparse: --help, --version, usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # a compiler bug: say so, without a traceback unless asked
+        if os.environ.get("FARGATE_COMPILE_DEBUG"):
+            traceback.print_exc()
+        kind, value, _ = sys.exc_info()
+        print(f"fargate-compile: internal error: {kind.__name__}: {value} "
+              "(a compiler bug; set FARGATE_COMPILE_DEBUG=1 for details and please report it)", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _compile(args) -> int:
+    from compiler import pipeline
+    from compiler.loader import UnreadableFile
+
+    try:
+        result = pipeline.compile_spec(args.spec, args.output_dir, args.format,
+                                       lint=not args.no_lint, use_cache=not args.no_cache)
+    except UnreadableFile as exc:
+        print(f"fargate-compile: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print_diagnostics(result.diagnostics, args.diagnostics)
+    if result.status == pipeline.INVALID:
+        n = len([d for d in result.diagnostics if d.severity == "error"])
+        if args.diagnostics == "text":
+            print(f"{args.spec}: {n} error{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    if result.status == pipeline.LINT_FAILED:
+        print("fargate-compile: a generated template failed cfn-lint: this is a compiler bug, "
+              "please report it; nothing was written", file=sys.stderr)
+        return EXIT_BUG
+    _summary(result)
+    return EXIT_OK
+
+
+def _summary(result) -> None:
+    print(f"compiled {result.app.stack_name} into {result.output}/")
+    for name, text in result.files.items():
+        size = len(text.encode())
+        print(f"  {name:<22} {result.resources[name]:>4} resources  {size / 1024:>8.1f} KiB")

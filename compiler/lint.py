@@ -1,0 +1,112 @@
+"""cfn-lint over every generated template, in-process, cached, in parallel.
+
+Findings come back as Diagnostics (file = the template's name). Results are
+cached per template content: the key is sha256 of the template text, the
+cfn-lint version and the rule settings, stored under $XDG_CACHE_HOME
+(else ~/.cache)/fargate-compile/lint/. A corrupt or unwritable cache is
+ignored: it can make a compile slower, never make it fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from importlib.metadata import version
+from pathlib import Path
+
+from compiler.diagnostics import ERROR, WARNING, Diagnostic
+
+# W3002: local TemplateURLs are exactly what `aws cloudformation package` expects.
+IGNORED_CHECKS = ("W3002",)
+REGIONS = ("us-east-1",)
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "fargate-compile" / "lint"
+
+
+def cache_key(text: str) -> str:
+    settings = json.dumps(
+        {"cfn-lint": version("cfn-lint"), "ignore": IGNORED_CHECKS, "regions": REGIONS,
+         "format": CACHE_FORMAT},
+        sort_keys=True,
+    )
+    return hashlib.sha256((settings + "\0" + text).encode()).hexdigest()
+
+
+def _read_cache(key: str) -> list[dict] | None:
+    try:
+        found = json.loads((cache_dir() / f"{key}.json").read_text())
+        return found if isinstance(found, list) and all(isinstance(f, dict) for f in found) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cache(key: str, findings: list[dict]) -> None:
+    try:
+        directory = cache_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(findings))
+        os.replace(tmp, directory / f"{key}.json")
+    except OSError:
+        pass
+
+
+def lint_text(text: str) -> list[dict]:
+    """cfn-lint one template; findings as plain dicts (picklable, cacheable)."""
+    import cfnlint.api
+
+    config = cfnlint.api.ManualArgs(regions=list(REGIONS), ignore_checks=list(IGNORED_CHECKS))
+    return [
+        {
+            "rule": match.rule.id,
+            "line": match.linenumber,
+            "col": match.columnnumber,
+            "message": match.message,
+            "path": "/".join(str(p) for p in (match.path or [])),
+        }
+        for match in cfnlint.api.lint(text, config=config)
+    ]
+
+
+def _severity(rule: str) -> str:
+    return ERROR if rule.startswith("E") else WARNING
+
+
+def lint_templates(texts: dict[str, str], use_cache: bool = True, jobs: int | None = None) -> list[Diagnostic]:
+    """Lint {filename: template text}; return every finding as a Diagnostic."""
+    found: dict[str, list[dict]] = {}
+    todo: list[str] = []
+    keys = {name: cache_key(text) for name, text in texts.items()}
+    for name in texts:
+        cached = _read_cache(keys[name]) if use_cache else None
+        if cached is None:
+            todo.append(name)
+        else:
+            found[name] = cached
+    todo.sort(key=lambda n: -len(texts[n]))  # biggest first: better balance
+    jobs = jobs or min(len(todo), os.cpu_count() or 1)
+    if jobs > 1:
+        import cfnlint.api  # noqa: F401  imported once here, inherited by forked workers
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            results = pool.map(lint_text, [texts[n] for n in todo])
+            found.update(zip(todo, results))
+    else:
+        found.update((n, lint_text(texts[n])) for n in todo)
+    if use_cache:
+        for name in todo:
+            _write_cache(keys[name], found[name])
+    return sorted(
+        Diagnostic(name, f["line"], f["col"], f["rule"], f["path"] or "template", f["message"],
+                   _severity(f["rule"]))
+        for name in texts
+        for f in found[name]
+    )

@@ -1,0 +1,76 @@
+"""The pipeline: load -> schema -> checks -> normalize -> stacks -> lint -> write.
+
+Every stage returns values; problems are Diagnostics. Nothing is written unless
+every stage before `write` passed. The CLI decides what to print and the exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from troposphere import Template
+
+from compiler import checks, loader, schema
+from compiler.diagnostics import Diagnostic, errors
+from compiler.lint import lint_templates
+from compiler.model import App
+from compiler.normalize import normalize
+from compiler.stacks import alb, endpoints, network, root, services
+from compiler.writer import serialize, write_atomically
+
+# Outcomes, in the order of the stages that produce them.
+OK = "ok"
+INVALID = "invalid"          # the spec has errors: exit 1
+LINT_FAILED = "lint-failed"  # a generated template failed cfn-lint: a compiler bug, exit 3
+
+
+@dataclass
+class Result:
+    status: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    app: App | None = None
+    files: dict[str, str] = field(default_factory=dict)     # file name -> text
+    resources: dict[str, int] = field(default_factory=dict)  # file name -> resource count
+    output: Path | None = None
+
+
+def validate(path: str) -> tuple[App | None, list[Diagnostic]]:
+    """Load and check a spec: the model, or the reasons there is none."""
+    data, locator, found = loader.load(path)
+    if errors(found):
+        return None, found
+    found += schema.validate(data, locator)
+    if errors(found):
+        return None, sorted(found)
+    app = normalize(data)
+    found += checks.run(app, data, locator)
+    return (None if errors(found) else app), sorted(found)
+
+
+def build_templates(app: App, extension: str = "json") -> list[tuple[str, Template]]:
+    """Every template of the app, root first, as (file stem, Template)."""
+    children = [("network", network.build(app))]
+    if app.network.endpoints:
+        children.append(("endpoints", endpoints.build(app)))
+    if app.load_balancer:
+        children.append(("alb", alb.build(app)))
+    children += services.build(app)
+    return [("root", root.build(app, children, extension))] + children
+
+
+def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
+                 lint: bool = True, use_cache: bool = True) -> Result:
+    app, found = validate(path)
+    if app is None:
+        return Result(INVALID, found)
+    built = build_templates(app, fmt)
+    files = {f"{stem}.{fmt}": serialize(t, fmt) for stem, t in built}
+    resources = {f"{stem}.{fmt}": len(t.resources) for stem, t in built}
+    if lint:
+        found += lint_templates(files, use_cache=use_cache)
+        if errors(found):
+            return Result(LINT_FAILED, found, app, files, resources)
+    target = Path(output_dir) / app.stack_name
+    write_atomically(files, target)
+    return Result(OK, found, app, files, resources, target)

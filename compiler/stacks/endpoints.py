@@ -1,0 +1,78 @@
+"""endpoints.json: VPC endpoints (built only when the spec asks for some).
+
+s3 and dynamodb are gateway endpoints on the private route tables; every other
+name is an interface endpoint in the private subnets with private DNS on, behind
+one shared security group that admits HTTPS from the VPC cidr and allows no
+egress (endpoint network interfaces answer connections, they never open them).
+"""
+
+from __future__ import annotations
+
+from troposphere import Parameter, Ref, Sub, Template
+from troposphere import ec2
+
+from compiler import model as m
+from compiler import naming
+from compiler.stacks import common
+
+
+def endpoint_logical_id(service: str) -> str:
+    """"ecr.api" -> "EcrApiEndpoint", "ecs-agent" -> "EcsAgentEndpoint"."""
+    return naming.logical_id(service, "endpoint")
+
+
+def build(app: m.App) -> Template:
+    net = app.network
+    t = common.new_template(app, "VPC endpoints")
+    prefix = app.stack_name
+
+    vpc_id = common.wire_param(t, "VpcId", "AWS::EC2::VPC::Id")
+
+    if net.gateway_endpoints:
+        route_tables = common.wire_param(t, "PrivateRouteTableIds", common.LIST_PARAM)
+        for service in net.gateway_endpoints:
+            _endpoint(t, app, service, vpc_id, "Gateway", RouteTableIds=Ref(route_tables))
+
+    if net.interface_endpoints:
+        vpc_cidr = common.wire_param(t, "VpcCidr")
+        subnets = common.wire_param(t, "PrivateSubnetIds", common.SUBNET_LIST)
+        sg = t.add_resource(ec2.SecurityGroup(
+            "EndpointsSecurityGroup",
+            GroupDescription=f"Interface VPC endpoints of {prefix}: HTTPS from the VPC",
+            VpcId=Ref(vpc_id),
+            SecurityGroupIngress=[ec2.SecurityGroupRule(
+                Description="HTTPS from the VPC to the endpoints",
+                IpProtocol="tcp",
+                FromPort=443,
+                ToPort=443,
+                CidrIp=Ref(vpc_cidr),
+            )],
+            # A rule that matches nothing replaces EC2's default allow-all egress
+            # (the same idiom as the CDK's allowAllOutbound: false).
+            SecurityGroupEgress=[ec2.SecurityGroupRule(
+                Description="Disallow all traffic: endpoints never initiate connections",
+                IpProtocol="icmp",
+                FromPort=252,
+                ToPort=86,
+                CidrIp="255.255.255.255/32",
+            )],
+            Tags=common.tags(app, f"{prefix}-endpoints"),
+        ))
+        for service in net.interface_endpoints:
+            _endpoint(t, app, service, vpc_id, "Interface", SubnetIds=Ref(subnets),
+                      SecurityGroupIds=[Ref(sg)], PrivateDnsEnabled=True)
+        common.wire_output(t, "EndpointsSecurityGroupId", Ref(sg),
+                           "Security group of the interface endpoints")
+    return t
+
+
+def _endpoint(t: Template, app: m.App, service: str, vpc_id: Parameter, kind: str,
+              **props) -> ec2.VPCEndpoint:
+    return t.add_resource(ec2.VPCEndpoint(
+        endpoint_logical_id(service),
+        VpcEndpointType=kind,
+        ServiceName=Sub(f"com.amazonaws.${{AWS::Region}}.{service}"),
+        VpcId=Ref(vpc_id),
+        Tags=common.tags(app, f"{app.stack_name}-{service}"),
+        **props,
+    ))

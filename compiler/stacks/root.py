@@ -1,0 +1,70 @@
+"""root.json: one AWS::CloudFormation::Stack per child, wired Output -> Parameter.
+
+A child Parameter named X is fed with `Fn::GetAtt <Producer>.Outputs.X`, where
+<Producer> is the one sibling whose template has an Output named X (see
+stacks/common.py). No Exports: the wiring lives in the root, so stacks can be
+replaced and renamed freely. TemplateURLs are local paths, rewritten to S3
+URLs by `aws cloudformation package`.
+"""
+
+from __future__ import annotations
+
+from troposphere import GetAtt, Output, Template
+from troposphere.cloudformation import Stack
+
+from compiler import model as m
+from compiler.naming import pascal
+from compiler.stacks.common import new_template, tags
+
+# Root outputs surfaced to the user: (output name, producing child output).
+ROOT_OUTPUTS = (
+    "VpcId",
+    "PublicSubnetIds",
+    "PrivateSubnetIds",
+    "LoadBalancerDnsName",
+    "ClusterName",
+    "ClusterArn",
+    "NamespaceId",
+)
+
+
+class WiringError(Exception):
+    """A child needs a value no sibling provides: a compiler bug, never a user error."""
+
+
+def stack_logical_id(stem: str) -> str:
+    return pascal(stem) + "Stack"
+
+
+def build(app: m.App, children: list[tuple[str, Template]], extension: str = "json") -> Template:
+    t = new_template(app, "root stack")
+    producers: dict[str, str] = {}
+    for stem, child in children:
+        for name in child.outputs:
+            if name in producers:
+                raise WiringError(f"output {name} is produced by both {producers[name]} and {stem}")
+            producers[name] = stem
+
+    stacks: dict[str, Stack] = {}
+    for stem, child in children:
+        params = {}
+        depends = set()
+        for name in sorted(child.parameters):
+            producer = producers.get(name)
+            if producer not in stacks:  # unknown, itself, or a later sibling
+                raise WiringError(f"{stem} needs {name}, which no earlier stack outputs")
+            params[name] = GetAtt(stacks[producer], f"Outputs.{name}")
+        if stem.startswith("services") and "endpoints" in stacks:
+            # Tasks in private subnets pull images through the endpoints: they must exist first.
+            depends.add(stacks["endpoints"].title)
+        kwargs = {"DependsOn": sorted(depends)} if depends else {}
+        if params:
+            kwargs["Parameters"] = params
+        stacks[stem] = t.add_resource(
+            Stack(stack_logical_id(stem), TemplateURL=f"./{stem}.{extension}", Tags=tags(app), **kwargs)
+        )
+    for name in ROOT_OUTPUTS:
+        if name in producers:
+            t.add_output(Output(name, Value=GetAtt(stacks[producers[name]], f"Outputs.{name}")))
+    return t
+

@@ -1,0 +1,440 @@
+"""services.json (and services-2.json, services-NAME.json, ...): the ECS cluster and the services.
+
+Grouping (a stable split under CloudFormation's per-stack limits of 500 resources,
+200 parameters, 200 outputs and 1 MB):
+
+- Services without `stack:` fill "services", "services-2", "services-3", ... by
+  their position among such services in spec order, SERVICES_PER_STACK per stack
+  (positions 1-30 -> "services", 31-60 -> "services-2", ...). Appending a service
+  never moves an existing one, and editing a service moves no other.
+- A service with `stack: NAME` goes to "services-NAME"; these groups follow the
+  numbered ones, sorted by NAME. (Stack names start with a letter, so they never
+  collide with the numbered stems.)
+- "services" always exists, even with no service of its own: it holds the
+  cluster, the Cloud Map namespace (when any service uses connect or discovery)
+  and the ServicesSecurityGroup every task wears. It outputs ClusterName,
+  ClusterArn, NamespaceId, NamespaceArn and ServicesSecurityGroupId; the other
+  groups take what they use of these as wired Parameters of the same names.
+
+SERVICES_PER_STACK = 30 is proven safe by a test building 30 worst-case services
+(http, request scaling, connect, discovery, sidecars, secrets, exec, spot): 11
+resources and at most 2 parameters per service, no per-service output.
+
+Per service (logical IDs start with the service's PascalCase name): a log group,
+an execution role and a separate task role (policies from compiler/iam.py), the
+task definition, the task security group, the ECS service, and when asked a Cloud
+Map service and Application Auto Scaling target with target-tracking policies.
+A template declares only the wired Parameters it uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from troposphere import GetAtt, Join, Ref, Sub, Template
+from troposphere import applicationautoscaling as aas
+from troposphere import ec2, ecs, iam, logs, servicediscovery
+
+from compiler import iam as policies
+from compiler import model as m
+from compiler import naming
+from compiler.stacks import common
+
+SERVICES_PER_STACK = 30
+FIRST_STACK = "services"
+
+ANYWHERE = "0.0.0.0/0"
+# Scale out fast, scale in carefully (the defaults AWS Copilot uses).
+SCALE_OUT_COOLDOWN = 60
+SCALE_IN_COOLDOWN = 120
+
+# Per-service logical ID suffixes. None is a word-boundary tail of another (nor of a
+# stack-level ID such as "ServicesSecurityGroup"), so no two services' IDs can collide.
+LOG_GROUP = "LogGroup"
+EXECUTION_ROLE = "ExecutionRole"
+TASK_ROLE = "TaskRole"
+TASK_DEFINITION = "TaskDefinition"
+TASK_SECURITY_GROUP = "TaskSecurityGroup"
+ECS_SERVICE = "EcsService"
+DISCOVERY_SERVICE = "DiscoveryService"
+SCALABLE_TARGET = "ScalableTarget"
+SCALING_POLICIES = {  # suffix -> (predefined metric, Scaling field)
+    "CpuScaling": ("ECSServiceAverageCPUUtilization", "cpu_percentage"),
+    "MemoryScaling": ("ECSServiceAverageMemoryUtilization", "memory_percentage"),
+    "RequestsScaling": ("ALBRequestCountPerTarget", "requests"),
+}
+
+
+def stem(index: int) -> str:
+    """File stem of the index-th (0-based) numbered services stack."""
+    return FIRST_STACK if index == 0 else f"{FIRST_STACK}-{index + 1}"
+
+
+def groups(app: m.App) -> list[tuple[str, tuple[m.Service, ...]]]:
+    unpinned = [s for s in app.services if s.stack is None]
+    chunks = [tuple(unpinned[i:i + SERVICES_PER_STACK])
+              for i in range(0, len(unpinned), SERVICES_PER_STACK)] or [()]
+    found = [(stem(i), chunk) for i, chunk in enumerate(chunks)]
+    for name in sorted({s.stack for s in app.services if s.stack is not None}):
+        found.append((f"{FIRST_STACK}-{name}", tuple(s for s in app.services if s.stack == name)))
+    return found
+
+
+def build(app: m.App) -> list[tuple[str, Template]]:
+    return [
+        (name, _build_group(app, name, services, first=(i == 0)))
+        for i, (name, services) in enumerate(groups(app))
+    ]
+
+
+@dataclass
+class _Wiring:
+    """Values from outside a service's own resources: wired Parameters, declared on
+    first use, or (in the first stack) the shared resources themselves."""
+
+    t: Template
+    local: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, name: str, type_: str = "String") -> Any:
+        if name in self.local:
+            return self.local[name]
+        if name not in self.params:
+            self.params[name] = Ref(common.wire_param(self.t, name, type_))
+        return self.params[name]
+
+
+def _build_group(app: m.App, name: str, services: tuple[m.Service, ...], first: bool) -> Template:
+    what = "ECS cluster and services" if first else f"services group {name}"
+    t = common.new_template(app, what)
+    wire = _Wiring(t)
+    if first:
+        _shared(app, t, wire)
+    for service in services:
+        _service(app, t, wire, service)
+    return t
+
+
+def _shared(app: m.App, t: Template, wire: _Wiring) -> None:
+    """The first stack's cluster, namespace and shared task security group, and their outputs."""
+    cluster = t.add_resource(ecs.Cluster(
+        "Cluster",
+        ClusterName=naming.cluster_name(app.app, app.environment),
+        ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
+        CapacityProviders=["FARGATE", "FARGATE_SPOT"],
+        DefaultCapacityProviderStrategy=[
+            ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE", Weight=1),
+        ],
+        Tags=common.tags(app),
+    ))
+    wire.local["ClusterName"] = Ref(cluster)
+    common.wire_output(t, "ClusterName", Ref(cluster), "ECS cluster name")
+    common.wire_output(t, "ClusterArn", GetAtt(cluster, "Arn"), "ECS cluster ARN")
+
+    if app.uses_namespace:
+        namespace = t.add_resource(servicediscovery.PrivateDnsNamespace(
+            "Namespace",
+            Name=app.namespace,
+            Vpc=wire("VpcId"),
+            Description=f"Service discovery for {app.stack_name}",
+            Tags=common.tags(app),
+        ))
+        wire.local["NamespaceId"] = GetAtt(namespace, "Id")
+        wire.local["NamespaceArn"] = GetAtt(namespace, "Arn")
+        common.wire_output(t, "NamespaceId", GetAtt(namespace, "Id"), "Cloud Map namespace ID")
+        common.wire_output(t, "NamespaceArn", GetAtt(namespace, "Arn"), "Cloud Map namespace ARN")
+
+    if app.services:
+        shared_sg = t.add_resource(ec2.SecurityGroup(
+            "ServicesSecurityGroup",
+            GroupDescription=f"Worn by every task of {app.stack_name}; the source of service-to-service rules",
+            VpcId=wire("VpcId"),
+            # No ingress of its own. Without an egress rule EC2 would allow all
+            # outbound; this rule (the one the CDK uses) matches no traffic, so each
+            # task's egress is exactly its own security group's.
+            SecurityGroupEgress=[ec2.SecurityGroupRule(
+                IpProtocol="icmp", FromPort=252, ToPort=86, CidrIp="255.255.255.255/32",
+                Description="Disallow all traffic",
+            )],
+            Tags=common.tags(app, f"{app.stack_name}-services"),
+        ))
+        wire.local["ServicesSecurityGroupId"] = GetAtt(shared_sg, "GroupId")
+        common.wire_output(t, "ServicesSecurityGroupId", GetAtt(shared_sg, "GroupId"),
+                           "Security group every task wears")
+
+
+def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service) -> None:
+    pid = naming.pascal(svc.name)
+    svc_tags = common.tags(app, f"{app.stack_name}-{svc.name}", **{"fargate-compile:service": svc.name})
+
+    log_group = t.add_resource(logs.LogGroup(
+        pid + LOG_GROUP,
+        LogGroupName=naming.log_group_name(app.app, app.environment, svc.name),
+        RetentionInDays=svc.log_retention_days,
+        Tags=svc_tags,
+    ))
+    execution_role = t.add_resource(iam.Role(
+        pid + EXECUTION_ROLE,
+        AssumeRolePolicyDocument=policies.ecs_tasks_trust(),
+        Policies=[iam.Policy(
+            PolicyName="execution",
+            PolicyDocument=policies.execution_policy(svc, GetAtt(log_group, "Arn")),
+        )],
+        Tags=svc_tags,
+    ))
+    task_role_props: dict[str, Any] = {}
+    task_doc = policies.task_policy(svc)
+    if task_doc is not None:
+        task_role_props["Policies"] = [iam.Policy(PolicyName="task", PolicyDocument=task_doc)]
+    if svc.task_role.managed_policies:
+        task_role_props["ManagedPolicyArns"] = list(svc.task_role.managed_policies)
+    task_role = t.add_resource(iam.Role(
+        pid + TASK_ROLE,
+        AssumeRolePolicyDocument=policies.ecs_tasks_trust(),
+        Tags=svc_tags,
+        **task_role_props,
+    ))
+
+    task_props: dict[str, Any] = {}
+    if svc.storage.ephemeral is not None:
+        task_props["EphemeralStorage"] = ecs.EphemeralStorage(SizeInGiB=svc.storage.ephemeral)
+    task_definition = t.add_resource(ecs.TaskDefinition(
+        pid + TASK_DEFINITION,
+        Family=naming.shorten(f"{app.app}-{app.environment}-{svc.name}", 255),
+        NetworkMode="awsvpc",
+        RequiresCompatibilities=["FARGATE"],
+        Cpu=str(svc.cpu),
+        Memory=str(svc.memory),
+        RuntimePlatform=ecs.RuntimePlatform(
+            CpuArchitecture=svc.cpu_architecture, OperatingSystemFamily="LINUX",
+        ),
+        ExecutionRoleArn=GetAtt(execution_role, "Arn"),
+        TaskRoleArn=GetAtt(task_role, "Arn"),
+        ContainerDefinitions=_containers(app, svc, log_group),
+        Tags=svc_tags,
+        **task_props,
+    ))
+
+    task_sg = t.add_resource(ec2.SecurityGroup(
+        pid + TASK_SECURITY_GROUP,
+        GroupDescription=f"Tasks of {svc.name} ({app.stack_name})",
+        VpcId=wire("VpcId"),
+        SecurityGroupIngress=_ingress(app, svc, wire),
+        SecurityGroupEgress=[
+            ec2.SecurityGroupRule(
+                IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=ANYWHERE,
+                Description="HTTPS out: image registries and AWS APIs",
+            ),
+            ec2.SecurityGroupRule(
+                IpProtocol="tcp", FromPort=0, ToPort=65535, CidrIp=wire("VpcCidr"),
+                Description="TCP to the other services in the VPC",
+            ),
+        ],
+        Tags=svc_tags,
+    ))
+
+    service_props: dict[str, Any] = {}
+    if svc.spot:
+        service_props["CapacityProviderStrategy"] = [
+            ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE_SPOT", Weight=1),
+        ]
+    else:
+        service_props["LaunchType"] = "FARGATE"
+    if svc.http:
+        service_props["LoadBalancers"] = [ecs.LoadBalancer(
+            ContainerName=svc.name,
+            ContainerPort=svc.port,
+            TargetGroupArn=wire(f"TargetGroup{pid}"),
+        )]
+        service_props["HealthCheckGracePeriodSeconds"] = svc.http.healthcheck.grace_period
+    if app.uses_connect:
+        service_props["ServiceConnectConfiguration"] = _service_connect(svc, wire)
+    if svc.discovery:
+        discovery = t.add_resource(servicediscovery.Service(
+            pid + DISCOVERY_SERVICE,
+            Name=svc.name,
+            Description=f"A records of the {svc.name} tasks",
+            NamespaceId=wire("NamespaceId"),
+            DnsConfig=servicediscovery.DnsConfig(
+                DnsRecords=[servicediscovery.DnsRecord(Type="A", TTL=10)],
+                RoutingPolicy="MULTIVALUE",
+            ),
+            HealthCheckCustomConfig=servicediscovery.HealthCheckCustomConfig(FailureThreshold=1),
+            Tags=svc_tags,
+        ))
+        service_props["ServiceRegistries"] = [ecs.ServiceRegistry(RegistryArn=GetAtt(discovery, "Arn"))]
+
+    placement_public = svc.placement == "public"
+    subnets = wire("PublicSubnetIds" if placement_public else "PrivateSubnetIds", common.SUBNET_LIST)
+    service = t.add_resource(ecs.Service(
+        pid + ECS_SERVICE,
+        Cluster=wire("ClusterName"),
+        TaskDefinition=Ref(task_definition),
+        DesiredCount=svc.desired_count,
+        PlatformVersion="LATEST",
+        NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(
+            Subnets=subnets,
+            AssignPublicIp="ENABLED" if placement_public else "DISABLED",
+            SecurityGroups=[GetAtt(task_sg, "GroupId"), wire("ServicesSecurityGroupId")],
+        )),
+        DeploymentConfiguration=ecs.DeploymentConfiguration(
+            MinimumHealthyPercent=svc.deployment.min_healthy_percent,
+            MaximumPercent=svc.deployment.max_percent,
+            DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(
+                Enable=True, Rollback=svc.deployment.rollback,
+            ),
+        ),
+        EnableExecuteCommand=svc.exec,
+        EnableECSManagedTags=True,
+        PropagateTags="SERVICE",
+        Tags=svc_tags,
+        **service_props,
+    ))
+
+    if svc.scaling:
+        _autoscaling(app, t, wire, svc, service, svc_tags)
+
+
+def _containers(app: m.App, svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerDefinition]:
+    def log_configuration(prefix: str) -> ecs.LogConfiguration:
+        return ecs.LogConfiguration(LogDriver="awslogs", Options={
+            "awslogs-group": Ref(log_group),
+            "awslogs-region": Ref("AWS::Region"),
+            "awslogs-stream-prefix": prefix,
+        })
+
+    def common_props(variables, secrets, command, entrypoint) -> dict[str, Any]:
+        props: dict[str, Any] = {}
+        if variables:
+            props["Environment"] = [ecs.Environment(Name=k, Value=v) for k, v in sorted(variables)]
+        if secrets:
+            props["Secrets"] = [ecs.Secret(Name=s.name, ValueFrom=s.value_from)
+                                for s in sorted(secrets, key=lambda s: s.name)]
+        if command:
+            props["Command"] = list(command)
+        if entrypoint:
+            props["EntryPoint"] = list(entrypoint)
+        return props
+
+    main = common_props(svc.variables, svc.secrets, svc.command, svc.entrypoint)
+    mapping = {"ContainerPort": svc.port, "Protocol": "tcp", "Name": port_name(svc.name, svc.port)}
+    if svc.http or svc.connect:
+        mapping["AppProtocol"] = "http"
+    if svc.healthcheck:
+        hc = svc.healthcheck
+        main["HealthCheck"] = ecs.HealthCheck(
+            Command=list(hc.command), Interval=hc.interval, Retries=hc.retries,
+            Timeout=hc.timeout, StartPeriod=hc.start_period,
+        )
+    if svc.exec:
+        # ECS Exec: an init process reaps the SSM agent's child processes.
+        main["LinuxParameters"] = ecs.LinuxParameters(InitProcessEnabled=True)
+    containers = [ecs.ContainerDefinition(
+        Name=svc.name,
+        Image=svc.image,
+        Essential=True,
+        PortMappings=[ecs.PortMapping(**mapping)],
+        ReadonlyRootFilesystem=svc.storage.readonly_fs,
+        Privileged=False,
+        LogConfiguration=log_configuration(svc.name),
+        **main,
+    )]
+    for sidecar in sorted(svc.sidecars, key=lambda s: s.name):
+        props = common_props(sidecar.variables, sidecar.secrets, sidecar.command, sidecar.entrypoint)
+        if sidecar.port is not None:
+            props["PortMappings"] = [ecs.PortMapping(
+                ContainerPort=sidecar.port, Protocol="tcp", Name=port_name(sidecar.name, sidecar.port),
+            )]
+        containers.append(ecs.ContainerDefinition(
+            Name=sidecar.name,
+            Image=sidecar.image,
+            Essential=sidecar.essential,
+            Privileged=False,
+            LogConfiguration=log_configuration(sidecar.name),
+            **props,
+        ))
+    return containers
+
+
+def port_name(container: str, port: int) -> str:
+    """A port mapping's name; Service Connect refers to the main port by it."""
+    return f"{container}-{port}"
+
+
+def _ingress(app: m.App, svc: m.Service, wire: _Wiring) -> list[ec2.SecurityGroupRule]:
+    rules = []
+    if app.load_balancer and svc.http:
+        rules.append(ec2.SecurityGroupRule(
+            IpProtocol="tcp", FromPort=svc.port, ToPort=svc.port,
+            SourceSecurityGroupId=wire("AlbSecurityGroupId"),
+            Description=f"From the load balancer to {svc.name}:{svc.port}",
+        ))
+    if svc.connect or svc.discovery:
+        rules.append(ec2.SecurityGroupRule(
+            IpProtocol="tcp", FromPort=svc.port, ToPort=svc.port,
+            SourceSecurityGroupId=wire("ServicesSecurityGroupId"),
+            Description=f"From the app's other services to {svc.name}:{svc.port}",
+        ))
+    return rules
+
+
+def connect_discovery_name(svc: m.Service) -> str:
+    """The Cloud Map service Service Connect registers the service under.
+
+    Normally the alias. With `discovery: true` too, the DNS A-record service is
+    already named after the service, so a same-named Service Connect service would
+    collide in the namespace: it then gets a "-connect" suffix. Clients still use the
+    alias (the client alias below), so nothing changes for them.
+    """
+    alias = svc.connect.alias
+    return f"{alias}-connect" if svc.discovery and alias == svc.name else alias
+
+
+def _service_connect(svc: m.Service, wire: _Wiring) -> ecs.ServiceConnectConfiguration:
+    props: dict[str, Any] = {}
+    if svc.connect:
+        props["Services"] = [ecs.ServiceConnectService(
+            PortName=port_name(svc.name, svc.port),
+            DiscoveryName=connect_discovery_name(svc),
+            ClientAliases=[ecs.ServiceConnectClientAlias(Port=svc.port, DnsName=svc.connect.alias)],
+        )]
+    # Services without `connect` are clients only: they resolve the others' aliases.
+    return ecs.ServiceConnectConfiguration(Enabled=True, Namespace=wire("NamespaceArn"), **props)
+
+
+def _autoscaling(app: m.App, t: Template, wire: _Wiring, svc: m.Service,
+                 service: ecs.Service, svc_tags) -> None:
+    pid = naming.pascal(svc.name)
+    scaling = svc.scaling
+    # No RoleARN: Application Auto Scaling uses its ECS service-linked role.
+    target = t.add_resource(aas.ScalableTarget(
+        pid + SCALABLE_TARGET,
+        ServiceNamespace="ecs",
+        ScalableDimension="ecs:service:DesiredCount",
+        ResourceId=Sub("service/${ClusterName}/${ServiceName}",
+                       ClusterName=wire("ClusterName"), ServiceName=GetAtt(service, "Name")),
+        MinCapacity=scaling.min,
+        MaxCapacity=scaling.max,
+        Tags=svc_tags,
+    ))
+    for suffix, (metric, attribute) in SCALING_POLICIES.items():
+        value = getattr(scaling, attribute)
+        if value is None:
+            continue
+        spec: dict[str, Any] = {"PredefinedMetricType": metric}
+        if metric == "ALBRequestCountPerTarget":
+            spec["ResourceLabel"] = Join("/", [wire("LoadBalancerFullName"),
+                                              wire(f"TargetGroupFullName{pid}")])
+        t.add_resource(aas.ScalingPolicy(
+            pid + suffix,
+            PolicyName=naming.shorten(f"{app.stack_name}-{svc.name}-{suffix}", 256),
+            PolicyType="TargetTrackingScaling",
+            ScalingTargetId=Ref(target),
+            TargetTrackingScalingPolicyConfiguration=aas.TargetTrackingScalingPolicyConfiguration(
+                PredefinedMetricSpecification=aas.PredefinedMetricSpecification(**spec),
+                TargetValue=float(value),
+                ScaleOutCooldown=SCALE_OUT_COOLDOWN,
+                ScaleInCooldown=SCALE_IN_COOLDOWN,
+            ),
+        ))
