@@ -136,35 +136,22 @@ def build(app: m.App) -> Template:
             ),
         )
 
-    if lb_spec.https is None:
-        http = serving = t.add_resource(
-            elb.Listener(
-                HTTP_LISTENER,
-                LoadBalancerArn=Ref(lb),
-                Port=80,
-                Protocol="HTTP",
-                DefaultActions=[default_action],
-                Tags=tags(app),
-            )
+    redirect = elb.Action(
+        Type="redirect",
+        RedirectConfig=elb.RedirectConfig(Protocol="HTTPS", Port="443", StatusCode="HTTP_301"),
+    )
+    # With HTTPS, port 80 only redirects: the default action and every rule live on 443.
+    http = serving = t.add_resource(
+        elb.Listener(
+            HTTP_LISTENER,
+            LoadBalancerArn=Ref(lb),
+            Port=80,
+            Protocol="HTTP",
+            DefaultActions=[redirect if lb_spec.https else default_action],
+            Tags=tags(app),
         )
-    else:
-        http = t.add_resource(
-            elb.Listener(
-                HTTP_LISTENER,
-                LoadBalancerArn=Ref(lb),
-                Port=80,
-                Protocol="HTTP",
-                DefaultActions=[
-                    elb.Action(
-                        Type="redirect",
-                        RedirectConfig=elb.RedirectConfig(
-                            Protocol="HTTPS", Port="443", StatusCode="HTTP_301"
-                        ),
-                    )
-                ],
-                Tags=tags(app),
-            )
-        )
+    )
+    if lb_spec.https is not None:
         serving = t.add_resource(
             elb.Listener(
                 HTTPS_LISTENER,
@@ -318,7 +305,7 @@ def _logs_bucket_policy(t: Template, bucket: s3.Bucket, prefix: str) -> s3.Bucke
         {region: {"AccountId": account} for region, account in sorted(ELB_LOG_ACCOUNTS.items())},
     )
     t.add_condition(ELB_ACCOUNT_CONDITION, _region_condition())
-    key_prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+    key_prefix = f"{prefix}/" if prefix else ""  # as ELB writes it: bucket/prefix/AWSLogs/...
     bucket_arn = Sub("arn:${AWS::Partition}:s3:::${Bucket}", Bucket=Ref(bucket))
     objects_arn = Sub("arn:${AWS::Partition}:s3:::${Bucket}/*", Bucket=Ref(bucket))
     log_objects_arn = Sub(
@@ -392,21 +379,17 @@ def _target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
     )
 
 
-def _listener_rule(app: m.App, service: m.Service, listener: elb.Listener, tg: elb.TargetGroup) -> elb.ListenerRule:
+def _listener_rule(
+    app: m.App, service: m.Service, listener: elb.Listener, tg: elb.TargetGroup
+) -> elb.ListenerRule:
     http = service.http
     conditions = []
     if http.paths:
-        conditions.append(
-            elb.Condition(
-                Field="path-pattern", PathPatternConfig=elb.PathPatternConfig(Values=list(http.paths))
-            )
-        )
+        paths = elb.PathPatternConfig(Values=list(http.paths))
+        conditions.append(elb.Condition(Field="path-pattern", PathPatternConfig=paths))
     if http.hosts:
-        conditions.append(
-            elb.Condition(
-                Field="host-header", HostHeaderConfig=elb.HostHeaderConfig(Values=list(http.hosts))
-            )
-        )
+        hosts = elb.HostHeaderConfig(Values=list(http.hosts))
+        conditions.append(elb.Condition(Field="host-header", HostHeaderConfig=hosts))
     return elb.ListenerRule(
         listener_rule_id(service),
         ListenerArn=Ref(listener),

@@ -54,26 +54,25 @@ def build(app: m.App) -> Template:
         GatewayId=Ref(igw),
     ))
 
-    public_subnets, private_subnets = [], []
-    for i in range(net.az_count):
-        n = i + 1
-        zone = net.zones[i] if net.zones else Select(i, GetAZs(""))
-        for kind, cidrs, found in (("public", net.public_subnets, public_subnets),
-                                   ("private", net.private_subnets, private_subnets)):
-            subnet = t.add_resource(ec2.Subnet(
-                naming.logical_id(kind, "subnet", str(n)),
-                VpcId=Ref(vpc),
-                CidrBlock=cidrs[i],
-                AvailabilityZone=zone,
-                MapPublicIpOnLaunch=False,
-                Tags=common.tags(app, f"{prefix}-{kind}-{n}"),
-            ))
-            if net.zones:
-                subnet.Metadata = EXPLICIT_ZONE_METADATA
-            found.append(subnet)
+    def subnet(kind: str, i: int, cidr: str) -> ec2.Subnet:
+        made = ec2.Subnet(
+            naming.logical_id(kind, "subnet", str(i + 1)),
+            VpcId=Ref(vpc),
+            CidrBlock=cidr,
+            AvailabilityZone=net.zones[i] if net.zones else Select(i, GetAZs("")),
+            MapPublicIpOnLaunch=False,
+            Tags=common.tags(app, f"{prefix}-{kind}-{i + 1}"),
+        )
+        if net.zones:
+            made.Metadata = EXPLICIT_ZONE_METADATA
+        return t.add_resource(made)
+
+    public_subnets = [subnet("public", i, c) for i, c in enumerate(net.public_subnets)]
+    private_subnets = [subnet("private", i, c) for i, c in enumerate(net.private_subnets)]
+    for i, public in enumerate(public_subnets):
         t.add_resource(ec2.SubnetRouteTableAssociation(
-            f"PublicSubnet{n}RouteTableAssociation",
-            SubnetId=Ref(public_subnets[i]),
+            f"PublicSubnet{i + 1}RouteTableAssociation",
+            SubnetId=Ref(public),
             RouteTableId=Ref(public_rt),
         ))
 

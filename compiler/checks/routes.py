@@ -1,0 +1,173 @@
+"""FC206: ALB routes: one default, no duplicate routes or priorities, conditions within ALB limits."""
+
+from __future__ import annotations
+
+import re
+
+from compiler.checks._util import given, http_path_location, raw, svc
+from compiler.diagnostics import WARNING, Diagnostic, Locator
+from compiler.model import App, Service
+
+CODE = "FC206"
+
+VALUES_PER_CONDITION = 3      # ALB: match evaluations per condition
+VALUES_PER_RULE = 5           # ALB: match evaluations per rule
+WILDCARDS_PER_RULE = 5
+PATTERN_LENGTH = 128
+PRIORITY_RANGE = range(1, 50000 + 1)
+RULES_PER_ALB = 100           # ALB default quota, default rules not counted
+
+_PATH_CHARS = re.compile(r"^[A-Za-z0-9_\-.$/~\"'@:+&*?]+$")
+_HOST_CHARS = re.compile(r"^[A-Za-z0-9\-.*?]+$")
+
+
+def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
+    routed = app.routed_services
+    found = _defaults(routed, data, locator)
+    found += _duplicates(routed, data, locator)
+    found += _priorities(routed, data, locator)
+    for s in routed:
+        if not s.http.is_default:
+            found += _conditions(s, data, locator)
+    rules = [s for s in routed if not s.http.is_default]
+    if len(rules) > RULES_PER_ALB:
+        extra = rules[RULES_PER_ALB]
+        found.append(locator.error(
+            CODE, svc(extra.name, "http"),
+            f"the listener would have {len(rules)} rules (from service {extra.name} on); "
+            f"the ALB quota is {RULES_PER_ALB} rules per load balancer unless raised",
+            hint="request a quota increase or route several services by one rule",
+            severity=WARNING))
+    return found
+
+
+def _route_path(data: dict, s: Service) -> tuple:
+    return svc(s.name, "http", "path") if given(data, *svc(s.name, "http", "path")) \
+        else svc(s.name, "http")
+
+
+def _defaults(routed, data, locator) -> list[Diagnostic]:
+    defaults = [s for s in routed if s.http.is_default]
+    found = [
+        locator.error(
+            CODE, _route_path(data, s),
+            f"service {s.name} takes the default route ('/' with no hosts), "
+            f"already taken by service {defaults[0].name}; at most one service can be the "
+            "listener's default action",
+            hint="give it hosts or a narrower path such as /api/*")
+        for s in defaults[1:]
+    ]
+    if defaults:
+        for s in routed:
+            if not s.http.is_default and "/*" in s.http.paths and not s.http.hosts:
+                found.append(locator.error(
+                    CODE, _route_path(data, s),
+                    f"service {s.name}'s route /* with no hosts matches every request, so the "
+                    f"default service {defaults[0].name} never receives traffic",
+                    severity=WARNING))
+    return found
+
+
+def _duplicates(routed, data, locator) -> list[Diagnostic]:
+    found, seen = [], {}
+    for s in routed:
+        if s.http.is_default:
+            continue
+        key = (tuple(sorted(s.http.paths)), tuple(sorted(h.lower() for h in s.http.hosts)))
+        if key in seen:
+            hosts = f" and hosts {', '.join(key[1])}" if key[1] else ""
+            found.append(locator.error(
+                CODE, _route_path(data, s),
+                f"services {seen[key]} and {s.name} have the same route: "
+                f"path {', '.join(key[0])}{hosts}; routes must differ in path or hosts"))
+        else:
+            seen[key] = s.name
+    return found
+
+
+def _priorities(routed, data, locator) -> list[Diagnostic]:
+    found, explicit = [], {}
+    for s in routed:
+        path = svc(s.name, "http", "priority")
+        written = raw(data, *path)
+        if written is not None and s.http.is_default:
+            found.append(locator.error(
+                CODE, path,
+                f"priority {written} is ignored: service {s.name} is the listener's default "
+                "action ('/' with no hosts), which has no priority", severity=WARNING))
+            continue
+        if written is not None:
+            if written in explicit:
+                found.append(locator.error(
+                    CODE, path,
+                    f"priority {written} is used by both services {explicit[written]} and "
+                    f"{s.name}; listener rule priorities must be unique"))
+            else:
+                explicit[written] = s.name
+        if s.http.priority is not None and s.http.priority not in PRIORITY_RANGE:
+            found.append(locator.error(
+                CODE, path,
+                f"priority {s.http.priority} of service {s.name} is outside 1..50000"))
+    return found
+
+
+def _conditions(s: Service, data: dict, locator: Locator) -> list[Diagnostic]:
+    found = []
+    http = s.http
+    if len(http.paths) > VALUES_PER_CONDITION:
+        found.append(locator.error(
+            CODE, svc(s.name, "http", "path"),
+            f"{len(http.paths)} path patterns ({', '.join(http.paths)}); an ALB rule takes "
+            f"at most {VALUES_PER_CONDITION} per condition"))
+    if len(http.hosts) > VALUES_PER_CONDITION:
+        found.append(locator.error(
+            CODE, svc(s.name, "http", "hosts"),
+            f"{len(http.hosts)} hosts ({', '.join(http.hosts)}); an ALB rule takes "
+            f"at most {VALUES_PER_CONDITION} per condition"))
+    if len(http.paths) + len(http.hosts) > VALUES_PER_RULE:
+        found.append(locator.error(
+            CODE, svc(s.name, "http"),
+            f"{len(http.paths)} paths + {len(http.hosts)} hosts = "
+            f"{len(http.paths) + len(http.hosts)} values; an ALB rule takes at most "
+            f"{VALUES_PER_RULE}"))
+    wildcards = sum(v.count("*") + v.count("?") for v in http.paths + http.hosts)
+    if wildcards > WILDCARDS_PER_RULE:
+        found.append(locator.error(
+            CODE, svc(s.name, "http"),
+            f"{wildcards} wildcards (* or ?) in paths and hosts; an ALB rule takes at most "
+            f"{WILDCARDS_PER_RULE}"))
+    for index, pattern in enumerate(http.paths):
+        problem = _path_problem(pattern)
+        if problem:
+            found.append(locator.error(
+                CODE, http_path_location(data, s.name, index),
+                f"path pattern '{pattern}' {problem}"))
+    for index, host in enumerate(http.hosts):
+        problem = _host_problem(host)
+        if problem:
+            found.append(locator.error(
+                CODE, svc(s.name, "http", "hosts", index), f"host '{host}' {problem}"))
+    return found
+
+
+def _path_problem(pattern: str) -> str:
+    if not pattern.startswith("/"):
+        return "must start with '/'"
+    if len(pattern) > PATTERN_LENGTH:
+        return f"is {len(pattern)} characters; ALB path patterns take at most {PATTERN_LENGTH}"
+    if not _PATH_CHARS.match(pattern):
+        return ("has characters an ALB path pattern does not take; "
+                "use A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * ?")
+    return ""
+
+
+def _host_problem(host: str) -> str:
+    if len(host) > PATTERN_LENGTH:
+        return f"is {len(host)} characters; ALB host conditions take at most {PATTERN_LENGTH}"
+    if not _HOST_CHARS.match(host):
+        return "has characters an ALB host condition does not take; use A-Z a-z 0-9 - . * ?"
+    if "." not in host:
+        return "needs at least one '.' (e.g. example.com)"
+    if not host.rsplit(".", 1)[1].isalpha():
+        return "must end in letters after its last '.' (e.g. *.example.com)"
+    return ""

@@ -1,0 +1,46 @@
+"""FC204: the VPC cidr is a network address, large enough to carve the subnets when none are given."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from compiler.checks._util import given
+from compiler.diagnostics import Diagnostic, Locator
+from compiler.model import App
+from compiler.subnets import SMALLEST_PREFIX, carve
+
+CODE = "FC204"
+PATH = ("network", "vpc", "cidr")
+
+
+def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
+    cidr = app.network.cidr
+    try:
+        vpc = ipaddress.IPv4Network(cidr, strict=False)
+    except ValueError:
+        return [locator.error(CODE, PATH, f"'{cidr}' is not an IPv4 cidr like 10.0.0.0/16")]
+    found = []
+    if str(vpc) != cidr:
+        found.append(locator.error(
+            CODE, PATH, f"'{cidr}' has host bits set; the network is {vpc}"))
+    user_subnets = given(data, "network", "vpc", "subnets") and bool(
+        data["network"]["vpc"]["subnets"])
+    if not user_subnets and not (app.network.public_subnets and app.network.private_subnets):
+        zones = app.network.az_count
+        fits = smallest_fitting_prefix(zones)
+        suggestion = f" (e.g. {vpc.supernet(new_prefix=fits)})" if fits <= vpc.prefixlen else ""
+        found.append(locator.error(
+            CODE, PATH,
+            f"{cidr} is too small to carve one public and one private subnet "
+            f"(each /{SMALLEST_PREFIX} or larger) in each of {zones} zones; "
+            f"use a /{fits} or larger{suggestion}",
+            hint="or list network.vpc.subnets yourself"))
+    return found
+
+
+def smallest_fitting_prefix(zones: int) -> int:
+    """The longest VPC prefix length whose carving succeeds for `zones` zones."""
+    for prefix in range(SMALLEST_PREFIX, 0, -1):
+        if carve(f"10.0.0.0/{prefix}", zones):
+            return prefix
+    return 16
