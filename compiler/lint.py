@@ -9,6 +9,7 @@ ignored: it can make a compile slower, never make it fail.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -23,6 +24,7 @@ from compiler.diagnostics import ERROR, WARNING, Diagnostic
 IGNORED_CHECKS = ("W3002",)
 REGIONS = ("us-east-1",)
 CACHE_FORMAT = 1
+PARALLEL_MIN_BYTES = 300_000  # below this, forking costs more than it saves
 
 
 def cache_dir() -> Path:
@@ -58,11 +60,22 @@ def _write_cache(key: str, findings: list[dict]) -> None:
         pass
 
 
+@functools.lru_cache(maxsize=1)
+def _runner():
+    """One cfn-lint Runner per process: building it (loading every rule) costs ~0.8 s."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    return Runner(ConfigMixIn(regions=list(REGIONS), ignore_checks=list(IGNORED_CHECKS)))
+
+
 def lint_text(text: str) -> list[dict]:
     """cfn-lint one template; findings as plain dicts (picklable, cacheable)."""
-    import cfnlint.api
+    from cfnlint.decode.decode import decode_str
 
-    config = cfnlint.api.ManualArgs(regions=list(REGIONS), ignore_checks=list(IGNORED_CHECKS))
+    template, matches = decode_str(text)
+    if template is not None and not matches:
+        matches = list(_runner().validate_template(template))
     return [
         {
             "rule": match.rule.id,
@@ -71,7 +84,7 @@ def lint_text(text: str) -> list[dict]:
             "message": match.message,
             "path": "/".join(str(p) for p in (match.path or [])),
         }
-        for match in cfnlint.api.lint(text, config=config)
+        for match in matches
     ]
 
 
@@ -91,9 +104,12 @@ def lint_templates(texts: dict[str, str], use_cache: bool = True, jobs: int | No
         else:
             found[name] = cached
     todo.sort(key=lambda n: -len(texts[n]))  # biggest first: better balance
-    jobs = jobs or min(len(todo), os.cpu_count() or 1)
+    if jobs is None:
+        # Forking pays off only when there is enough to lint; rules load once, in the parent.
+        big_enough = sum(len(texts[n]) for n in todo) >= PARALLEL_MIN_BYTES
+        jobs = min(len(todo), os.cpu_count() or 1) if big_enough else 1
     if jobs > 1:
-        import cfnlint.api  # noqa: F401  imported once here, inherited by forked workers
+        _runner()  # built once here, inherited by the forked workers
 
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:

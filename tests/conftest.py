@@ -4,12 +4,7 @@ so every test run really runs cfn-lint once per template content."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
 @pytest.fixture(scope="session", autouse=True)

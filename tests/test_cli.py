@@ -7,11 +7,13 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from compiler.cli import main
-from conftest import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ERROR_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): error: (?P<path>\S+): (?P<msg>.+)$")
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from compiler.pipeline import OK, compile_spec
-from conftest import EXAMPLES, ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))

@@ -427,9 +427,9 @@ def test_outputs():
         "LoadBalancerDnsName": {"Fn::GetAtt": ["LoadBalancer", "DNSName"]},
         "HttpListenerArn": {"Ref": "HttpListener"},
         "HttpsListenerArn": {"Ref": "HttpsListener"},
-        "TargetGroupWeb": {"Ref": "WebTargetGroup"},
-        "TargetGroupBackendApi": {"Ref": "BackendApiTargetGroup"},
-        "TargetGroupFullNameBackendApi": {"Fn::GetAtt": ["BackendApiTargetGroup", "TargetGroupFullName"]},
+        "WebTargetGroupArn": {"Ref": "WebTargetGroup"},
+        "BackendApiTargetGroupArn": {"Ref": "BackendApiTargetGroup"},
+        "BackendApiTargetGroupFullName": {"Fn::GetAtt": ["BackendApiTargetGroup", "TargetGroupFullName"]},
     }
     assert all("Export" not in v for v in tpl["Outputs"].values())
 

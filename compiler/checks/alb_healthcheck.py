@@ -30,7 +30,8 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         if not hc.path.startswith("/") or len(hc.path) > 1024:
             found.append(locator.error(
                 CODE, (*base, "path"),
-                f"health-check path '{hc.path}' must start with '/' and be at most 1024 characters"))
+                f"health-check path '{hc.path}' must start with '/' and be at most 1024 "
+                "characters"))
         bad = _bad_success_codes(hc.success_codes)
         if bad:
             found.append(locator.error(

@@ -1,10 +1,10 @@
-"""FC206: ALB routes: one default, no duplicate routes or priorities, conditions within ALB limits."""
+"""FC206: ALB routes: one default, unique routes and priorities, conditions in ALB limits."""
 
 from __future__ import annotations
 
 import re
 
-from compiler.checks._util import given, http_path_location, raw, svc
+from compiler.checks._util import first_given, http_path_location, raw, svc
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App, Service
 
@@ -34,16 +34,16 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         extra = rules[RULES_PER_ALB]
         found.append(locator.error(
             CODE, svc(extra.name, "http"),
-            f"the listener would have {len(rules)} rules (from service {extra.name} on); "
-            f"the ALB quota is {RULES_PER_ALB} rules per load balancer unless raised",
+            f"the listener would have {len(rules)} rules, service {extra.name} being rule "
+            f"{RULES_PER_ALB + 1}; the ALB quota is {RULES_PER_ALB} rules per load balancer "
+            "unless raised",
             hint="request a quota increase or route several services by one rule",
             severity=WARNING))
     return found
 
 
 def _route_path(data: dict, s: Service) -> tuple:
-    return svc(s.name, "http", "path") if given(data, *svc(s.name, "http", "path")) \
-        else svc(s.name, "http")
+    return first_given(data, svc(s.name, "http", "path"), svc(s.name, "http"))
 
 
 def _defaults(routed, data, locator) -> list[Diagnostic]:

@@ -1,4 +1,4 @@
-"""FC205: explicit subnets: valid, inside the VPC, not overlapping, sized, one of each kind per zone."""
+"""FC205: explicit subnets: valid, inside the VPC, disjoint, sized, one of each kind per zone."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""FC204: the VPC cidr is a network address, large enough to carve the subnets when none are given."""
+"""FC204: the VPC cidr is a network address, big enough to carve subnets when none are given."""
 
 from __future__ import annotations
 

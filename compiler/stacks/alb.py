@@ -178,11 +178,11 @@ def build(app: m.App) -> Template:
     for service in app.routed_services:
         svc = pascal(service.name)
         tg = target_groups[service.name]
-        wire_output(t, f"TargetGroup{svc}", Ref(tg), f"Target group ARN of {service.name}")
+        wire_output(t, f"{svc}TargetGroupArn", Ref(tg), f"Target group ARN of {service.name}")
         if service.scaling is not None and service.scaling.requests is not None:
             wire_output(
                 t,
-                f"TargetGroupFullName{svc}",
+                f"{svc}TargetGroupFullName",
                 GetAtt(tg, "TargetGroupFullName"),
                 f"Target group full name of {service.name} (request-count scaling)",
             )

@@ -10,7 +10,7 @@ Wiring names used across stacks (producer -> consumers):
   network:   VpcId, VpcCidr, PublicSubnetIds, PrivateSubnetIds (comma-joined
              lists), PrivateRouteTableIds (comma-joined)
   alb:       AlbSecurityGroupId, LoadBalancerFullName, HttpListenerArn,
-             TargetGroup<Svc> (ARN), TargetGroupFullName<Svc> (only for services
+             <Svc>TargetGroupArn, <Svc>TargetGroupFullName (only for services
              that scale on requests)
   services:  ClusterName, ClusterArn, NamespaceId, NamespaceArn,
              ServicesSecurityGroupId (the SG every task of the app wears)

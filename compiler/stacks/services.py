@@ -211,7 +211,7 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service) -> None:
         ),
         ExecutionRoleArn=GetAtt(execution_role, "Arn"),
         TaskRoleArn=GetAtt(task_role, "Arn"),
-        ContainerDefinitions=_containers(app, svc, log_group),
+        ContainerDefinitions=_containers(svc, log_group),
         Tags=svc_tags,
         **task_props,
     ))
@@ -245,7 +245,7 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service) -> None:
         service_props["LoadBalancers"] = [ecs.LoadBalancer(
             ContainerName=svc.name,
             ContainerPort=svc.port,
-            TargetGroupArn=wire(f"TargetGroup{pid}"),
+            TargetGroupArn=wire(f"{pid}TargetGroupArn"),
         )]
         service_props["HealthCheckGracePeriodSeconds"] = svc.http.healthcheck.grace_period
     if app.uses_connect:
@@ -296,7 +296,7 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service) -> None:
         _autoscaling(app, t, wire, svc, service, svc_tags)
 
 
-def _containers(app: m.App, svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerDefinition]:
+def _containers(svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerDefinition]:
     def log_configuration(prefix: str) -> ecs.LogConfiguration:
         return ecs.LogConfiguration(LogDriver="awslogs", Options={
             "awslogs-group": Ref(log_group),
@@ -425,7 +425,7 @@ def _autoscaling(app: m.App, t: Template, wire: _Wiring, svc: m.Service,
         spec: dict[str, Any] = {"PredefinedMetricType": metric}
         if metric == "ALBRequestCountPerTarget":
             spec["ResourceLabel"] = Join("/", [wire("LoadBalancerFullName"),
-                                              wire(f"TargetGroupFullName{pid}")])
+                                              wire(f"{pid}TargetGroupFullName")])
         t.add_resource(aas.ScalingPolicy(
             pid + suffix,
             PolicyName=naming.shorten(f"{app.stack_name}-{svc.name}-{suffix}", 256),

@@ -35,7 +35,14 @@ def apply() -> None:
         )
     _nested_stack_outputs()
     _change_set_outputs()
-    _get_azs()
+    _intrinsics()
+    _ecs_cluster()
+    _ecs_task_definition()
+    _ecs_service()
+    _elbv2()
+    _service_discovery()
+    _application_autoscaling()
+    _refresh_model_registry()
     _applied = True
 
 
@@ -98,12 +105,19 @@ def _change_set_outputs() -> None:
 
 
 # --- Gap 3 -------------------------------------------------------------------
-# `Fn::GetAZs`: moto always answers with the zones a..d of us-east-1 when the
-# argument is "", and pastes the raw dict into the zone names when it is
-# `{"Ref": "AWS::Region"}` (troposphere's GetAZs(Region)). Answer with the
-# zones moto's EC2 backend really has in the stack's region, like AWS does.
-def _get_azs() -> None:
+# Intrinsic functions.
+# a) `Fn::GetAZs`: moto always answers with zones a..d of us-east-1 when the
+#    argument is "", and pastes the raw dict into the zone names when it is
+#    `{"Ref": "AWS::Region"}` (troposphere's GetAZs(Region)). Answer with the
+#    zones the emulated region really has, as AWS does.
+# b) `Fn::GetAtt` of an attribute moto does not implement only logs a warning
+#    and leaves the raw {"Fn::GetAtt": ...} in place, and one on a resource
+#    type moto does not model crashes (a 500) or reads as "undefined resource".
+#    Either is now a deployment failure that names the attribute, so a gap can
+#    never pass silently.
+def _intrinsics() -> None:
     from moto.cloudformation import parsing
+    from moto.cloudformation.exceptions import ValidationError
     from moto.ec2.models import ec2_backends
 
     original = parsing.clean_json
@@ -114,6 +128,484 @@ def _get_azs() -> None:
             account = resources_map["AWS::AccountId"]
             zones = ec2_backends[account][region].describe_availability_zones()
             return sorted(z.name for z in zones)
+        if isinstance(resource_json, dict) and "Fn::GetAtt" in resource_json:
+            target = resource_json["Fn::GetAtt"]
+            name, attribute = target.split(".", 1) if isinstance(target, str) else target
+            attribute = original(attribute, resources_map)
+            declared = resources_map._resource_json_map.get(name)
+            if declared is None:
+                raise ValidationError(
+                    message=f"Template error: instance of Fn::GetAtt references undefined resource {name}"
+                )
+            resource = resources_map[name]
+            if resource is None or not hasattr(resource, "get_cfn_attribute"):
+                raise ValidationError(message=(
+                    f"moto_compat: the emulator does not model {declared['Type']} "
+                    f"(Fn::GetAtt {name}.{attribute})"
+                ))
+            try:
+                return resource.get_cfn_attribute(attribute)
+            except NotImplementedError:
+                raise ValidationError(message=(
+                    f"moto_compat: the emulator does not implement Fn::GetAtt "
+                    f"{declared['Type']}.{attribute} ({name})"
+                ))
         return original(resource_json, resources_map)
 
     parsing.clean_json = clean_json
+
+
+def _api_shape(properties: Any) -> Any:
+    """CloudFormation's PascalCase property keys -> the camelCase keys of the ECS API."""
+    from moto.core.utils import pascal_to_camelcase, remap_nested_keys
+
+    return remap_nested_keys(properties, pascal_to_camelcase)
+
+
+# --- Gap 4 -------------------------------------------------------------------
+# AWS::ECS::Cluster: moto keeps the name only; ClusterSettings,
+# CapacityProviders, DefaultCapacityProviderStrategy, Configuration,
+# ServiceConnectDefaults and Tags are dropped.
+def _ecs_cluster() -> None:
+    from moto.ecs.models import Cluster, ecs_backends
+
+    def create(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+               region_name: str, **kwargs: Any) -> Cluster:
+        api = _api_shape(cloudformation_json.get("Properties", {}))
+        return ecs_backends[account_id][region_name].create_cluster(
+            cluster_name=resource_name,
+            tags=api.get("tags"),
+            cluster_settings=api.get("clusterSettings"),
+            configuration=api.get("configuration"),
+            capacity_providers=api.get("capacityProviders"),
+            default_capacity_provider_strategy=api.get("defaultCapacityProviderStrategy"),
+            service_connect_defaults=api.get("serviceConnectDefaults"),
+        )
+
+    Cluster.create_from_cloudformation_json = classmethod(create)
+
+
+# --- Gap 5 -------------------------------------------------------------------
+# AWS::ECS::TaskDefinition: moto registers family, containers, volumes and
+# memory only; Cpu, NetworkMode, RequiresCompatibilities, ExecutionRoleArn,
+# TaskRoleArn, RuntimePlatform, EphemeralStorage, PidMode, IpcMode and Tags
+# are dropped (so a Fargate task definition reads back as bridge-mode EC2).
+def _ecs_task_definition() -> None:
+    from moto.ecs.models import TaskDefinition, ecs_backends
+
+    def create(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+               region_name: str, **kwargs: Any) -> TaskDefinition:
+        props = cloudformation_json["Properties"]
+        api = _api_shape(props)
+        return ecs_backends[account_id][region_name].register_task_definition(
+            family=props.get("Family", resource_name),
+            container_definitions=api.get("containerDefinitions", []),
+            volumes=api.get("volumes"),
+            network_mode=props.get("NetworkMode"),
+            tags=api.get("tags"),
+            placement_constraints=api.get("placementConstraints"),
+            requires_compatibilities=props.get("RequiresCompatibilities"),
+            cpu=_str_or_none(props.get("Cpu")),
+            memory=_str_or_none(props.get("Memory")),
+            task_role_arn=props.get("TaskRoleArn"),
+            execution_role_arn=props.get("ExecutionRoleArn"),
+            runtime_platform=api.get("runtimePlatform"),
+            ipc_mode=props.get("IpcMode"),
+            pid_mode=props.get("PidMode"),
+            ephemeral_storage=api.get("ephemeralStorage"),
+        )
+
+    TaskDefinition.create_from_cloudformation_json = classmethod(create)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+# --- Gap 6 -------------------------------------------------------------------
+# AWS::ECS::Service: moto keeps cluster, name, desired count and task
+# definition, and makes every service an EC2 service. Dropped: LaunchType,
+# CapacityProviderStrategy, NetworkConfiguration, LoadBalancers,
+# ServiceRegistries, DeploymentConfiguration (circuit breaker),
+# HealthCheckGracePeriodSeconds, EnableExecuteCommand, EnableECSManagedTags,
+# PropagateTags, PlatformVersion, ServiceConnectConfiguration and Tags.
+# moto's own CreateService knows no capacity providers either: a service with
+# a CapacityProviderStrategy gets no launch type, like on AWS. Service Connect
+# is reported where ECS reports it, on the service's deployment.
+def _ecs_service() -> None:
+    from moto.ecs.models import Service, ecs_backends
+
+    def create(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+               region_name: str, **kwargs: Any) -> Service:
+        props = cloudformation_json["Properties"]
+        api = _api_shape(props)
+        strategy = api.get("capacityProviderStrategy")
+        service = ecs_backends[account_id][region_name].create_service(
+            props.get("Cluster", "default"),
+            resource_name,
+            props.get("DesiredCount", 1),
+            task_definition_str=props.get("TaskDefinition"),
+            load_balancers=api.get("loadBalancers", []),
+            scheduling_strategy=props.get("SchedulingStrategy"),
+            tags=api.get("tags"),
+            deployment_controller=api.get("deploymentController"),
+            # moto accepts EC2 or FARGATE only; cleared below for capacity providers
+            launch_type=props.get("LaunchType") or "FARGATE",
+            service_registries=api.get("serviceRegistries"),
+            platform_version=props.get("PlatformVersion"),
+            propagate_tags=props.get("PropagateTags", "NONE"),
+            network_configuration=api.get("networkConfiguration"),
+            role_arn=props.get("Role"),
+        )
+        if strategy:
+            service.launch_type = None
+        service.capacity_provider_strategy = strategy
+        service.deployment_configuration = api.get("deploymentConfiguration")
+        service.health_check_grace_period_seconds = props.get("HealthCheckGracePeriodSeconds")
+        service.enable_execute_command = bool(props.get("EnableExecuteCommand", False))
+        service.enable_ecs_managed_tags = bool(props.get("EnableECSManagedTags", False))
+        for deployment in service.deployments:
+            deployment["launchType"] = service.launch_type
+            deployment["capacityProviderStrategy"] = strategy
+            deployment["serviceConnectConfiguration"] = api.get("serviceConnectConfiguration")
+        return service
+
+    Service.create_from_cloudformation_json = classmethod(create)
+
+
+# --- Gap 7 -------------------------------------------------------------------
+# Elastic Load Balancing v2.
+# a) LoadBalancer: Type, IpAddressType, LoadBalancerAttributes (idle timeout,
+#    deletion protection, access logs) and Tags are dropped;
+#    Fn::GetAtt LoadBalancerFullName / CanonicalHostedZoneID / SecurityGroups
+#    are not implemented.
+# b) TargetGroup: TargetGroupAttributes (deregistration delay, stickiness),
+#    HealthCheckEnabled and Tags are dropped; it has no Fn::GetAtt at all
+#    (TargetGroupFullName, TargetGroupName, LoadBalancerArns...).
+# c) Listener and ListenerRule: Tags are dropped.
+def _elbv2() -> None:
+    from moto.elbv2.models import (FakeListener, FakeListenerRule, FakeLoadBalancer,
+                                   FakeTargetGroup, elbv2_backends)
+
+    def attributes(props: dict, key: str) -> dict[str, str]:
+        return {a["Key"]: str(a["Value"]) for a in props.get(key) or []}
+
+    def tag(backend: Any, arn: str, props: dict) -> None:
+        if props.get("Tags"):
+            backend.add_tags([arn], props["Tags"])
+
+    def create_lb(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                  region_name: str, **kwargs: Any) -> FakeLoadBalancer:
+        props = cloudformation_json["Properties"]
+        backend = elbv2_backends[account_id][region_name]
+        lb = backend.create_load_balancer(
+            resource_name,
+            props.get("SecurityGroups"),
+            props.get("Subnets"),
+            subnet_mappings=props.get("SubnetMappings"),
+            scheme=props.get("Scheme", "internet-facing"),
+            loadbalancer_type=props.get("Type", "application"),
+            ip_address_type=props.get("IpAddressType", "ipv4"),
+            tags=props.get("Tags"),
+        )
+        if props.get("LoadBalancerAttributes"):
+            backend.modify_load_balancer_attributes(lb.arn, attributes(props, "LoadBalancerAttributes"))
+        return lb
+
+    FakeLoadBalancer.create_from_cloudformation_json = classmethod(create_lb)
+
+    original_lb_attribute = FakeLoadBalancer.get_cfn_attribute
+
+    def lb_attribute(self: FakeLoadBalancer, attribute_name: str) -> Any:
+        if attribute_name == "LoadBalancerFullName":
+            return self.arn.split(":loadbalancer/", 1)[1]
+        if attribute_name == "CanonicalHostedZoneID":
+            return self.canonical_hosted_zone_id
+        if attribute_name == "SecurityGroups":
+            return list(self.security_groups)
+        if attribute_name == "LoadBalancerArn":
+            return self.arn
+        return original_lb_attribute(self, attribute_name)
+
+    FakeLoadBalancer.get_cfn_attribute = lb_attribute
+
+    original_tg = FakeTargetGroup.create_from_cloudformation_json.__func__
+
+    def create_tg(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                  region_name: str, **kwargs: Any) -> FakeTargetGroup:
+        props = cloudformation_json["Properties"]
+        backend = elbv2_backends[account_id][region_name]
+        tg = original_tg(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        if "HealthCheckEnabled" in props:
+            tg.health_check_enabled = str(props["HealthCheckEnabled"]).lower() == "true"
+        if props.get("TargetGroupAttributes"):
+            backend.modify_target_group_attributes(tg.arn, attributes(props, "TargetGroupAttributes"))
+        tag(backend, tg.arn, props)
+        return tg
+
+    FakeTargetGroup.create_from_cloudformation_json = classmethod(create_tg)
+
+    def tg_attribute(self: FakeTargetGroup, attribute_name: str) -> Any:
+        values = {
+            "TargetGroupArn": self.arn,
+            "TargetGroupName": self.name,
+            "TargetGroupFullName": self.arn.split(":", 5)[5],
+            "LoadBalancerArns": list(self.load_balancer_arns),
+        }
+        if attribute_name not in values:
+            raise NotImplementedError(attribute_name)
+        return values[attribute_name]
+
+    FakeTargetGroup.get_cfn_attribute = tg_attribute
+    FakeTargetGroup.has_cfn_attr = classmethod(lambda cls, attr: attr in (
+        "TargetGroupArn", "TargetGroupName", "TargetGroupFullName", "LoadBalancerArns"))
+
+    for model in (FakeListener, FakeListenerRule):
+        _tag_after_create(model, lambda resource, props, account, region:
+                          tag(elbv2_backends[account][region], resource.arn, props))
+
+
+def _tag_after_create(model: Any, after: Any) -> None:
+    original = model.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+               region_name: str, **kwargs: Any) -> Any:
+        resource = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        after(resource, cloudformation_json.get("Properties", {}), account_id, region_name)
+        return resource
+
+    model.create_from_cloudformation_json = classmethod(create)
+
+
+# --- Gap 8 -------------------------------------------------------------------
+# AWS::ServiceDiscovery::PrivateDnsNamespace and AWS::ServiceDiscovery::Service
+# are not CloudFormation types in moto at all: they are skipped (a blank row in
+# ListStackResources), and an Fn::GetAtt on them makes the stack fail. These
+# models create them through moto's own Cloud Map backend, with the Ref and
+# Fn::GetAtt values AWS documents (Ref: the Id; Id, Arn, HostedZoneId, Name).
+def _service_discovery() -> None:
+    from moto.core.common_models import CloudFormationModel
+    from moto.servicediscovery.models import servicediscovery_backends
+
+    class PrivateDnsNamespace(CloudFormationModel):
+        def __init__(self, namespace: Any, account_id: str, region_name: str):
+            self.namespace = namespace
+            self.account_id = account_id
+            self.region_name = region_name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::ServiceDiscovery::PrivateDnsNamespace"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr in ("Id", "Arn", "HostedZoneId")
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.namespace.id
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "Id":
+                return self.namespace.id
+            if attribute_name == "Arn":
+                return self.namespace.arn
+            if attribute_name == "HostedZoneId":
+                return self.namespace.dns_properties["HostedZoneId"]
+            raise NotImplementedError(attribute_name)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            backend = servicediscovery_backends[account_id][region_name]
+            backend.create_private_dns_namespace(
+                name=props["Name"], creator_request_id=resource_name,
+                description=props.get("Description"), vpc=props["Vpc"],
+                tags=props.get("Tags"), properties=props.get("Properties"),
+            )
+            [namespace] = [n for n in backend.namespaces.values()
+                           if n.name == props["Name"] and n.vpc == props["Vpc"]]
+            return cls(namespace, account_id, region_name)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            servicediscovery_backends[account_id][region_name].delete_namespace(self.namespace.id)
+
+    class DiscoveryService(CloudFormationModel):
+        def __init__(self, service: Any):
+            self.service = service
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::ServiceDiscovery::Service"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr in ("Id", "Arn", "Name")
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.service.id
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            values = {"Id": self.service.id, "Arn": self.service.arn, "Name": self.service.name}
+            if attribute_name not in values:
+                raise NotImplementedError(attribute_name)
+            return values[attribute_name]
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            service = servicediscovery_backends[account_id][region_name].create_service(
+                name=props.get("Name", resource_name),
+                namespace_id=props.get("NamespaceId"),
+                creator_request_id=resource_name,
+                description=props.get("Description"),
+                dns_config=props.get("DnsConfig"),
+                health_check_config=props.get("HealthCheckConfig"),
+                health_check_custom_config=props.get("HealthCheckCustomConfig"),
+                tags=props.get("Tags"),
+                service_type=props.get("Type"),
+            )
+            return cls(service)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            servicediscovery_backends[account_id][region_name].delete_service(self.service.id)
+
+    _ADDED_MODELS.extend([PrivateDnsNamespace, DiscoveryService])
+
+
+# --- Gap 9 -------------------------------------------------------------------
+# AWS::ApplicationAutoScaling::ScalableTarget and ::ScalingPolicy are not
+# CloudFormation types in moto either: autoscaling silently disappears. These
+# models register them through moto's Application Auto Scaling backend. The
+# target's Ref is what AWS returns, "<resource id>|<dimension>|<namespace>",
+# which a policy's ScalingTargetId points at.
+def _application_autoscaling() -> None:
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+    from moto.core.common_models import CloudFormationModel
+
+    class ScalableTarget(CloudFormationModel):
+        def __init__(self, target: Any):
+            self.target = target
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::ApplicationAutoScaling::ScalableTarget"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Id"
+
+        @property
+        def physical_resource_id(self) -> str:
+            t = self.target
+            return f"{t.resource_id}|{t.scalable_dimension}|{t.service_namespace}"
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "Id":
+                return self.physical_resource_id
+            raise NotImplementedError(attribute_name)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            target = applicationautoscaling_backends[account_id][region_name].register_scalable_target(
+                namespace=props["ServiceNamespace"],
+                r_id=props["ResourceId"],
+                dimension=props["ScalableDimension"],
+                min_capacity=int(props["MinCapacity"]),
+                max_capacity=int(props["MaxCapacity"]),
+                role_arn=props.get("RoleARN"),
+                suspended_state=props.get("SuspendedState"),
+            )
+            return cls(target)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            t = self.target
+            applicationautoscaling_backends[account_id][region_name].deregister_scalable_target(
+                t.service_namespace, t.resource_id, t.scalable_dimension)
+
+    class ScalingPolicy(CloudFormationModel):
+        def __init__(self, policy: Any):
+            self.policy = policy
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "PolicyName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::ApplicationAutoScaling::ScalingPolicy"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.policy.policy_arn
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "Arn":
+                return self.policy.policy_arn
+            raise NotImplementedError(attribute_name)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            if props.get("ScalingTargetId"):
+                resource_id, dimension, namespace = props["ScalingTargetId"].split("|")
+            else:
+                resource_id = props["ResourceId"]
+                dimension = props["ScalableDimension"]
+                namespace = props["ServiceNamespace"]
+            policy_type = props["PolicyType"]
+            body_key = ("TargetTrackingScalingPolicyConfiguration" if policy_type == "TargetTrackingScaling"
+                        else "StepScalingPolicyConfiguration")
+            policy = applicationautoscaling_backends[account_id][region_name].put_scaling_policy(
+                policy_name=props.get("PolicyName", resource_name),
+                service_namespace=namespace,
+                resource_id=resource_id,
+                scalable_dimension=dimension,
+                policy_body=props.get(body_key),
+                policy_type=policy_type,
+            )
+            return cls(policy)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            p = self.policy
+            applicationautoscaling_backends[account_id][region_name].delete_scaling_policy(
+                p.policy_name, p.service_namespace, p.resource_id, p.scalable_dimension)
+
+    _ADDED_MODELS.extend([ScalableTarget, ScalingPolicy])
+
+
+# Classes above become CloudFormation types by subclassing CloudFormationModel;
+# moto caches the list of subclasses on first use, so the cache is dropped.
+_ADDED_MODELS: list[type] = []
+
+
+def _refresh_model_registry() -> None:
+    from moto.cloudformation import parsing
+
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    known = parsing.get_model_map()
+    for model in _ADDED_MODELS:
+        assert known[model.cloudformation_type()] is model, model

@@ -1,0 +1,88 @@
+"""Cross-field rules over the normalized spec: one small module per rule, each with a stable code.
+
+`run(app, data, locator)` takes the model (defaults applied), the raw schema-valid
+data (only to tell what the user wrote explicitly, so a finding points at the
+right key) and the loader's Locator, and returns every finding, sorted.
+
+    FC201 fargate_size           cpu/memory pairs; no Fargate Spot on arm64
+    FC202 alb_healthcheck        ALB health check: timeout < interval, path, success codes
+    FC203 container_healthcheck  container health check: timeout < interval
+    FC204 vpc_cidr               VPC cidr is a network address, big enough to carve
+    FC205 subnets                explicit subnets: inside the VPC, disjoint, sized, one per zone
+    FC206 routes                 one default route, unique routes/priorities, ALB condition limits
+    FC207 http_needs_alb         `http` needs a `load_balancer`
+    FC208 container_ports        distinct ports and names within a task
+    FC209 names                  path-safe names, distinct logical IDs, AWS name lengths
+    FC210 private_egress         private services without NAT: endpoints, ECR images
+    FC211 scaling                autoscaling range and targets; `requests` needs `http`
+    FC212 task_role              no wildcard actions; resources given; managed policy ARNs
+    FC213 plain_secrets          credentials not in plain variables (Security Hub ECS.8)
+    FC214 deployment             deployment percentages can replace a task
+    FC215 dns_names              namespace and Service Connect aliases are valid, unique DNS
+    FC216 load_balancer          allowed_cidrs, TLS policy, access-log bucket
+    FC217 stack_pinning          at most 30 services pinned to one stack
+    FC218 tags                   AWS tag rules; reserved keys
+    FC219 env_names              a name is a variable or a secret, not both
+    FC220 exec_readonly          ECS Exec needs a writable root filesystem
+    FC221 zones                  explicit zones distinct and in one region
+"""
+
+from __future__ import annotations
+
+from compiler.checks import (
+    alb_healthcheck,
+    container_healthcheck,
+    container_ports,
+    deployment,
+    dns_names,
+    env_names,
+    exec_readonly,
+    fargate_size,
+    http_needs_alb,
+    load_balancer,
+    names,
+    plain_secrets,
+    private_egress,
+    routes,
+    scaling,
+    stack_pinning,
+    subnets,
+    tags,
+    task_role,
+    vpc_cidr,
+    zones,
+)
+from compiler.diagnostics import Diagnostic, Locator
+from compiler.model import App
+
+RULES = (
+    fargate_size,
+    alb_healthcheck,
+    container_healthcheck,
+    vpc_cidr,
+    subnets,
+    routes,
+    http_needs_alb,
+    container_ports,
+    names,
+    private_egress,
+    scaling,
+    task_role,
+    plain_secrets,
+    deployment,
+    dns_names,
+    load_balancer,
+    stack_pinning,
+    tags,
+    env_names,
+    exec_readonly,
+    zones,
+)
+
+
+def run(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
+    """Every finding of every rule, sorted by position, then code."""
+    found: list[Diagnostic] = []
+    for rule in RULES:
+        found.extend(rule.check(app, data, locator))
+    return sorted(found)

@@ -1,0 +1,142 @@
+"""FC216: load balancer settings: source cidrs, TLS policy and access-log bucket."""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+
+from compiler.checks._util import given, listing
+from compiler.diagnostics import WARNING, Diagnostic, Locator
+from compiler.model import App
+
+CODE = "FC216"
+
+# The predefined ALB security policies, with the oldest TLS version each accepts.
+SSL_POLICIES = {
+    "ELBSecurityPolicy-TLS13-1-2-2021-06": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06": "1.2",
+    "ELBSecurityPolicy-TLS13-1-1-2021-06": "1.1",
+    "ELBSecurityPolicy-TLS13-1-0-2021-06": "1.0",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06": "1.3",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04": "1.2",
+    "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04": "1.1",
+    "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04": "1.0",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04": "1.3",
+    "ELBSecurityPolicy-TLS13-1-2-RFC9151-FIPS-2023-07": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext0-RFC9151-FIPS-2023-07": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP1-FIPS-2023-07": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP2-FIPS-2023-07": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP3-FIPS-2023-07": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP4-FIPS-2023-07": "1.2",
+    "ELBSecurityPolicy-TLS13-1-3-RFC9151-FIPS-2023-07": "1.3",
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09": "1.2",
+    "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09": "1.0",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09": "1.3",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09": "1.2",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09": "1.2",
+    "ELBSecurityPolicy-TLS13-1-0-FIPS-PQ-2025-09": "1.0",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09": "1.3",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10": "1.2",
+    "ELBSecurityPolicy-FS-1-2-Res-2019-08": "1.2",
+    "ELBSecurityPolicy-FS-1-2-2019-08": "1.2",
+    "ELBSecurityPolicy-FS-1-1-2019-08": "1.1",
+    "ELBSecurityPolicy-FS-2018-06": "1.0",
+    "ELBSecurityPolicy-TLS-1-2-Ext-2018-06": "1.2",
+    "ELBSecurityPolicy-TLS-1-2-2017-01": "1.2",
+    "ELBSecurityPolicy-TLS-1-1-2017-01": "1.1",
+    "ELBSecurityPolicy-2016-08": "1.0",
+    "ELBSecurityPolicy-TLS-1-0-2015-04": "1.0",
+}
+RECOMMENDED_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
+    lb = app.load_balancer
+    if lb is None:
+        return []
+    found = _cidrs(lb.allowed_cidrs, data, locator)
+    if lb.https:
+        found += _policy(lb.https.ssl_policy, data, locator)
+    if lb.access_logs:
+        found += _access_logs(lb.access_logs, locator)
+    return found
+
+
+def _cidrs(cidrs, data, locator) -> list[Diagnostic]:
+    found, seen = [], {}
+    explicit = given(data, "load_balancer", "allowed_cidrs")
+    for index, cidr in enumerate(cidrs):
+        path = ("load_balancer", "allowed_cidrs", index) if explicit else ("load_balancer",)
+        try:
+            net = ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            found.append(locator.error(
+                CODE, path, f"'{cidr}' is not an IPv4 cidr like 203.0.113.0/24 or 0.0.0.0/0"))
+            continue
+        if net.version != 4:
+            found.append(locator.error(
+                CODE, path,
+                f"'{cidr}' is IPv6; the load balancer is IPv4-only, use IPv4 cidrs"))
+            continue
+        if str(net) != cidr:
+            found.append(locator.error(
+                CODE, path, f"'{cidr}' has host bits set; write {net}"))
+        if net in seen:
+            found.append(locator.error(
+                CODE, path,
+                f"'{cidr}' repeats allowed_cidrs[{seen[net]}]; a security group rejects "
+                "duplicate rules"))
+        else:
+            seen[net] = index
+    return found
+
+
+def _policy(policy: str, data, locator) -> list[Diagnostic]:
+    path = ("load_balancer", "https", "ssl_policy")
+    if policy not in SSL_POLICIES:
+        close = difflib.get_close_matches(policy, SSL_POLICIES, n=1)
+        return [locator.error(
+            CODE, path,
+            f"'{policy}' is not an ALB security policy; use one of the ELBSecurityPolicy-* "
+            f"names, e.g. {RECOMMENDED_POLICY}",
+            hint=f"did you mean {close[0]}?" if close else
+            "valid: " + listing(sorted(SSL_POLICIES)))]
+    oldest = SSL_POLICIES[policy]
+    if oldest in ("1.0", "1.1"):
+        return [locator.error(
+            CODE, path,
+            f"'{policy}' accepts TLS {oldest}, which Security Hub (ELB.17) flags; "
+            f"prefer {RECOMMENDED_POLICY}", severity=WARNING)]
+    return []
+
+
+def _access_logs(logs, locator) -> list[Diagnostic]:
+    found = []
+    base = ("load_balancer", "access_logs")
+    bucket = logs.bucket
+    if bucket is not None and (not _BUCKET.match(bucket) or ".." in bucket
+                               or re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket)):
+        found.append(locator.error(
+            CODE, (*base, "bucket"),
+            f"'{bucket}' is not an S3 bucket name: 3-63 of a-z 0-9 . -, starting and ending "
+            "with a letter or digit"))
+    if "AWSLogs" in logs.prefix or logs.prefix.startswith("/"):
+        found.append(locator.error(
+            CODE, (*base, "prefix"),
+            f"access-log prefix '{logs.prefix}' must not contain 'AWSLogs' or start with '/'"))
+    return found

@@ -1,0 +1,84 @@
+"""FC210: private services without NAT reach AWS only through the VPC endpoints they need."""
+
+from __future__ import annotations
+
+import re
+
+from compiler.checks._util import first_given, listing, quoted, svc
+from compiler.diagnostics import Diagnostic, Locator
+from compiler.model import App, Service
+
+CODE = "FC210"
+
+# Pulling an image from ECR and shipping logs: ECR API, ECR Docker, S3 (layers), CloudWatch Logs.
+REQUIRED = ("ecr.api", "ecr.dkr", "logs", "s3")
+PRIVATE_ECR = re.compile(r"^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
+
+
+def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
+    if app.network.nat != "none":
+        return []
+    private = [s for s in app.services if s.placement == "private"]
+    if not private:
+        return []                       # public tasks get a public IP and the internet gateway
+    have = set(app.network.endpoints)
+    where = first_given(data, ("network", "endpoints"), ("network", "nat"))
+    found = []
+    missing = [e for e in REQUIRED if e not in have]
+    if missing:
+        found.append(locator.error(
+            CODE, where,
+            f"nat is none and services {listing((s.name for s in private), 'and')} run in "
+            f"private subnets; they need the VPC endpoints {quoted(missing)}, which are missing",
+            hint="add them to network.endpoints, or set nat: single"))
+    regions: dict[str, tuple] = {}
+    for s in private:
+        for path, image in _images(s):
+            match = PRIVATE_ECR.match(image)
+            if not match:
+                found.append(locator.error(
+                    CODE, path,
+                    f"image '{image}' is not in a private ECR registry; with nat none a private "
+                    "service can pull only from ECR (ACCOUNT.dkr.ecr.REGION.amazonaws.com/...) "
+                    "through the VPC endpoints",
+                    hint="copy the image to ECR, set nat: single, or use placement: public"))
+            else:
+                regions.setdefault(match.group(1), path)
+        found += _secrets(s, have, locator)
+        if s.exec and "ssmmessages" not in have:
+            found.append(locator.error(
+                CODE, svc(s.name, "exec"),
+                f"exec: true on service {s.name} needs the 'ssmmessages' endpoint when nat is "
+                "none; add it to network.endpoints"))
+    if len(regions) > 1:
+        names = sorted(regions)
+        found.append(locator.error(
+            CODE, regions[names[1]],
+            f"images come from ECR in regions {listing(names, 'and')}; with nat none the ECR "
+            "endpoints reach only the stack's own region, so all images must be in one region"))
+    return found
+
+
+def _images(s: Service):
+    yield svc(s.name, "image"), s.image
+    for sidecar in s.sidecars:
+        yield svc(s.name, "sidecars", sidecar.name, "image"), sidecar.image
+
+
+def _secrets(s: Service, have: set, locator: Locator) -> list[Diagnostic]:
+    first: dict[str, tuple] = {}
+    for secret in s.secrets:
+        first.setdefault(secret.kind, svc(s.name, "secrets", secret.name))
+    for sidecar in s.sidecars:
+        for secret in sidecar.secrets:
+            first.setdefault(
+                secret.kind, svc(s.name, "sidecars", sidecar.name, "secrets", secret.name))
+    source = {"secretsmanager": "Secrets Manager", "ssm": "SSM Parameter Store"}
+    return [
+        locator.error(
+            CODE, path,
+            f"service {s.name} reads secrets from {source[kind]} and nat is none; "
+            f"it needs the '{kind}' endpoint, add it to network.endpoints")
+        for kind, path in sorted(first.items())
+        if kind not in have
+    ]

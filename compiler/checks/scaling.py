@@ -1,0 +1,39 @@
+"""FC211: autoscaling: a sane range, at least one target, `requests` only with `http`."""
+
+from __future__ import annotations
+
+from compiler.checks._util import svc
+from compiler.diagnostics import Diagnostic, Locator
+from compiler.model import App
+
+CODE = "FC211"
+
+
+def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
+    found = []
+    for s in app.services:
+        sc = s.scaling
+        if sc is None:
+            continue
+        if sc.min > sc.max:
+            found.append(locator.error(
+                CODE, svc(s.name, "count", "range"),
+                f"range {sc.min}-{sc.max}: the minimum is above the maximum; "
+                f"write it as {sc.max}-{sc.min}"))
+        elif sc.max < 1:
+            found.append(locator.error(
+                CODE, svc(s.name, "count", "range"),
+                f"range {sc.min}-{sc.max} never runs a task; the maximum must be 1 or more"))
+        if sc.cpu_percentage is None and sc.memory_percentage is None and sc.requests is None:
+            found.append(locator.error(
+                CODE, svc(s.name, "count"),
+                f"count range {sc.min}-{sc.max} has no scaling target; "
+                "give cpu_percentage, memory_percentage or requests",
+                hint="or use a plain number for a fixed count"))
+        if sc.requests is not None and s.http is None:
+            found.append(locator.error(
+                CODE, svc(s.name, "count", "requests"),
+                f"requests: {sc.requests} scales on ALB requests per target, but service "
+                f"{s.name} has no http route",
+                hint="add http, or scale on cpu_percentage / memory_percentage"))
+    return found

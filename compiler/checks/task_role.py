@@ -1,0 +1,60 @@
+"""FC212: task role policies name exact actions (no wildcards) on at least one resource."""
+
+from __future__ import annotations
+
+import re
+
+from compiler.checks._util import svc
+from compiler.diagnostics import WARNING, Diagnostic, Locator
+from compiler.model import App
+
+CODE = "FC212"
+
+_ACTION = re.compile(r"^[a-zA-Z0-9-]+:[A-Za-z0-9]+$")
+_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
+MANAGED_DEFAULT_QUOTA, MANAGED_MAX = 10, 20   # IAM managed policies per role
+
+
+def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
+    found = []
+    for s in app.services:
+        base = svc(s.name, "task_role")
+        for i, policy in enumerate(s.task_role.policies):
+            if not policy.actions:
+                found.append(locator.error(
+                    CODE, (*base, "policies", i, "actions"),
+                    "a policy needs at least one action, like s3:GetObject"))
+            for j, action in enumerate(policy.actions):
+                path = (*base, "policies", i, "actions", j)
+                if "*" in action or "?" in action:
+                    found.append(locator.error(
+                        CODE, path,
+                        f"wildcard action '{action}' is not allowed; list the exact actions "
+                        "the service needs, like s3:GetObject"))
+                elif not _ACTION.match(action):
+                    found.append(locator.error(
+                        CODE, path,
+                        f"'{action}' is not an IAM action; write service:Action, "
+                        "like s3:GetObject"))
+            if not policy.resources:
+                found.append(locator.error(
+                    CODE, (*base, "policies", i, "resources"),
+                    "a policy needs at least one resource ARN (or \"*\" where the action "
+                    "takes no resource)"))
+        managed = s.task_role.managed_policies
+        for arn in managed:
+            if not _MANAGED_ARN.match(arn):
+                found.append(locator.error(
+                    CODE, (*base, "managed_policies"),
+                    f"'{arn}' is not a managed policy ARN like "
+                    "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"))
+        if len(managed) > MANAGED_MAX:
+            found.append(locator.error(
+                CODE, (*base, "managed_policies"),
+                f"{len(managed)} managed policies; an IAM role takes at most {MANAGED_MAX}"))
+        elif len(managed) > MANAGED_DEFAULT_QUOTA:
+            found.append(locator.error(
+                CODE, (*base, "managed_policies"),
+                f"{len(managed)} managed policies; the IAM default quota is "
+                f"{MANAGED_DEFAULT_QUOTA} per role unless raised", severity=WARNING))
+    return found

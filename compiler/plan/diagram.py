@@ -1,0 +1,243 @@
+"""A picture of the app: one small graph model, drawn as Mermaid and as Graphviz DOT.
+
+The graph: clients -> the ALB -> routed services (edge label: the rule); the VPC
+with its public and private subnets (one per zone), the NAT gateways (a private
+subnet's route to the one in its zone, or to the single one), the VPC endpoints,
+services with their task counts, and Service Connect links between every pair
+of services that use it (each reaches all the others). Labels are escaped for
+the target language; user text never becomes syntax.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+
+from compiler import model as m
+
+SVG_TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    lines: tuple[str, ...]
+    shape: str = "box"                # box | round | hex | cylinder | oval
+
+
+@dataclass
+class Cluster:
+    id: str
+    label: str
+    nodes: list[str] = field(default_factory=list)
+    clusters: list["Cluster"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Edge:
+    a: str
+    b: str
+    label: str = ""
+    dashed: bool = False
+    both: bool = False                # an undirected link, drawn with arrows at both ends
+
+
+@dataclass
+class Graph:
+    name: str
+    nodes: dict[str, Node] = field(default_factory=dict)
+    top: list[str] = field(default_factory=list)          # nodes outside every cluster
+    clusters: list[Cluster] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+
+    def add(self, node: Node, where: list[str]) -> str:
+        self.nodes[node.id] = node
+        where.append(node.id)
+        return node.id
+
+
+def zone_names(app: m.App) -> tuple[str, ...]:
+    net = app.network
+    return net.zones or tuple(f"zone {i + 1}" for i in range(net.az_count))
+
+
+def route_label(http: m.Http) -> str:
+    if http.is_default:
+        return "default: /"
+    parts = []
+    if http.hosts:
+        parts.append("host " + ", ".join(http.hosts))
+    if http.paths:
+        parts.append("path " + ", ".join(http.paths))
+    return f"#{http.priority}: " + "; ".join(parts)
+
+
+def _service_lines(s: m.Service, namespace: str) -> tuple[str, ...]:
+    count = f"{s.scaling.min}-{s.scaling.max} tasks" if s.scaling else f"{s.desired_count} task{'s' * (s.desired_count != 1)}"
+    extras = [x for x in (("arm64" if s.platform == "linux/arm64" else ""), ("spot" if s.spot else "")) if x]
+    lines = [s.name, f"{count} · {s.cpu / 1024:g} vCPU / {s.memory / 1024:g} GB" + (f" · {', '.join(extras)}" if extras else ""),
+             f"port {s.port}" + "".join(f" + {c.name}" for c in s.sidecars)]
+    if s.connect:
+        lines.append(f"connect: http://{s.connect.alias}:{s.port}")
+    if s.discovery:
+        lines.append(f"dns: {s.name}.{namespace}")
+    return tuple(lines)
+
+
+def build(app: m.App) -> Graph:
+    net, lb = app.network, app.load_balancer
+    g = Graph(app.stack_name)
+    zones = zone_names(app)
+    vpc = Cluster("vpc", f"VPC {net.cidr}")
+    public = Cluster("public_subnets", "public subnets")
+    private = Cluster("private_subnets", "private subnets")
+    vpc.clusters += [public, private]
+    g.clusters.append(vpc)
+
+    for i, zone in enumerate(zones):
+        g.add(Node(f"public_{i}", (zone, net.public_subnets[i] if i < len(net.public_subnets) else "")), public.nodes)
+    for i, zone in enumerate(zones):
+        g.add(Node(f"private_{i}", (zone, net.private_subnets[i] if i < len(net.private_subnets) else "")), private.nodes)
+
+    needs_internet = bool(net.nat_count) or any(s.placement == "public" for s in app.services)
+    if needs_internet or (lb and lb.public):
+        g.add(Node("internet", ("internet",), "oval"), g.top)
+
+    for i in range(net.nat_count):
+        nat = g.add(Node(f"nat_{i}", ("NAT gateway", zones[i])), public.nodes)
+        g.edges.append(Edge(nat, "internet"))
+    for i in range(len(zones)):
+        if net.nat_count:
+            g.edges.append(Edge(f"private_{i}", f"nat_{i if net.nat_count > 1 else 0}", "0.0.0.0/0"))
+
+    if net.endpoints:
+        lines = ["VPC endpoints"]
+        if net.interface_endpoints:
+            lines.append("interface: " + ", ".join(net.interface_endpoints))
+        if net.gateway_endpoints:
+            lines.append("gateway: " + ", ".join(net.gateway_endpoints))
+        g.add(Node("endpoints", tuple(lines), "cylinder"), private.nodes)
+        for i in range(len(zones)):
+            g.edges.append(Edge(f"private_{i}", "endpoints", dashed=True))
+
+    ids = {s.name: f"svc_{n}" for n, s in enumerate(app.services)}
+    for s in app.services:
+        g.add(Node(ids[s.name], _service_lines(s, app.namespace), "round"),
+              public.nodes if s.placement == "public" else private.nodes)
+
+    if lb:
+        default = next((s for s in app.routed_services if s.http.is_default), None)
+        kind = "internet-facing" if lb.public else "internal"
+        listeners = "HTTPS :443 (HTTP :80 redirects)" if lb.https else "HTTP :80"
+        lines = ("Application Load Balancer", kind, listeners) + (() if default else ("default: fixed 404",))
+        g.add(Node("alb", lines, "hex"), (public if lb.public else private).nodes)
+        g.add(Node("clients", ("clients", ", ".join(lb.allowed_cidrs)), "oval"), g.top)
+        if lb.public:
+            g.edges.append(Edge("internet", "alb", listeners))
+            g.edges.append(Edge("clients", "internet"))
+        else:
+            g.edges.append(Edge("clients", "alb", listeners))
+        routed = sorted(app.routed_services, key=lambda s: (s.http.is_default, s.http.priority or 0, s.name))
+        for s in routed:
+            g.edges.append(Edge("alb", ids[s.name], route_label(s.http)))
+
+    connected = [s for s in app.services if s.connect]
+    for i, a in enumerate(connected):
+        for b in connected[i + 1:]:
+            g.edges.append(Edge(ids[a.name], ids[b.name], "Service Connect", dashed=True, both=True))
+    return g
+
+
+# --- Mermaid --------------------------------------------------------------------------
+
+_MERMAID_SHAPES = {"box": ('["', '"]'), "round": ('("', '")'), "hex": ('{{"', '"}}'),
+                   "cylinder": ('[("', '")]'), "oval": ('(["', '"])')}
+
+
+def mermaid_text(text: str) -> str:
+    """Text safe inside a quoted Mermaid label: entity codes for # " < > and no line breaks."""
+    text = text.replace("#", "#35;")
+    for char, code in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;"),
+                       ("`", "#96;"), ("\n", " "), ("\r", " ")):
+        text = text.replace(char, code)
+    return text
+
+
+def _mermaid_label(lines) -> str:
+    return "<br/>".join(mermaid_text(line) for line in lines if line)
+
+
+def _body(g: Graph, node_line, cluster_head, cluster_tail: str) -> list[str]:
+    """The nodes outside clusters, then the clusters, nested and indented."""
+    out = ["  " + node_line(g.nodes[node_id]) for node_id in g.top]
+
+    def cluster(c: Cluster, indent: str) -> None:
+        out.extend(indent + line for line in cluster_head(c))
+        out.extend(indent + "  " + node_line(g.nodes[node_id]) for node_id in c.nodes)
+        for inner in c.clusters:
+            cluster(inner, indent + "  ")
+        out.append(indent + cluster_tail)
+
+    for c in g.clusters:
+        cluster(c, "  ")
+    return out
+
+
+def _mermaid_node(n: Node) -> str:
+    left, right = _MERMAID_SHAPES[n.shape]
+    return f"{n.id}{left}{_mermaid_label(n.lines)}{right}"
+
+
+def to_mermaid(g: Graph) -> str:
+    out = ["flowchart LR"]
+    out += _body(g, _mermaid_node, lambda c: [f'subgraph {c.id}["{mermaid_text(c.label)}"]'], "end")
+    for e in g.edges:
+        arrow = ("<-.->" if e.both else "-.->") if e.dashed else ("<-->" if e.both else "-->")
+        label = f'|"{mermaid_text(e.label)}"|' if e.label else ""
+        out.append(f"  {e.a} {arrow}{label} {e.b}")
+    return "\n".join(out) + "\n"
+
+
+# --- Graphviz DOT -----------------------------------------------------------------------
+
+_DOT_SHAPES = {"box": 'shape=box', "round": 'shape=box, style="rounded,filled", fillcolor="#eef5ff"',
+               "hex": 'shape=hexagon', "cylinder": 'shape=cylinder', "oval": 'shape=oval'}
+
+
+def dot_text(text: str) -> str:
+    """Text safe inside a double-quoted DOT string (escString: backslash sequences are live)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
+
+
+def _dot_label(lines) -> str:
+    return "\\n".join(dot_text(line) for line in lines if line)
+
+
+def _dot_node(n: Node) -> str:
+    return f'{n.id} [label="{_dot_label(n.lines)}", {_DOT_SHAPES[n.shape]}];'
+
+
+def to_dot(g: Graph) -> str:
+    out = [f'digraph "{dot_text(g.name)}" {{',
+           '  graph [rankdir=LR, fontname="Helvetica", fontsize=11];',
+           '  node [fontname="Helvetica", fontsize=10];',
+           '  edge [fontname="Helvetica", fontsize=9];']
+    out += _body(g, _dot_node, lambda c: [f"subgraph cluster_{c.id} {{", f'  label="{dot_text(c.label)}";'], "}")
+    for e in g.edges:
+        attrs = []
+        if e.label:
+            attrs.append(f'label="{dot_text(e.label)}"')
+        if e.dashed:
+            attrs.append("style=dashed")
+        if e.both:
+            attrs.append("dir=both")
+        out.append(f"  {e.a} -> {e.b}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def render_svg(dot_source: str, dot_binary: str = "dot", timeout: float = SVG_TIMEOUT_SECONDS) -> str:
+    """SVG from Graphviz; raises OSError, subprocess.SubprocessError (incl. timeout) on failure."""
+    done = subprocess.run([dot_binary, "-Tsvg"], input=dot_source, capture_output=True, text=True,
+                          timeout=timeout, check=True)
+    return done.stdout

@@ -1,0 +1,94 @@
+"""The price table: compiler/data/prices.json, per region, with its date and sources.
+
+The figures are AWS on-demand list prices as known on the file's `taken` date,
+copied by hand from the public pricing pages the file names. Nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from importlib import resources
+from typing import Any, Mapping
+
+DEFAULT_REGION = "us-east-1"
+
+
+class UnknownRegion(ValueError):
+    """A region the price table has no prices for (a usage error)."""
+
+    def __init__(self, region: str, known: tuple[str, ...]):
+        super().__init__(f"no prices for region {region!r}; the price table has: {', '.join(known)}")
+        self.region = region
+        self.known = known
+
+
+@dataclass(frozen=True)
+class RegionPrices:
+    """USD list prices of one region; `_hour` per hour, `_gb` per GB."""
+
+    region: str
+    name: str
+    nat_hour: float
+    nat_gb: float
+    interface_endpoint_hour: float    # per endpoint per zone
+    interface_endpoint_gb: float
+    alb_hour: float
+    alb_lcu_hour: float
+    fargate_vcpu_hour: float
+    fargate_gb_hour: float
+    fargate_arm_vcpu_hour: float
+    fargate_arm_gb_hour: float
+    logs_ingest_gb: float             # CloudWatch Logs standard ingestion (container logs)
+    vended_logs_gb: float             # vended logs, first tier (VPC flow logs to CloudWatch Logs)
+    # The same in every region:
+    public_ipv4_hour: float
+    inter_az_gb_each_way: float
+    hosted_zone_month: float
+    fargate_spot_discount: float      # fraction off on-demand
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    taken: str                        # the date the prices were taken, ISO
+    currency: str
+    hours_per_month: int
+    sources: tuple[tuple[str, str], ...]
+    spot_note: str
+    regions: Mapping[str, RegionPrices]
+
+    @property
+    def region_names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.regions))
+
+    def region(self, name: str) -> RegionPrices:
+        if name not in self.regions:
+            raise UnknownRegion(name, self.region_names)
+        return self.regions[name]
+
+    @property
+    def label(self) -> str:
+        return f"list prices as known on {self.taken}"
+
+
+def parse(data: Mapping[str, Any]) -> PriceTable:
+    shared = {k: v for k, v in data["global"].items() if not k.endswith("_note")}
+    wanted = {f.name for f in fields(RegionPrices)} - {"region"}
+    regions = {}
+    for name, values in data["regions"].items():
+        merged = {**shared, **values}
+        regions[name] = RegionPrices(region=name, **{k: merged[k] for k in wanted})
+    return PriceTable(
+        taken=data["taken"],
+        currency=data["currency"],
+        hours_per_month=data["hours_per_month"],
+        sources=tuple(sorted(data["sources"].items())),
+        spot_note=data["global"].get("fargate_spot_note", ""),
+        regions=regions,
+    )
+
+
+def load() -> PriceTable:
+    """The table packaged with the compiler."""
+    text = resources.files("compiler").joinpath("data/prices.json").read_text(encoding="utf-8")
+    return parse(json.loads(text))

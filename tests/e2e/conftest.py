@@ -1,0 +1,32 @@
+"""Session fixture: the emulator (see emulator.py), started once, stopped at the end."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import moto_compat
+from emulator import REGION, Emulator
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory) -> Emulator:
+    moto_compat.apply()
+    from moto.server import ThreadedMotoServer
+
+    # The server logs every request; keep failures only.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    config_dir = tmp_path_factory.mktemp("aws-config")
+    (config_dir / "config").write_text(
+        f"[default]\nregion = {REGION}\noutput = json\ns3 =\n    addressing_style = path\n"
+    )
+    (config_dir / "credentials").write_text("")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    assert host == "127.0.0.1"
+    try:
+        yield Emulator(port=port, config_dir=config_dir)
+    finally:
+        server.stop()

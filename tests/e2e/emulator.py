@@ -1,0 +1,122 @@
+"""The emulator the e2e tests deploy into: moto's server, in this process, on 127.0.0.1.
+
+One server per test session (moto patched first by moto_compat, see there), on a
+free port of the loopback interface only, stopped when the session ends. Each
+deployment starts from an empty emulator (POST /moto-api/reset).
+
+Everything that talks to "AWS" is pointed at it:
+- the real AWS CLI runs as a subprocess with fake credentials, a throwaway
+  config file (path-style S3 addressing) and AWS_ENDPOINT_URL /
+  AWS_ENDPOINT_URL_S3; an unreachable proxy catches any request that would
+  still leave the machine, and the instance metadata service is off;
+- boto3 clients are made by `Emulator.client`, always with an explicit
+  endpoint_url.
+
+S3 is addressed as http://localhost:PORT on purpose: `aws cloudformation package`
+writes the S3 endpoint into every nested TemplateURL, and moto only reads
+path-style TemplateURLs whose host is "localhost".
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_SESSION_TOKEN": "testing"}
+# Any request not sent to the emulator goes to this proxy, where nothing listens.
+DEAD_PROXY = "http://127.0.0.1:9"
+
+
+class CommandFailed(AssertionError):
+    pass
+
+
+@dataclass(frozen=True)
+class Emulator:
+    port: int
+    config_dir: Path
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The environment of an AWS CLI subprocess: the emulator's, and nothing of the user's."""
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
+        env.update(FAKE_CREDENTIALS)
+        env.update({
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_CONFIG_FILE": str(self.config_dir / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.config_dir / "credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
+            "AWS_PAGER": "",
+            "HTTP_PROXY": DEAD_PROXY,
+            "HTTPS_PROXY": DEAD_PROXY,
+            "NO_PROXY": "127.0.0.1,localhost",
+        })
+        return env
+
+    def aws(self, *args: str, cwd: Path | None = None) -> str:
+        """Run the real AWS CLI (awscli from PyPI) against the emulator; its stdout."""
+        done = subprocess.run(
+            [sys.executable, "-m", "awscli", *args], env=self.env(), cwd=cwd,
+            capture_output=True, text=True, timeout=300,
+        )
+        if done.returncode != 0:
+            raise CommandFailed(
+                f"aws {' '.join(args)} exited {done.returncode}\n"
+                f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+            )
+        return done.stdout
+
+    def client(self, service: str):
+        import boto3
+
+        session = boto3.session.Session(
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=REGION,
+        )
+        from botocore.config import Config
+
+        endpoint = self.s3_endpoint if service == "s3" else self.endpoint
+        config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
+                        proxies={})
+        return session.client(service, endpoint_url=endpoint, config=config)
+
+    def provide_certificate(self, arn: str) -> None:
+        """Make the ACM certificate a spec names exist, as it does in the user's account.
+
+        The ALB listener refuses an unknown certificate (as AWS does). ACM's API
+        cannot choose an ARN, so the emulator issues one and it is re-filed under
+        the spec's ARN in the (in-process) ACM backend.
+        """
+        from moto.acm.models import acm_backends
+
+        _, _, _, region, account, _ = arn.split(":", 5)
+        issued = self.client("acm").request_certificate(DomainName="example.com")["CertificateArn"]
+        backend = acm_backends[account][region]
+        bundle = backend._certificates.pop(issued)
+        bundle.arn = arn
+        backend._certificates[arn] = bundle
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST", data=b"")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=30) as response:
+            assert response.status == 200
