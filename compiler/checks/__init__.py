@@ -25,11 +25,13 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC219 env_names              a name is a variable or a secret, not both
     FC220 exec_readonly          ECS Exec needs a writable root filesystem
     FC221 zones                  explicit zones distinct and in one region
+    FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
 """
 
 from __future__ import annotations
 
 from compiler.checks import (
+    alb_capacity,
     alb_healthcheck,
     container_healthcheck,
     container_ports,
@@ -77,6 +79,7 @@ RULES = (
     env_names,
     exec_readonly,
     zones,
+    alb_capacity,
 )
 
 

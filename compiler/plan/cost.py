@@ -101,7 +101,7 @@ class EgressAdvice:
 
 
 def _num(x: float) -> str:
-    return f"{x:,.2f}".rstrip("0").rstrip(".") if x != int(x) else f"{int(x):,}"
+    return f"{x:,.10g}"
 
 
 def _usd(price: float) -> str:
@@ -153,7 +153,7 @@ def fargate_rates(service: m.Service, p: RegionPrices) -> tuple[float, float, st
     if service.spot:
         factor = 1 - p.fargate_spot_discount
         vcpu, gb = vcpu * factor, gb * factor
-        kind += f" Spot (on-demand − {p.fargate_spot_discount:.0%})"
+        kind += f", Spot: on-demand − {p.fargate_spot_discount:.0%}"
     return vcpu, gb, kind
 
 

@@ -28,7 +28,7 @@ def duration(seconds: float) -> str:
 
 def dominant_text(r: rollout.Rollout) -> str:
     d = r.dominant
-    if not d or r.batches is None:
+    if not d or not r.batches:
         return ""
     return (f"the {d.seconds:g}-second {d.name} ({d.setting}) is {r.dominant_share:.0%} "
             f"of this service's rollout")
@@ -42,7 +42,7 @@ def batches_text(r: rollout.Rollout) -> str:
     return f"{r.batches} batch{'es' * (r.batches != 1)} of up to {r.batch_size}"
 
 
-def flip_text(plan: Plan, egress: EgressAdvice) -> list[str]:
+def flip_text(egress: EgressAdvice) -> list[str]:
     labels = {o.key: o.label for o in egress.options}
     if not egress.flips:
         return [f"the cheapest option never changes with traffic: {labels[egress.cheapest]}"]
@@ -145,7 +145,7 @@ def _table(rows: list[list[str]], right: set[int], indent: str = "  ") -> list[s
 def to_text(plan: Plan, diagram_files: tuple[str, ...] = ()) -> str:
     app, p = plan.app, plan.region
     out = [f"plan for {app.stack_name} ({plan.spec}): nothing is written, nothing is deployed", ""]
-    out += [f"note: {n}" for n in plan.notes]
+    out += [f"note: {n}" for n in plan.notes] + ([""] if plan.notes else [])
 
     total = sum(s.resources for s in plan.stacks)
     out.append(f"Stacks: {len(plan.stacks)} templates, {total} resources "
@@ -197,7 +197,7 @@ def _egress_text(plan: Plan) -> list[str]:
     out.append(f"  {EGRESS_SCOPE}")
     out += [f"  {o.label}: {o.note}" for o in e.options]
     out += [f"  break-even {b.a} / {b.b}: {b.text}" for b in e.break_evens]
-    out += [f"  {line}" for line in flip_text(plan, e)]
+    out += [f"  {line}" for line in flip_text(e)]
     return out
 
 
@@ -268,7 +268,7 @@ def to_markdown(plan: Plan, diagram_files: tuple[str, ...] = ()) -> str:
                           for o in e.options])
         out += ["", f"Note: {EGRESS_SCOPE}.", ""]
         out += [f"- break-even {b.a} / {b.b}: {b.text}" for b in e.break_evens]
-        out += [f"- {line}" for line in flip_text(plan, e)]
+        out += [f"- {line}" for line in flip_text(e)]
 
     out += ["", "## Deploy time", "",
             f"Assumed: task start {rollout.TASK_START_SECONDS} s, target registration "

@@ -388,6 +388,8 @@ def _service_discovery() -> None:
     from moto.servicediscovery.models import servicediscovery_backends
 
     class PrivateDnsNamespace(CloudFormationModel):
+        __module__ = "moto.servicediscovery.models"  # moto files models by the module they live in
+
         def __init__(self, namespace: Any, account_id: str, region_name: str):
             self.namespace = namespace
             self.account_id = account_id
@@ -436,6 +438,8 @@ def _service_discovery() -> None:
             servicediscovery_backends[account_id][region_name].delete_namespace(self.namespace.id)
 
     class DiscoveryService(CloudFormationModel):
+        __module__ = "moto.servicediscovery.models"  # moto files models by the module they live in
+
         def __init__(self, service: Any):
             self.service = service
 
@@ -495,6 +499,8 @@ def _application_autoscaling() -> None:
     from moto.core.common_models import CloudFormationModel
 
     class ScalableTarget(CloudFormationModel):
+        __module__ = "moto.applicationautoscaling.models"  # moto files models by the module they live in
+
         def __init__(self, target: Any):
             self.target = target
 
@@ -541,6 +547,8 @@ def _application_autoscaling() -> None:
                 t.service_namespace, t.resource_id, t.scalable_dimension)
 
     class ScalingPolicy(CloudFormationModel):
+        __module__ = "moto.applicationautoscaling.models"  # moto files models by the module they live in
+
         def __init__(self, policy: Any):
             self.policy = policy
 
