@@ -1,9 +1,8 @@
-"""FC222: the load balancer's stack stays within CloudFormation's 200 outputs and 500 resources.
+"""FC222: the load balancer's stack stays within CloudFormation's 200 outputs and 500 resources."""
 
-alb.json outputs one target group ARN per routed service (and a full name per
-service that scales on requests), and holds a target group and a listener rule
-per routed service; past those limits CloudFormation would refuse the stack.
-"""
+# alb.json outputs one target group ARN per routed service (and a full name per
+# service that scales on requests), and holds a target group and a listener rule
+# per routed service; past those limits CloudFormation would refuse the stack.
 
 from __future__ import annotations
 

@@ -42,6 +42,8 @@ def apply() -> None:
     _elbv2()
     _service_discovery()
     _application_autoscaling()
+    _subnet_route_table_association()
+    _s3_bucket_policy()
     _refresh_model_registry()
     _applied = True
 
@@ -602,6 +604,83 @@ def _application_autoscaling() -> None:
                 p.policy_name, p.service_namespace, p.resource_id, p.scalable_dimension)
 
     _ADDED_MODELS.extend([ScalableTarget, ScalingPolicy])
+
+
+# --- Gap 10 ------------------------------------------------------------------
+# AWS::EC2::SubnetRouteTableAssociation: moto files the pair away but never
+# associates the subnet with the route table, so every subnet keeps using the
+# VPC's main route table (no internet gateway, no NAT gateway route). Associate
+# it for real; the physical id is the association id, as on AWS.
+def _subnet_route_table_association() -> None:
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+
+    def create(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+               region_name: str, **kwargs: Any) -> SubnetRouteTableAssociation:
+        props = cloudformation_json["Properties"]
+        backend = ec2_backends[account_id][region_name]
+        association = backend.create_subnet_association(
+            route_table_id=props["RouteTableId"], subnet_id=props["SubnetId"]
+        )
+        association.association_id = backend.associate_route_table(
+            props["RouteTableId"], subnet_id=props["SubnetId"]
+        )
+        return association
+
+    SubnetRouteTableAssociation.create_from_cloudformation_json = classmethod(create)
+    SubnetRouteTableAssociation.physical_resource_id = property(
+        lambda self: getattr(self, "association_id", self.route_table_id)
+    )
+
+
+# --- Gap 11 ------------------------------------------------------------------
+# AWS::S3::BucketPolicy is not a CloudFormation type in moto: skipped, so a
+# bucket the stack locks down has no policy at all. Put it on the bucket.
+def _s3_bucket_policy() -> None:
+    import json
+
+    from moto.core.common_models import CloudFormationModel
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    class BucketPolicy(CloudFormationModel):
+        __module__ = "moto.s3.models"  # moto files models by the module they live in
+
+        def __init__(self, name: str, bucket: str):
+            self.name = name
+            self.bucket = bucket
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::S3::BucketPolicy"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            document = props["PolicyDocument"]
+            if not isinstance(document, str):
+                document = json.dumps(document)
+            backend = s3_backends[account_id][get_partition(region_name)]
+            backend.put_bucket_policy(props["Bucket"], document.encode())
+            return cls(resource_name, props["Bucket"])
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            s3_backends[account_id][get_partition(region_name)].delete_bucket_policy(self.bucket)
+
+    _ADDED_MODELS.append(BucketPolicy)
 
 
 # Classes above become CloudFormation types by subclassing CloudFormationModel;

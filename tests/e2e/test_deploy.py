@@ -20,6 +20,7 @@ import pytest
 from compiler import model as m
 from compiler.naming import pascal
 from compiler.pipeline import OK, compile_spec
+from compiler.stacks import alb as alb_stack
 from compiler.stacks import services as services_stack
 from compiler.stacks.root import ROOT_OUTPUTS
 from deployed import NESTED_STACK, Stack, deploy, read_stack
@@ -98,7 +99,7 @@ class Deployed:
         return self.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
 
     def target_group_arn(self, svc: m.Service) -> str:
-        return self.child_output(f"TargetGroup{pascal(svc.name)}")
+        return self.resource(alb_stack.target_group_id(svc), "AWS::ElasticLoadBalancingV2::TargetGroup")
 
     def load_balancer(self) -> dict:
         found = [lb for lb in self.client("elbv2").describe_load_balancers()["LoadBalancers"]
