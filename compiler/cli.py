@@ -1,8 +1,8 @@
 """The command line: argv in, stdout/stderr and an exit code out. Nothing else prints.
 
-Exit status: 0 compiled and lint-clean; 1 the spec is invalid; 2 usage error or
-unreadable file; 3 a generated template failed cfn-lint, or any other internal
-error (a compiler bug, reported as such, never as a traceback).
+Exit status: 0 compiled and lint-clean; 1 the spec is invalid; 2 usage error, unreadable
+spec or unwritable output directory; 3 a generated template failed cfn-lint, or any other
+internal error (a compiler bug, reported as such, never as a traceback).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def _compile(args) -> int:
     try:
         result = pipeline.compile_spec(args.spec, args.output_dir, args.format,
                                        lint=not args.no_lint, use_cache=not args.no_cache)
-    except UnreadableFile as exc:
+    except (UnreadableFile, pipeline.UnwritableOutput) as exc:
         print(f"fargate-compile: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print_diagnostics(result.diagnostics, args.diagnostics)

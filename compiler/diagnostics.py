@@ -6,6 +6,7 @@ Every stage that can find a problem in the user's spec returns a list of
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -14,15 +15,29 @@ Path = tuple  # a path into the spec: ("services", "web", "http", "path")
 ERROR = "error"
 WARNING = "warning"
 
+# Line breaks and other control characters, escaped so that a finding stays one line.
+_ONE_LINE = {c: repr(chr(c))[1:-1] for c in (*range(32), 0x7F, 0x85, 0x2028, 0x2029)}
+
+
+def _plain_key(part: str) -> bool:
+    return part != "" and not any(c.isspace() or c in '.[]"\'' or not c.isprintable() for c in part)
+
 
 def dotted(path: Sequence) -> str:
-    """("services", "web", "sidecars", 0) -> "services.web.sidecars[0]"."""
+    """("services", "web", "sidecars", 0) -> "services.web.sidecars[0]".
+
+    A key that is empty or holds spaces, dots, brackets, quotes or control
+    characters is written quoted, so the path stays unambiguous and on one line:
+    ("tags", "cost.center") -> 'tags["cost.center"]'.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif _plain_key(str(part)):
             out += ("." if out else "") + str(part)
+        else:
+            out += f"[{json.dumps(str(part), ensure_ascii=False)}]"
     return out or "<root>"
 
 
@@ -42,7 +57,7 @@ class Diagnostic:
         text = f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.path}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return text.translate(_ONE_LINE)
 
     def as_json(self) -> dict:
         return {

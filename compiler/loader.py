@@ -73,6 +73,7 @@ _SCALARS = {
 _KINDS = {NULL: "null", _CORE + "bool": "a boolean", _CORE + "int": "a number", _CORE + "float": "a number"}
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _BOM = b"\xef\xbb\xbf"
+_REPLACEMENT = "\ufffd"
 _TAG_HINT = "write a plain value; the compiler writes CloudFormation functions such as !Ref itself"
 
 
@@ -92,23 +93,40 @@ class _Alias:
 
 
 class _Composer(Composer):
-    """PyYAML's Composer, keeping aliases as `_Alias` and refusing deep nesting early."""
+    """PyYAML's Composer, keeping aliases as `_Alias` and refusing deep nesting early.
+
+    It also tracks the spec path of the node being composed, so that a syntax
+    error or too deep a nesting is reported at the path where it happens.
+    """
 
     depth = 0
+    path: tuple = ()
 
     def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, AliasEvent):
-            return _Alias(super().compose_node(parent, index), event)
-        nested = isinstance(event, (SequenceStartEvent, MappingStartEvent))
-        if self.depth + nested > MAX_DEPTH:
-            raise _Stop("FC009", _pos(event.start_mark), (),
-                        f"collections are nested deeper than {MAX_DEPTH} levels", "")
-        self.depth += nested
+        outer = self.path
+        if isinstance(parent, SequenceNode):
+            self.path = outer + (index,)
+        elif isinstance(parent, MappingNode) and isinstance(index, ScalarNode):
+            self.path = outer + (index.value,)      # the value of key `index`
         try:
-            return super().compose_node(parent, index)
+            event = self.peek_event()
+            if isinstance(event, AliasEvent):
+                return _Alias(super().compose_node(parent, index), event)
+            nested = isinstance(event, (SequenceStartEvent, MappingStartEvent))
+            if self.depth + nested > MAX_DEPTH:
+                raise _Stop("FC009", _pos(event.start_mark), self.path,
+                            f"collections are nested deeper than {MAX_DEPTH} levels", "")
+            self.depth += nested
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= nested
+        except yaml.YAMLError as exc:
+            if not hasattr(exc, "spec_path"):       # the innermost node in progress
+                exc.spec_path = self.path
+            raise
         finally:
-            self.depth -= nested
+            self.path = outer
 
 
 class _PyLoader(_Composer, Reader, Scanner, Parser, Resolver):
@@ -180,13 +198,29 @@ def _decode(raw: bytes) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         good = raw[:exc.start].decode("utf-8")
-        raise _Stop("FC002", _position(good, len(good)), (), f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-                    "save the file as UTF-8") from None
+        where = _position(good, len(good))
+        raise _Stop("FC002", where, _path_at(raw.decode("utf-8", errors="replace"), where),
+                    f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "save the file as UTF-8") from None
     bad = Reader.NON_PRINTABLE.search(text)
     if bad:
-        raise _Stop("FC004", _position(text, bad.start()), (),
+        where = _position(text, bad.start())
+        raise _Stop("FC004", where, _path_at(Reader.NON_PRINTABLE.sub(_REPLACEMENT, text), where),
                     f"control character U+{ord(bad.group()):04X} is not allowed in YAML", "")
     return text
+
+
+def _path_at(text: str, where: tuple[int, int]) -> tuple:
+    """Best effort, for bytes the parser cannot take: the path of the value or key at `where`,
+    found by loading `text`, a copy with the offending characters replaced."""
+    try:
+        builder = _Builder("")
+        builder.build(_compose(text), ())
+    except _Stop as stop:
+        return stop.args[2]
+    starts = [(pos, len(path), path) for path, pos in builder.values.items() if pos <= where]
+    starts += [(pos, len(path), path[:-1] if _REPLACEMENT in path[-1] else path)
+               for path, pos in builder.keys.items() if pos <= where]
+    return max(starts, default=((0, 0), 0, ()))[2]
 
 
 def _compose(text: str):
@@ -199,7 +233,8 @@ def _compose(text: str):
             raise _Stop("FC010", _pos(loader.peek_event().start_mark), (), "the file holds more than one YAML document",
                         "a spec is one document: remove the extra '---' and what follows")
     except yaml.MarkedYAMLError as exc:
-        raise _Stop("FC004", *_syntax(exc, text)) from None
+        where, message, hint = _syntax(exc, text)
+        raise _Stop("FC004", where, getattr(exc, "spec_path", ()), message, hint) from None
     except (yaml.YAMLError, RecursionError) as exc:  # a ReaderError has no mark; recursion is capped above
         raise _Stop("FC004", (1, 1), (), f"cannot parse YAML: {exc}", "") from None
     if root is None or isinstance(root, ScalarNode) and root.tag == NULL:
@@ -218,7 +253,7 @@ def _syntax(exc: yaml.MarkedYAMLError, text: str):
         message += f" ({exc.context} on line {exc.context_mark.line + 1})"
     line = (text.splitlines()[mark.line:] or [""])[0] if mark else ""
     hint = "indent with spaces, not tabs" if "\t" in line[:len(line) - len(line.lstrip(" \t"))] else ""
-    return (_pos(mark) if mark else (1, 1)), (), message, hint
+    return (_pos(mark) if mark else (1, 1)), message, hint
 
 
 def _short(tag: str) -> str:

@@ -25,6 +25,10 @@ INVALID = "invalid"          # the spec has errors: exit 1
 LINT_FAILED = "lint-failed"  # a generated template failed cfn-lint: a compiler bug, exit 3
 
 
+class UnwritableOutput(Exception):
+    """The output directory cannot be created or written (a path problem, not a spec problem)."""
+
+
 @dataclass
 class Result:
     status: str
@@ -72,5 +76,8 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
         if errors(found):
             return Result(LINT_FAILED, found, app, files, resources)
     target = Path(output_dir) / app.stack_name
-    write_atomically(files, target)
+    try:
+        write_atomically(files, target)
+    except OSError as exc:
+        raise UnwritableOutput(f"cannot write {target}: {exc.strerror or exc}") from None
     return Result(OK, found, app, files, resources, target)

@@ -159,9 +159,10 @@ def _unknown_keys(error: ValidationError, path: tuple) -> Iterator[Finding]:
 
 
 def _missing_keys(error: ValidationError, path: tuple) -> Iterator[Finding]:
+    # Located at the key that opens the mapping (`web:`), where the missing key belongs.
     for key in error.validator_value:
         if key not in error.instance:
-            yield Finding("FC105", path, False, f"missing required key '{key}'")
+            yield Finding("FC105", path, True, f"missing required key '{key}'")
 
 
 def _finding(error: ValidationError, path: tuple, key: bool = False) -> Finding:
@@ -197,8 +198,8 @@ def _message(error: ValidationError) -> str:
         found = _count(len(value), SIZE_NOUNS[v])
         return f"{shown} has {found}, {bound}" if isinstance(value, str) else f"found {found}, {bound}"
     if v == "pattern":
-        expected = schema.get("patternErrorMessage")
-        return f"{shown} does not match {limit}" + (f": {expected}" if expected else "")
+        expected = schema.get("patternErrorMessage")   # words beat a regular expression
+        return f"{shown} is not valid: {expected}" if expected else f"{shown} does not match {limit}"
     if v == "uniqueItems":
         return f"{_show(_first_duplicate(value))} appears more than once in the list"
     if "errorMessage" in schema:

@@ -206,6 +206,20 @@ CASES = [
      "FC220", "services.api.exec", "readonly_fs"),
     ("zones-two-regions", {("network", "vpc"): {"zones": ["us-east-1a", "us-west-2b"]}},
      "FC221", "network.vpc.zones", "us-west-2"),
+    ("vpc-multicast", {("network", "vpc"): {"cidr": "224.0.0.0/16"}},
+     "FC204", "network.vpc.cidr", "multicast"),
+    ("vpc-link-local", {("network", "vpc"): {"cidr": "169.254.0.0/16"}},
+     "FC204", "network.vpc.cidr", "link-local"),
+    ("count-above-ecs-limit", {(*S, "count"): 5001}, "FC211", "services.web.count", "5001"),
+    ("range-above-ecs-limit", {(*S, "count"): {"range": "1-99999999999", "cpu_percentage": 50}},
+     "FC211", "services.web.count.range", "1-99999999999"),
+    ("too-many-tags", {("tags",): {f"k{i}": "v" for i in range(47)}}, "FC218", "tags", "at most 46"),
+    ("pseudo-parameter-in-value", {(*A, "variables"): {"REGION": "${AWS::Region}"}},
+     "FC223", "services.api.variables.REGION", "${AWS::Region}"),
+    ("attribute-in-arn", _policy(["s3:GetObject"], ["arn:aws:s3:::${Bucket.Arn}/*"]),
+     "FC223", "services.api.task_role.policies[0].resources[0]", "${Bucket.Arn}"),
+    ("logical-id-in-command", {(*A, "command"): ["echo", "${VpcId}"]},
+     "FC223", "services.api.command[1]", "${VpcId}"),
 ]
 
 
@@ -244,6 +258,12 @@ DEFENSIVE_CASES = [
 
 def test_base_spec_is_clean():
     assert diagnose(BASE) == []
+
+
+def test_shell_style_variables_are_not_references():
+    data = apply({(*A, "command"): ["sh", "-c", "echo ${HOME} ${port} ${MY_VAR} $PATH"],
+                  ("tags",): {"46-tags-fit": "yes", **{f"k{i}": "v" for i in range(45)}}}, BASE)
+    assert diagnose(data) == []
 
 
 @pytest.mark.parametrize("mutation, code, path, text",

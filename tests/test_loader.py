@@ -198,3 +198,22 @@ def test_fuzz_no_exception_escapes():
         assert data is not None or diags, src
         assert all(d.code in CODES and d.line >= 1 and d.col >= 1 for d in diags), src
         assert data is None or isinstance(data, dict)
+
+
+PATHS = [
+    ("latin-1 byte in a value", b"app: shop\nservices:\n  web:\n    image: caf\xe9\n", "FC002", "services.web.image"),
+    ("latin-1 byte in a key", b"app: shop\nservices:\n  caf\xe9:\n    port: 1\n", "FC002", "services"),
+    ("control char in a value", b"app: x\nb:\n  c: [1, \"y\x07\"]\n", "FC004", "b.c[1]"),
+    ("unclosed flow", b"app: shop\nnetwork:\n  endpoints: [s3, logs\nservices: {}\n", "FC004", "network.endpoints"),
+    ("tab indent", b"app: x\nservices:\n  web:\n\tport: 1\n", "FC004", "services.web"),
+    ("duplicate anchor", b"a: &x 1\nb:\n  c: &x 2\n", "FC004", "b.c"),
+    ("deep block nesting", b"a:\n" + b"".join(b"  " * i + b"k%d:\n" % i for i in range(1, 60)), "FC009",
+     "a." + ".".join(f"k{i}" for i in range(1, 50))),
+    ("deep flow nesting", b"app: x\ncmd: " + b"[" * 60 + b"]" * 60 + b"\n", "FC009", "cmd" + "[0]" * 49),
+]
+
+
+@pytest.mark.parametrize("src,code,path", [case[1:] for case in PATHS], ids=[case[0] for case in PATHS])
+def test_fatal_problems_name_the_path_where_they_happen(src, code, path):
+    _, _, diags = load_text(src, "bad.yaml")
+    assert [(d.code, d.path) for d in diags] == [(code, path)]

@@ -26,6 +26,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC220 exec_readonly          ECS Exec needs a writable root filesystem
     FC221 zones                  explicit zones distinct and in one region
     FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
+    FC223 substitutions          no ${AWS::Region}-like references in literal spec values
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from compiler.checks import (
     scaling,
     stack_pinning,
     subnets,
+    substitutions,
     tags,
     task_role,
     vpc_cidr,
@@ -80,6 +82,7 @@ RULES = (
     exec_readonly,
     zones,
     alb_capacity,
+    substitutions,
 )
 
 

@@ -1,4 +1,4 @@
-"""FC211: autoscaling: a sane range, at least one target, `requests` only with `http`."""
+"""FC211: counts within 5000 tasks per service; autoscaling range and target; `requests` needs `http`."""
 
 from __future__ import annotations
 
@@ -8,14 +8,26 @@ from compiler.model import App
 
 CODE = "FC211"
 
+TASKS_PER_SERVICE = 5000      # ECS quota, not adjustable
+
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found = []
     for s in app.services:
         sc = s.scaling
         if sc is None:
+            if s.desired_count > TASKS_PER_SERVICE:
+                found.append(locator.error(
+                    CODE, svc(s.name, "count"),
+                    f"count {s.desired_count} is above {TASKS_PER_SERVICE}, the most tasks "
+                    f"an ECS service runs; use a count of 0..{TASKS_PER_SERVICE}"))
             continue
-        if sc.min > sc.max:
+        if max(sc.min, sc.max) > TASKS_PER_SERVICE:
+            found.append(locator.error(
+                CODE, svc(s.name, "count", "range"),
+                f"range {sc.min}-{sc.max} goes above {TASKS_PER_SERVICE}, the most tasks an "
+                f"ECS service runs; keep both ends within 0..{TASKS_PER_SERVICE}"))
+        elif sc.min > sc.max:
             found.append(locator.error(
                 CODE, svc(s.name, "count", "range"),
                 f"range {sc.min}-{sc.max}: the minimum is above the maximum; "

@@ -9,7 +9,9 @@ CODE = "FC218"
 
 KEY_LENGTH, VALUE_LENGTH, TAGS_PER_RESOURCE = 128, 256, 50
 COMPILER_PREFIX = "fargate-compile:"
-COMPILER_TAGS = ("Name", "fargate-compile:application", "fargate-compile:environment")
+# Every tag the builders add to a resource at most (services' resources get all four).
+COMPILER_TAGS = ("Name", "fargate-compile:application", "fargate-compile:environment",
+                 "fargate-compile:service")
 _EXTRA_CHARS = set("_.:/=+-@")
 
 
@@ -21,11 +23,12 @@ def _bad_chars(text: str) -> str:
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found = []
     room = TAGS_PER_RESOURCE - len(COMPILER_TAGS)
-    if len(app.tags) > room:
+    own = [key for key, _ in app.tags if key not in COMPILER_TAGS]   # those replace, not add
+    if len(own) > room:
         found.append(locator.error(
             CODE, ("tags",),
-            f"{len(app.tags)} tags; AWS allows {TAGS_PER_RESOURCE} per resource and the "
-            f"compiler adds {len(COMPILER_TAGS)}, so give at most {room}"))
+            f"{len(own)} tags; AWS allows {TAGS_PER_RESOURCE} per resource and the "
+            f"compiler adds up to {len(COMPILER_TAGS)}, so give at most {room}"))
     for key, value in app.tags:
         path = ("tags", key)
         if key.lower().startswith("aws:"):

@@ -1,4 +1,4 @@
-"""FC204: the VPC cidr is a network address, big enough to carve subnets when none are given."""
+"""FC204: the VPC cidr is a usable network address, big enough to carve subnets when none are given."""
 
 from __future__ import annotations
 
@@ -11,6 +11,14 @@ from compiler.subnets import SMALLEST_PREFIX, carve
 
 CODE = "FC204"
 PATH = ("network", "vpc", "cidr")
+# Address ranges no VPC can use: hosts there are unreachable or special to every network stack.
+UNUSABLE = {
+    "0.0.0.0/8": "'this network'",
+    "127.0.0.0/8": "loopback",
+    "169.254.0.0/16": "link-local (the instance metadata and DNS live there)",
+    "224.0.0.0/4": "multicast",
+    "240.0.0.0/4": "reserved",
+}
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
@@ -23,6 +31,13 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     if str(vpc) != cidr:
         found.append(locator.error(
             CODE, PATH, f"'{cidr}' has host bits set; the network is {vpc}"))
+    for block, what in UNUSABLE.items():
+        if vpc.overlaps(ipaddress.IPv4Network(block)):
+            found.append(locator.error(
+                CODE, PATH,
+                f"{vpc} lies in {block}, the {what} range, which a VPC cannot use; "
+                "use a private range such as 10.0.0.0/16, 172.16.0.0/16 or 192.168.0.0/16"))
+            return found
     user_subnets = given(data, "network", "vpc", "subnets") and bool(
         data["network"]["vpc"]["subnets"])
     if not user_subnets and not (app.network.public_subnets and app.network.private_subnets):

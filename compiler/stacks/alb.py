@@ -2,7 +2,9 @@
 groups and listener rules, and (on request) a locked-down access-logs bucket.
 
 Built only when the spec has a `load_balancer`. Every value comes from the model;
-Parameters are only the network wiring (see stacks/common.py).
+Parameters are only the network wiring (see stacks/common.py). What the spec opts
+out of (plain HTTP, no access logs, port 80 open to the internet) is written on the
+resource as a checkov skip with its reason (stacks/scanner_skips.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from troposphere import elasticloadbalancingv2 as elb
 
 from compiler import model as m
 from compiler.naming import pascal
+from compiler.stacks import scanner_skips as skips
 from compiler.stacks.common import SUBNET_LIST, new_template, tags, wire_output, wire_param
 
 # Elastic Load Balancing's log-delivery account per Region, for Regions launched
@@ -84,7 +87,9 @@ def build(app: m.App) -> Template:
         t, "PublicSubnetIds" if lb_spec.public else "PrivateSubnetIds", SUBNET_LIST
     )
 
-    sg = t.add_resource(_security_group(app, lb_spec, vpc_id, vpc_cidr))
+    sg = t.add_resource(skips.apply(
+        _security_group(app, lb_spec, vpc_id, vpc_cidr), *skips.alb_security_group(lb_spec),
+    ))
 
     attributes = {
         "deletion_protection.enabled": _bool(lb_spec.deletion_protection),
@@ -97,7 +102,7 @@ def build(app: m.App) -> Template:
     if lb_spec.access_logs is not None:
         logs = lb_spec.access_logs
         if logs.bucket is None:
-            bucket = t.add_resource(_logs_bucket(app))
+            bucket = t.add_resource(skips.apply(_logs_bucket(app), skips.LOG_BUCKET_ACCESS_LOGS))
             t.add_resource(_logs_bucket_policy(t, bucket, logs.prefix))
             attributes["access_logs.s3.bucket"] = Ref(bucket)
             depends_on.append(LOGS_BUCKET_POLICY)
@@ -106,7 +111,7 @@ def build(app: m.App) -> Template:
         if logs.prefix:
             attributes["access_logs.s3.prefix"] = logs.prefix
 
-    lb = t.add_resource(
+    lb = t.add_resource(skips.apply(
         elb.LoadBalancer(
             LOAD_BALANCER,
             Type="application",
@@ -119,8 +124,9 @@ def build(app: m.App) -> Template:
             ],
             Tags=tags(app, f"{name}-alb"),
             **({"DependsOn": depends_on} if depends_on else {}),
-        )
-    )
+        ),
+        *skips.load_balancer(lb_spec),
+    ))
 
     target_groups = {
         s.name: t.add_resource(_target_group(app, s, vpc_id)) for s in app.routed_services
@@ -141,7 +147,7 @@ def build(app: m.App) -> Template:
         RedirectConfig=elb.RedirectConfig(Protocol="HTTPS", Port="443", StatusCode="HTTP_301"),
     )
     # With HTTPS, port 80 only redirects: the default action and every rule live on 443.
-    http = serving = t.add_resource(
+    http = serving = t.add_resource(skips.apply(
         elb.Listener(
             HTTP_LISTENER,
             LoadBalancerArn=Ref(lb),
@@ -149,10 +155,11 @@ def build(app: m.App) -> Template:
             Protocol="HTTP",
             DefaultActions=[redirect if lb_spec.https else default_action],
             Tags=tags(app),
-        )
-    )
+        ),
+        *skips.http_listener(lb_spec),
+    ))
     if lb_spec.https is not None:
-        serving = t.add_resource(
+        serving = t.add_resource(skips.apply(
             elb.Listener(
                 HTTPS_LISTENER,
                 LoadBalancerArn=Ref(lb),
@@ -162,8 +169,9 @@ def build(app: m.App) -> Template:
                 SslPolicy=lb_spec.https.ssl_policy,
                 DefaultActions=[default_action],
                 Tags=tags(app),
-            )
-        )
+            ),
+            *skips.https_listener(lb_spec),
+        ))
 
     for service in app.routed_services:
         if not service.http.is_default:

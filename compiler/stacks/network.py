@@ -18,7 +18,7 @@ from troposphere import ec2, iam, logs
 
 from compiler import model as m
 from compiler import naming
-from compiler.stacks import common
+from compiler.stacks import common, scanner_skips
 
 # `zones:` names zones on purpose, so cfn-lint's W3010 (hardcoded availability zone)
 # is silenced on exactly those subnets; with `azs:` the template uses Fn::GetAZs.
@@ -138,12 +138,12 @@ def build(app: m.App) -> Template:
 
 def _flow_logs(t: Template, app: m.App, vpc: ec2.VPC, flow: m.FlowLogs) -> None:
     name = f"{app.stack_name}-flow-logs"
-    group = t.add_resource(logs.LogGroup(
+    group = t.add_resource(scanner_skips.apply(logs.LogGroup(
         "FlowLogGroup",
         LogGroupName=naming.flow_log_group_name(app.app, app.environment),
         RetentionInDays=flow.retention_days,
         Tags=common.tags(app, name),
-    ))
+    ), scanner_skips.LOG_GROUP_KMS))
     # Trust only the flow-logs service acting for this account's flow logs (confused deputy).
     trust = PolicyDocument(
         Version="2012-10-17",

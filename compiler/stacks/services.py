@@ -39,7 +39,7 @@ from troposphere import ec2, ecs, iam, logs, servicediscovery
 from compiler import iam as policies
 from compiler import model as m
 from compiler import naming
-from compiler.stacks import common
+from compiler.stacks import common, scanner_skips
 
 SERVICES_PER_STACK = 30
 FIRST_STACK = "services"
@@ -168,12 +168,12 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service) -> None:
     pid = naming.pascal(svc.name)
     svc_tags = common.tags(app, f"{app.stack_name}-{svc.name}", **{"fargate-compile:service": svc.name})
 
-    log_group = t.add_resource(logs.LogGroup(
+    log_group = t.add_resource(scanner_skips.apply(logs.LogGroup(
         pid + LOG_GROUP,
         LogGroupName=naming.log_group_name(app.app, app.environment, svc.name),
         RetentionInDays=svc.log_retention_days,
         Tags=svc_tags,
-    ))
+    ), scanner_skips.LOG_GROUP_KMS))
     execution_role = t.add_resource(iam.Role(
         pid + EXECUTION_ROLE,
         AssumeRolePolicyDocument=policies.ecs_tasks_trust(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 
@@ -12,7 +13,8 @@ from emulator import REGION, Emulator
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory) -> Emulator:
-    moto_compat.apply()
+    skip = [name for name in os.environ.get("MOTO_COMPAT_SKIP", "").split(",") if name]
+    moto_compat.apply(skip)
     from moto.server import ThreadedMotoServer
 
     # The server logs every request; keep failures only.

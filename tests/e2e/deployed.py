@@ -17,12 +17,19 @@ from typing import Any
 from emulator import Emulator
 
 BUCKET = "fargate-compile-artifacts"
+# AWS limits the emulator does not enforce: a template sent in the request body
+# (what `deploy` does with the packaged root) and one read from S3.
+MAX_TEMPLATE_BODY = 51_200
+MAX_TEMPLATE_URL_BODY = 1_000_000
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
 NESTED_STACK = "AWS::CloudFormation::Stack"
 
 
-def deploy(emulator: Emulator, template_dir: Path, stack_name: str, work: Path) -> None:
-    """`aws cloudformation package` + `aws cloudformation deploy`, as docs/deploy.md tells users."""
+def deploy(emulator: Emulator, template_dir: Path, stack_name: str, work: Path) -> Path:
+    """`aws cloudformation package` + `aws cloudformation deploy`, as docs/deploy.md tells users.
+
+    Returns the packaged root template.
+    """
     emulator.client("s3").create_bucket(Bucket=BUCKET)
     packaged = work / "packaged.yaml"
     emulator.aws(
@@ -38,6 +45,7 @@ def deploy(emulator: Emulator, template_dir: Path, stack_name: str, work: Path) 
         "--capabilities", *CAPABILITIES,
         "--no-fail-on-empty-changeset",
     )
+    return packaged
 
 
 @dataclass

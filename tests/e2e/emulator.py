@@ -23,7 +23,7 @@ import os
 import subprocess
 import sys
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REGION = "us-east-1"
@@ -41,6 +41,7 @@ class CommandFailed(AssertionError):
 class Emulator:
     port: int
     config_dir: Path
+    _clients: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def endpoint(self) -> str:
@@ -84,6 +85,12 @@ class Emulator:
         return done.stdout
 
     def client(self, service: str):
+        """A boto3 client of the emulator (made once per service: botocore is slow to load one)."""
+        if service not in self._clients:
+            self._clients[service] = self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str):
         import boto3
 
         session = boto3.session.Session(

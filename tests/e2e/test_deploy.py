@@ -19,11 +19,12 @@ import pytest
 
 from compiler import model as m
 from compiler.naming import pascal
-from compiler.pipeline import OK, compile_spec
+from compiler.pipeline import OK, compile_spec, validate
 from compiler.stacks import alb as alb_stack
 from compiler.stacks import services as services_stack
 from compiler.stacks.root import ROOT_OUTPUTS
-from deployed import NESTED_STACK, Stack, deploy, read_stack
+from deployed import (MAX_TEMPLATE_BODY, MAX_TEMPLATE_URL_BODY, NESTED_STACK, Stack, deploy,
+                      read_stack)
 from emulator import REGION, Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,27 +35,21 @@ ANYWHERE = "0.0.0.0/0"
 class Deployed:
     """A compiled and deployed example: the model, the stack tree, and API clients."""
 
-    def __init__(self, emulator: Emulator, app: m.App, root: Stack):
+    def __init__(self, emulator: Emulator, app: m.App, root: Stack, templates: Path, packaged: Path):
         self.emulator = emulator
         self.app = app
         self.root = root
-        self._clients: dict[str, object] = {}
+        self.templates = templates
+        self.packaged = packaged
 
     def client(self, service: str):
-        if service not in self._clients:
-            self._clients[service] = self.emulator.client(service)
-        return self._clients[service]
+        return self.emulator.client(service)
 
     def resource(self, logical_id: str, type_: str) -> str:
         """Physical id of the one resource with this logical id and type, in any nested stack."""
         found = [r["PhysicalResourceId"] for s in self.root.walk() for r in s.resources
                  if r["LogicalResourceId"] == logical_id and r["ResourceType"] == type_]
         assert len(found) == 1, f"{logical_id} ({type_}): found {found}"
-        return found[0]
-
-    def child_output(self, name: str) -> str:
-        found = [c.outputs[name] for c in self.root.walk() if c is not self.root and name in c.outputs]
-        assert len(found) == 1, f"output {name}: found {found}"
         return found[0]
 
     # --- network -------------------------------------------------------------
@@ -122,14 +117,13 @@ def deployed(request, emulator, tmp_path_factory) -> Deployed:
     assert result.status == OK, "\n".join(str(d) for d in result.diagnostics)
     if result.app.load_balancer and result.app.load_balancer.https:
         emulator.provide_certificate(result.app.load_balancer.https.certificate_arn)
-    deploy(emulator, result.output, result.app.stack_name, work)
-    return Deployed(emulator, result.app, read_stack(emulator, result.app.stack_name))
+    packaged = deploy(emulator, result.output, result.app.stack_name, work)
+    root = read_stack(emulator, result.app.stack_name)
+    return Deployed(emulator, result.app, root, result.output, packaged)
 
 
 def test_examples_cover_every_networking_pattern():
     """private subnets + endpoints only, private subnets + NAT, tasks in public subnets."""
-    from compiler.pipeline import validate
-
     patterns = set()
     for spec in EXAMPLES:
         app, diagnostics = validate(str(spec))
@@ -154,6 +148,13 @@ def test_every_stack_is_created(deployed):
     assert set(deployed.root.children) == expected
 
 
+def test_templates_fit_the_cloudformation_request_limits(deployed):
+    """AWS refuses a template body over 51,200 bytes and a TemplateURL over 1 MB; moto does not."""
+    assert deployed.packaged.stat().st_size <= MAX_TEMPLATE_BODY
+    for child in deployed.templates.iterdir():
+        assert child.stat().st_size <= MAX_TEMPLATE_URL_BODY, child.name
+
+
 def test_every_resource_is_really_created(deployed):
     """The guard: a resource type or attribute the emulator does not support must fail here.
 
@@ -169,7 +170,7 @@ def test_every_resource_is_really_created(deployed):
         declared = {k: v["Type"] for k, v in stack.template["Resources"].items()}
         assert {k: r["ResourceType"] for k, r in listed.items()} == declared, stack.name
         for key, value in {**stack.outputs, **stack.parameters}.items():
-            assert "Fn::" not in value and "{'" not in value, f"{stack.name}: {key} = {value}"
+            assert not any(mark in value for mark in ("Fn::", "{'", "['")), f"{stack.name}: {key} = {value}"
 
 
 def test_root_outputs(deployed):

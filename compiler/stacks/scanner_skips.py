@@ -1,0 +1,107 @@
+"""Scanner opt-outs: checkov skips written into a resource's Metadata, each with its reason.
+
+The templates are secure by default; a checkov check is skipped on a resource only
+where the spec turned the protection off, or where the only fix costs money the
+user did not ask to spend. This module is the whole table: which check, on which
+resource, when, and why. A builder asks it for the skips of a resource and writes
+only those, so each skip appears exactly while its opt-out is in effect (the
+plain-HTTP skips vanish when the spec sets `https`, the access-log skip when it
+sets `access_logs`, ...). docs/security.md lists the same table for users.
+
+checkov 3 reads CloudFormation skips from the resource's Metadata
+(checkov/cloudformation/context_parser.py, collect_skip_comments):
+
+    "Metadata": {"checkov": {"skip": [{"id": "CKV_AWS_91", "comment": "why"}]}}
+
+Only checks that the pinned checkov runs on CloudFormation for that resource type
+are listed: tests/test_security.py proves that every skip written suppresses a
+real finding, and that nothing else fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import BaseAWSObject
+
+from compiler import model as m
+from compiler.checks.load_balancer import SSL_POLICIES
+
+ANYWHERE = "0.0.0.0/0"
+LEGACY_TLS = ("1.0", "1.1")  # older than Security Hub (ELB.17) and checkov accept
+
+
+@dataclass(frozen=True)
+class Skip:
+    check: str       # checkov check ID
+    reason: str      # why it does not apply: the spec setting, or the cost
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.check, "comment": self.reason}
+
+
+# Every log group (services, VPC flow logs): CloudWatch Logs already encrypts log
+# data at rest; a key of the user's own costs money the compiler does not spend unasked.
+LOG_GROUP_KMS = Skip(
+    "CKV_AWS_158",
+    "cost: CloudWatch Logs encrypts log data at rest with an AWS-owned key; a customer-managed "
+    "KMS key would cost $1/month per key, so none is created",
+)
+
+# The compiler-made access-log bucket is itself a log bucket: logging requests to it
+# would need a second bucket, which would need a third.
+LOG_BUCKET_ACCESS_LOGS = Skip(
+    "CKV_AWS_18",
+    "log bucket: it receives the load balancer's access logs; S3 server access logging of a "
+    "log bucket needs yet another bucket",
+)
+
+PLAIN_HTTP = "plain HTTP: no certificate given in the spec (load_balancer.https is not set)"
+
+NO_ACCESS_LOGS = Skip(
+    "CKV_AWS_91",
+    "access logs off: load_balancer.access_logs is false (the default); true stores them in an "
+    "S3 bucket, which is billed",
+)
+
+
+def http_listener(lb: m.LoadBalancer) -> tuple[Skip, ...]:
+    """Port 80 serves plain HTTP unless the spec gives a certificate (then it redirects)."""
+    if lb.https is not None:
+        return ()
+    return (Skip("CKV_AWS_2", PLAIN_HTTP), Skip("CKV_AWS_103", PLAIN_HTTP))
+
+
+def https_listener(lb: m.LoadBalancer) -> tuple[Skip, ...]:
+    """A TLS policy that still accepts TLS 1.0/1.1, chosen in the spec (FC216 warns)."""
+    policy = lb.https.ssl_policy
+    oldest = SSL_POLICIES[policy]  # FC216 rejects any other name before anything is built
+    if oldest not in LEGACY_TLS:
+        return ()
+    reason = f"legacy TLS: load_balancer.https.ssl_policy is {policy}, which accepts TLS {oldest}"
+    return (Skip("CKV_AWS_103", reason),)
+
+
+def load_balancer(lb: m.LoadBalancer) -> tuple[Skip, ...]:
+    return () if lb.access_logs is not None else (NO_ACCESS_LOGS,)
+
+
+def alb_security_group(lb: m.LoadBalancer) -> tuple[Skip, ...]:
+    """Port 80 open to the internet: allowed_cidrs says so (the default when public)."""
+    if ANYWHERE not in lb.allowed_cidrs:
+        return ()
+    what = "only redirects to HTTPS" if lb.https else "serves plain HTTP"
+    return (Skip(
+        "CKV_AWS_260",
+        "public listener: load_balancer.allowed_cidrs admits 0.0.0.0/0 (the default for a public "
+        f"load balancer) on the HTTP listener's port 80, which {what}",
+    ),)
+
+
+def apply(resource: BaseAWSObject, *skips: Skip) -> BaseAWSObject:
+    """Add `skips` to the resource's Metadata, beside any other Metadata, sorted by check."""
+    if skips:
+        metadata = dict(getattr(resource, "Metadata", None) or {})
+        metadata["checkov"] = {"skip": [s.to_dict() for s in sorted(skips, key=lambda s: s.check)]}
+        resource.Metadata = metadata
+    return resource
