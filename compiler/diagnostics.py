@@ -7,6 +7,7 @@ Every stage that can find a problem in the user's spec returns a list of
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -101,6 +102,15 @@ class Locator:
               key: bool = False, severity: str = ERROR) -> Diagnostic:
         line, col = self.position(path, key=key)
         return Diagnostic(self.file, line, col, code, dotted(path), message, severity, hint)
+
+
+# The dataclass order (file, position, code, ...), computed once per finding rather than per
+# comparison: a file with 100,000 mistakes sorts in milliseconds.
+_ORDER = operator.attrgetter("file", "line", "col", "code", "path", "message", "severity")
+
+
+def ordered(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diags, key=_ORDER)
 
 
 def errors(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -32,7 +32,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from compiler.diagnostics import Diagnostic, Locator, dotted
+from compiler.diagnostics import Diagnostic, Locator, dotted, ordered
 
 try:
     from yaml._yaml import CParser
@@ -170,7 +170,7 @@ def load_text(raw: bytes, filename: str) -> tuple[object | None, Locator, list[D
     except _Stop as stop:
         builder.diags[stop.args[:2]] = _diagnostic(filename, *stop.args)
         data = None
-    return data, Locator(filename, builder.values, builder.keys), sorted(builder.diags.values())
+    return data, Locator(filename, builder.values, builder.keys), ordered(builder.diags.values())
 
 
 def _diagnostic(file, code, position, path, message, hint) -> Diagnostic:

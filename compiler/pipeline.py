@@ -12,7 +12,7 @@ from pathlib import Path
 from troposphere import Template
 
 from compiler import checks, loader, schema
-from compiler.diagnostics import Diagnostic, errors
+from compiler.diagnostics import Diagnostic, errors, ordered
 from compiler.lint import lint_templates
 from compiler.model import App
 from compiler.normalize import normalize
@@ -46,10 +46,10 @@ def validate(path: str) -> tuple[App | None, list[Diagnostic]]:
         return None, found
     found += schema.validate(data, locator)
     if errors(found):
-        return None, sorted(found)
+        return None, ordered(found)
     app = normalize(data)
     found += checks.run(app, data, locator)
-    return (None if errors(found) else app), sorted(found)
+    return (None if errors(found) else app), ordered(found)
 
 
 def build_templates(app: App, extension: str = "json") -> list[tuple[str, Template]]:

@@ -18,7 +18,7 @@ from typing import Any, Iterator, NamedTuple
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
-from compiler.diagnostics import Diagnostic, Locator
+from compiler.diagnostics import Diagnostic, Locator, ordered
 
 CODES = {
     "FC100": "unknown key",
@@ -95,7 +95,7 @@ def validate(data: Any, locator: Locator) -> list[Diagnostic]:
     diags = {
         locator.error(f.code, f.path, f.message, hint=f.hint, key=f.key) for f in _one_per_location(findings)
     }
-    return sorted(diags)
+    return ordered(diags)
 
 
 def _one_per_location(findings: list[Finding]) -> list[Finding]:
@@ -149,13 +149,16 @@ def _wrong_type_only(errors: list[ValidationError]) -> bool:
     return all(e.validator == "type" and not e.relative_path for e in errors)
 
 
+SUGGESTIONS = 100   # "did you mean" for this many unknown keys of a mapping; past that, all are junk
+
+
 def _unknown_keys(error: ValidationError, path: tuple) -> Iterator[Finding]:
     allowed = sorted(error.schema.get("properties", {}))
-    for key in error.instance:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(allowed)
-            yield Finding("FC100", path + (key,), True, f"unknown key {_show(key)}", hint)
+    unknown = [key for key in error.instance if key not in allowed]
+    for index, key in enumerate(unknown):
+        close = difflib.get_close_matches(str(key), allowed, n=1) if index < SUGGESTIONS else []
+        hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(allowed)
+        yield Finding("FC100", path + (key,), True, f"unknown key {_show(key)}", hint)
 
 
 def _missing_keys(error: ValidationError, path: tuple) -> Iterator[Finding]:

@@ -32,6 +32,7 @@ import pytest
 
 from compiler import checks, loader, schema
 from compiler.cli import main
+from compiler.diagnostics import Diagnostic
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "bad_specs"
@@ -87,8 +88,8 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 
 def formatted(d: dict) -> str:
     """A JSON diagnostic as the text reporter prints it."""
-    text = f"{d['file']}:{d['line']}:{d['column']}: {d['severity']}: {d['path']}: {d['message']}"
-    return text + (f" ({d['hint']})" if d["hint"] else "")
+    return Diagnostic(d["file"], d["line"], d["column"], d["code"], d["path"], d["message"],
+                      d["severity"], d["hint"]).format()
 
 
 def assert_refused(spec: Path, tmp_path: Path, expected: list[Expect]) -> list[dict]:
