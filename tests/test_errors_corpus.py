@@ -206,3 +206,10 @@ def test_odd_keys_give_unambiguous_one_line_paths(tmp_path):
     found = assert_refused(spec, tmp_path, [Expect("FC100", '["odd key"]', 2), Expect("FC100", '[""]', 3),
                                             Expect("FC100", 'services.web["multi\\nline"]', 5)])
     assert len(found) == 3
+
+
+def test_a_line_break_in_a_value_stays_on_the_finding_line(tmp_path):
+    spec = tmp_path / "break.yaml"
+    spec.write_text('app: shop\ntags: {note: "two\\nlines"}\nservices:\n  web: {image: nginx, port: 80}\n')
+    [found] = assert_refused(spec, tmp_path, [Expect("FC218", "tags.note", 2, "two\nlines")])
+    assert "\n" in found["message"]    # the JSON keeps the value; the text line escapes it
