@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `fargate-compile ... | head`: the reader left; not our bug
+        sys.stderr.close()
+        return 141
     except Exception:  # a compiler bug: say so, without a traceback unless asked
         if os.environ.get("FARGATE_COMPILE_DEBUG"):
             traceback.print_exc()
@@ -67,6 +70,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _compile(args) -> int:
+    from compiler import buildcache
+
+    key = None
+    if not args.no_cache:
+        try:
+            spec_bytes = open(args.spec, "rb").read(1 << 21)
+        except OSError:
+            spec_bytes = None  # the loader reports it properly below
+        if spec_bytes is not None:
+            key = buildcache.fingerprint(spec_bytes, {"format": args.format, "lint": not args.no_lint})
+            record = buildcache.lookup(key, args.output_dir)
+            if record is not None:  # an identical compile's output is in place: nothing to do
+                from compiler.diagnostics import Diagnostic
+
+                print_diagnostics([Diagnostic(**d) for d in record["diagnostics"]], args.diagnostics)
+                _summary(record["stack_name"], record["output"],
+                         [(name, res, size) for name, _sha, res, size in record["files"]],
+                         unchanged=True)
+                return EXIT_OK
+
     from compiler import pipeline
     from compiler.loader import UnreadableFile
 
@@ -86,12 +109,17 @@ def _compile(args) -> int:
         print("fargate-compile: a generated template failed cfn-lint: this is a compiler bug, "
               "please report it; nothing was written", file=sys.stderr)
         return EXIT_BUG
-    _summary(result)
+    if key is not None:
+        buildcache.store(key, result.app.stack_name, result.files, result.resources,
+                         [vars(d) for d in result.diagnostics])
+    _summary(result.app.stack_name, result.output,
+             [(name, result.resources[name], len(text.encode())) for name, text in result.files.items()])
     return EXIT_OK
 
 
-def _summary(result) -> None:
-    print(f"compiled {result.app.stack_name} into {result.output}/")
-    for name, text in result.files.items():
-        size = len(text.encode())
-        print(f"  {name:<22} {result.resources[name]:>4} resources  {size / 1024:>8.1f} KiB")
+def _summary(stack_name: str, output, rows, unchanged: bool = False) -> None:
+    """rows: (file name, resource count, size in bytes)."""
+    what = "unchanged since the last identical compile" if unchanged else "compiled"
+    print(f"{stack_name}: {what}, in {output}/")
+    for name, resources, size in rows:
+        print(f"  {name:<22} {resources:>4} resources  {size / 1024:>8.1f} KiB")
