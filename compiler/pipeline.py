@@ -12,7 +12,7 @@ from pathlib import Path
 from troposphere import Template
 
 from compiler import checks, loader, schema
-from compiler.diagnostics import Diagnostic, errors, ordered
+from compiler.diagnostics import Diagnostic, Locator, errors, ordered
 from compiler.lint import lint_templates
 from compiler.model import App
 from compiler.normalize import normalize
@@ -41,15 +41,20 @@ class Result:
 
 def validate(path: str) -> tuple[App | None, list[Diagnostic]]:
     """Load and check a spec: the model, or the reasons there is none."""
+    app, _, found = _validate(path)
+    return app, found
+
+
+def _validate(path: str) -> tuple[App | None, Locator, list[Diagnostic]]:
     data, locator, found = loader.load(path)
     if errors(found):
-        return None, found
+        return None, locator, found
     found += schema.validate(data, locator)
     if errors(found):
-        return None, ordered(found)
+        return None, locator, ordered(found)
     app = normalize(data)
     found += checks.run(app, data, locator)
-    return (None if errors(found) else app), ordered(found)
+    return (None if errors(found) else app), locator, ordered(found)
 
 
 def build_templates(app: App, extension: str = "json") -> list[tuple[str, Template]]:
@@ -65,12 +70,17 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
 
 def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
                  lint: bool = True, use_cache: bool = True) -> Result:
-    app, found = validate(path)
+    app, locator, found = _validate(path)
     if app is None:
         return Result(INVALID, found)
     built = build_templates(app, fmt)
     files = {f"{stem}.{fmt}": serialize(t, fmt) for stem, t in built}
     resources = {f"{stem}.{fmt}": len(t.resources) for stem, t in built}
+    # Services stacks are split by count; a spec with much text can still make one too big.
+    oversized = checks.task_size.stack_sizes(app, {stem: len(files[f"{stem}.{fmt}"].encode())
+                                                   for stem, _ in built}, locator)
+    if oversized:
+        return Result(INVALID, ordered(found + oversized))
     if lint:
         found += lint_templates(files, use_cache=use_cache)
         if errors(found):

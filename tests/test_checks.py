@@ -218,6 +218,14 @@ CASES = [
      "FC223", "services.api.variables.REGION", "${AWS::Region}"),
     ("attribute-in-arn", _policy(["s3:GetObject"], ["arn:aws:s3:::${Bucket.Arn}/*"]),
      "FC223", "services.api.task_role.policies[0].resources[0]", "${Bucket.Arn}"),
+    ("resource-not-an-arn", _policy(["s3:GetObject"], ["my-bucket/*"]),
+     "FC212", "services.api.task_role.policies[0].resources[0]", "'my-bucket/*' is not a resource ARN"),
+    ("managed-policy-not-ascii",
+     {(*A, "task_role"): {"managed_policies": ["arn:aws:iam::aws:policy/Ok", "arn:aws:iam::aws:policy/ü"]}},
+     "FC212", "services.api.task_role.managed_policies[1]", "policy/ü"),
+    ("tag-value-line-break", {("tags",): {"note": "two\nlines"}}, "FC218", "tags.note", "'\\n'"),
+    ("task-definition-over-64-kib", {(*A, "variables"): {f"V{i}": "x" * 1000 for i in range(70)}},
+     "FC224", "services.api.variables", "ECS takes at most 64 KiB"),
     ("logical-id-in-command", {(*A, "command"): ["echo", "${VpcId}"]},
      "FC223", "services.api.command[1]", "${VpcId}"),
 ]
@@ -438,3 +446,22 @@ def test_complete_example_has_no_findings():
 def test_examples_have_no_errors(example):
     data = yaml.safe_load(example.read_text(encoding="utf-8"))
     assert errors(diagnose(data)) == []
+
+
+def test_services_stack_over_a_megabyte_is_refused_when_measured():
+    from compiler.pipeline import build_templates
+    from compiler.writer import serialize
+
+    def sizes(app):
+        return {stem: len(serialize(t).encode()) for stem, t in build_templates(app)}
+
+    data = apply({("services", f"s{i:02d}"): {"image": f"{ECR}/s:1", "port": 80,
+                                              "variables": {f"V{j}": "x" * 1000 for j in range(55)}}
+                  for i in range(30)}, BASE)
+    app = normalize(data)
+    assert diagnose(data) == []             # each task definition fits ECS
+    [found] = checks.task_size.stack_sizes(app, sizes(app), Locator("spec.yaml"))
+    assert (found.code, found.path) == ("FC224", "services.s27")   # the 30th in services.json
+    assert "the services stack (services web to s27)" in found.message
+    base = normalize(BASE)
+    assert checks.task_size.stack_sizes(base, sizes(base), Locator("spec.yaml")) == []

@@ -27,6 +27,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC221 zones                  explicit zones distinct and in one region
     FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
+    FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from compiler.checks import (
     substitutions,
     tags,
     task_role,
+    task_size,
     vpc_cidr,
     zones,
 )
@@ -83,6 +85,7 @@ RULES = (
     zones,
     alb_capacity,
     substitutions,
+    task_size,
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App
 
@@ -16,8 +18,9 @@ _EXTRA_CHARS = set("_.:/=+-@")
 
 
 def _bad_chars(text: str) -> str:
-    return "".join(sorted({c for c in text
-                           if not (c.isalnum() or c.isspace() or c in _EXTRA_CHARS)}))
+    """What AWS's tag pattern [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]* refuses: a space is fine, a line break not."""
+    return "".join(sorted({c for c in text if not (
+        c.isalnum() or unicodedata.category(c).startswith("Z") or c in _EXTRA_CHARS)}))
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
@@ -56,6 +59,6 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             if bad:
                 found.append(locator.error(
                     CODE, path,
-                    f"tag {what} '{text}' has characters AWS tags do not take ({bad}); use "
+                    f"tag {what} '{text}' has characters AWS tags do not take ({bad!r}); use "
                     "letters, digits, spaces and _ . : / = + - @", key=what == "key"))
     return found

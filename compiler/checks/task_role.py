@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 
-from compiler.checks._util import svc
+from compiler.checks._util import raw, svc
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App
 
 CODE = "FC212"
 
 _ACTION = re.compile(r"^[a-zA-Z0-9-]+:[A-Za-z0-9]+$")
-_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
+_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[A-Za-z0-9_+=,.@/-]+$")
+# What IAM (and cfn-lint) take as a statement's Resource: an ARN, or "*".
+_RESOURCE = re.compile(r"^(arn:(aws[A-Za-z\-]*?|\*):[^:]+:[^:]*(:(?:\d{12}|\*|aws)?:.+|)|\*)$")
 MANAGED_DEFAULT_QUOTA, MANAGED_MAX = 10, 20   # IAM managed policies per role
 
 
@@ -41,11 +43,19 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     CODE, (*base, "policies", i, "resources"),
                     "a policy needs at least one resource ARN (or \"*\" where the action "
                     "takes no resource)"))
+            for j, resource in enumerate(policy.resources):
+                if not _RESOURCE.match(resource):
+                    found.append(locator.error(
+                        CODE, (*base, "policies", i, "resources", j),
+                        f"'{resource}' is not a resource ARN; write arn:PARTITION:SERVICE:REGION:"
+                        "ACCOUNT:RESOURCE like arn:aws:s3:::my-bucket/*, or \"*\""))
         managed = s.task_role.managed_policies
+        written = raw(data, *base, "managed_policies", default=[])
         for arn in managed:
             if not _MANAGED_ARN.match(arn):
+                index = (written.index(arn),) if arn in written else ()
                 found.append(locator.error(
-                    CODE, (*base, "managed_policies"),
+                    CODE, (*base, "managed_policies", *index),
                     f"'{arn}' is not a managed policy ARN like "
                     "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"))
         if len(managed) > MANAGED_MAX:
