@@ -172,9 +172,9 @@ CASES = [
      "FC212", "services.api.task_role.policies[0].actions[1]", "s3:Get*"),
     ("aws-key-in-variables", {(*A, "variables"): {"AWS_SECRET_ACCESS_KEY": "x"}},
      "FC213", "services.api.variables.AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
-    ("password-in-sidecar-variables",
-     {(*A, "sidecars"): {"db": {"image": f"{ECR}/db:1", "variables": {"DB_PASSWORD": "x"}}}},
-     "FC213", "services.api.sidecars.db.variables.DB_PASSWORD", "DB_PASSWORD"),
+    ("aws-key-in-sidecar-variables",
+     {(*A, "sidecars"): {"db": {"image": f"{ECR}/db:1", "variables": {"AWS_ACCESS_KEY_ID": "x"}}}},
+     "FC213", "services.api.sidecars.db.variables.AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
     ("deployment-stuck", {(*S, "deployment"): {"max_percent": 150}},
      "FC214", "services.web.deployment.max_percent", "max_percent 150"),
     ("deployment-stuck-min", {(*S, "count"): 4, (*S, "deployment"): {
@@ -295,6 +295,9 @@ WARNING_CASES = [
     ("priority-on-default-route", {(*S, "http", "priority"): 7},
      "FC206", "services.web.http.priority", "7"),
     ("name-tag", {("tags",): {"Name": "x"}}, "FC218", "tags.Name", "Name"),
+    ("password-in-sidecar-variables",
+     {(*A, "sidecars"): {"db": {"image": f"{ECR}/db:1", "variables": {"DB_PASSWORD": "x"}}}},
+     "FC213", "services.api.sidecars.db.variables.DB_PASSWORD", "DB_PASSWORD"),
 ]
 
 

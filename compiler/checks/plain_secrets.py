@@ -1,9 +1,13 @@
 """FC213: credentials go in `secrets`, never in plain `variables` (Security Hub ECS.8)."""
 
+# AWS credential names (the ones Security Hub ECS.8 looks for) are errors. Names
+# that merely look secret (DB_PASSWORD, API_TOKEN) are warnings: SECRET_ARN or
+# TOKEN_TTL are legitimate plain variables, and refusing them would be wrong.
+
 from __future__ import annotations
 
 from compiler.checks._util import svc
-from compiler.diagnostics import Diagnostic, Locator
+from compiler.diagnostics import ERROR, WARNING, Diagnostic, Locator
 from compiler.model import App
 
 CODE = "FC213"
@@ -39,5 +43,6 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                         f"variable {name} {why}, so it looks like a credential; plain "
                         "variables are visible in the task definition",
                         hint=f"move {name} to secrets (a Secrets Manager ARN or SSM parameter)",
-                        key=True))
+                        key=True,
+                        severity=ERROR if name.upper() in CREDENTIAL_NAMES else WARNING))
     return found
