@@ -66,11 +66,8 @@ def ecr_repository(image: str) -> EcrRepository | None:
     found = ECR_IMAGE.match(image)
     if not found:
         return None
-    rest = found["rest"]
-    if "@" in rest:                       # repo@sha256:...
-        name = rest.split("@", 1)[0]
-    else:                                 # repo[:tag]; repository names contain no ":"
-        name = rest.split(":", 1)[0]
+    # repo[:tag][@sha256:...]: cut the digest, then the tag (repository names contain no ":")
+    name = found["rest"].split("@", 1)[0].split(":", 1)[0]
     region = found["region"]
     return EcrRepository(partition_of(region), region, found["account"], name)
 

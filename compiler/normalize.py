@@ -32,6 +32,36 @@ FARGATE_MEMORY = {
 }
 
 
+# Optional blocks where a bare `key:` (YAML null) means "this block, all defaults",
+# as in `load_balancer:` followed only by commented-out settings. "*" is any service.
+BLOCKS = (
+    ("network",), ("network", "vpc"), ("network", "flow_logs"), ("load_balancer",),
+    ("discovery",), ("tags",),
+    ("services", "*", "http"), ("services", "*", "http", "healthcheck"),
+    ("services", "*", "deployment"), ("services", "*", "logging"), ("services", "*", "storage"),
+    ("services", "*", "variables"), ("services", "*", "secrets"), ("services", "*", "sidecars"),
+    ("services", "*", "task_role"),
+)
+
+
+def empty_blocks(data: Any) -> Any:
+    """A copy of the loaded data with every bare optional block turned into {}."""
+    def fill(node: Any, pattern: tuple) -> Any:
+        if not isinstance(node, dict) or not pattern:
+            return node
+        head, rest = pattern[0], pattern[1:]
+        keys = list(node) if head == "*" else [head]
+        out = dict(node)
+        for key in keys:
+            if key in out:
+                out[key] = {} if (out[key] is None and not rest) else fill(out[key], rest)
+        return out
+
+    for pattern in BLOCKS:
+        data = fill(data, pattern)
+    return data
+
+
 def normalize(data: Mapping[str, Any]) -> m.App:
     app = data["app"]
     env = data.get("environment", "dev")
@@ -247,11 +277,14 @@ def _container_healthcheck(spec: Mapping[str, Any] | None) -> m.ContainerHealthC
     command = tuple(spec["command"])
     if command and command[0] not in ("CMD", "CMD-SHELL", "NONE"):
         command = ("CMD-SHELL", " ".join(command))
+    interval = spec.get("interval", 30)
     return m.ContainerHealthCheck(
         command=command,
-        interval=spec.get("interval", 30),
+        interval=interval,
         retries=spec.get("retries", 3),
-        timeout=spec.get("timeout", 5),
+        # ECS's default 5, or interval - 1 when smaller (as for the ALB): the timeout
+        # stays below the interval (FC203), so `interval: 5` alone is valid.
+        timeout=spec.get("timeout", default_timeout(interval)),
         start_period=spec.get("start_period", 0),
     )
 

@@ -15,7 +15,7 @@ from compiler import checks, loader, schema
 from compiler.diagnostics import Diagnostic, Locator, errors, ordered
 from compiler.lint import lint_templates
 from compiler.model import App
-from compiler.normalize import normalize
+from compiler.normalize import empty_blocks, normalize
 from compiler.stacks import alb, endpoints, network, root, services
 from compiler.writer import serialize, write_atomically
 
@@ -49,6 +49,7 @@ def _validate(path: str) -> tuple[App | None, Locator, list[Diagnostic]]:
     data, locator, found = loader.load(path)
     if errors(found):
         return None, locator, found
+    data = empty_blocks(data)
     found += schema.validate(data, locator)
     if errors(found):
         return None, locator, ordered(found)

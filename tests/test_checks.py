@@ -292,6 +292,11 @@ WARNING_CASES = [
     ("over-100-rules", _crowded, "FC206", "services.r99.http", "102 rules"),
     ("default-route-shadowed", {(*A, "http", "path"): "/*"},
      "FC206", "services.api.http.path", "/*"),
+    ("route-shadowed-by-explicit-priority",
+     {(*A, "http", "priority"): 10,
+      ("services", "admin"): {"image": f"{ECR}/admin:1", "port": 81,
+                              "http": {"path": "/api/admin/*"}}},
+     "FC206", "services.admin.http.path", "api's rule (priority 10)"),
     ("priority-on-default-route", {(*S, "http", "priority"): 7},
      "FC206", "services.web.http.priority", "7"),
     ("name-tag", {("tags",): {"Name": "x"}}, "FC218", "tags.Name", "Name"),
@@ -341,6 +346,14 @@ def test_findings_are_located_and_sorted():
                                          (16384, 122880)])
 def test_valid_fargate_sizes_pass(cpu, memory):
     assert diagnose(apply({(*S, "cpu"): cpu, (*S, "memory"): memory}, BASE)) == []
+
+
+def test_short_container_health_check_interval_alone_passes():
+    """`interval: 5` alone is valid: the default timeout follows it down (to 4), as the ALB's does."""
+    data = apply({(*S, "healthcheck"): {"command": ["CMD", "true"], "interval": 5}}, BASE)
+    assert diagnose(data) == []
+    web = next(s for s in normalize(data).services if s.name == "web")
+    assert (web.healthcheck.interval, web.healthcheck.timeout) == (5, 4)
 
 
 def test_private_services_without_nat_and_every_endpoint_pass():
@@ -468,3 +481,15 @@ def test_services_stack_over_a_megabyte_is_refused_when_measured():
     assert "the services stack (services web to s27)" in found.message
     base = normalize(BASE)
     assert checks.task_size.stack_sizes(base, sizes(base), Locator("spec.yaml")) == []
+
+
+def test_more_specific_route_first_is_not_shadowed():
+    """/api/v2/* before /api/*, or a host rule before a hostless one: both are reachable."""
+    data = apply({(*A, "http", "priority"): 20,
+                  ("services", "v2"): {"image": f"{ECR}/v2:1", "port": 81,
+                                       "http": {"path": "/api/v2/*", "priority": 10}},
+                  ("services", "host"): {"image": f"{ECR}/h:1", "port": 82,
+                                         "http": {"path": "/api/*", "hosts": ["a.example.com"],
+                                                  "priority": 5}}},
+                 BASE)
+    assert diagnose(data) == []

@@ -123,3 +123,21 @@ def test_internal_error_is_reported_without_traceback(monkeypatch, tmp_path, cap
     assert main([str(ROOT / "examples" / "complete.yaml"), "--output-dir", str(tmp_path)]) == 3
     err = capsys.readouterr().err
     assert "internal error" in err and "kaboom" in err and "Traceback" not in err
+
+
+def test_bare_optional_blocks_mean_all_defaults(tmp_path, capsys):
+    """`load_balancer:` or `http:` with every setting commented out is the block with its defaults."""
+    spec = tmp_path / "bare.yaml"
+    spec.write_text(
+        "app: bare\n"
+        "network:\n  vpc:\n    # cidr: 10.1.0.0/16\n  nat: single\n"
+        "load_balancer:\n  # public: false\n"
+        "services:\n  web:\n    image: nginx:1.27\n    port: 80\n    http:\n    variables:\n"
+    )
+    out = tmp_path / "out"
+    assert main([str(spec), "--output-dir", str(out), "--no-lint"]) == 0, capsys.readouterr().err
+    alb = json.loads((out / "bare-dev" / "alb.json").read_text())
+    listener = alb["Resources"]["HttpListener"]["Properties"]
+    assert listener["DefaultActions"][0]["Type"] == "forward"  # web took the default route "/"
+    network = json.loads((out / "bare-dev" / "network.json").read_text())
+    assert network["Resources"]["Vpc"]["Properties"]["CidrBlock"] == "10.0.0.0/16"

@@ -28,6 +28,9 @@ LOG_GROUP = GetAtt("WebLogGroup", "Arn")
     (f"{ECR}/web", "arn:aws:ecr:us-east-1:123456789012:repository/web"),
     (f"{ECR}/team/web:latest", "arn:aws:ecr:us-east-1:123456789012:repository/team/web"),
     (f"{ECR}/web@sha256:" + "a" * 64, "arn:aws:ecr:us-east-1:123456789012:repository/web"),
+    # tag and digest together (the tag is informational): the repository is still "team/web"
+    (f"{ECR}/team/web:1.0@sha256:" + "a" * 64,
+     "arn:aws:ecr:us-east-1:123456789012:repository/team/web"),
     ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1",
      "arn:aws:ecr:eu-west-1:123456789012:repository/app"),
     ("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app:1",

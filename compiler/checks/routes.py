@@ -26,6 +26,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found = _defaults(routed, data, locator)
     found += _duplicates(routed, data, locator)
     found += _priorities(routed, data, locator)
+    found += _shadowed(routed, data, locator)
     for s in routed:
         if not s.http.is_default:
             found += _conditions(s, data, locator)
@@ -68,12 +69,20 @@ def _defaults(routed, data, locator) -> list[Diagnostic]:
     return found
 
 
+def _route_key(s: Service) -> tuple:
+    return tuple(sorted(s.http.paths)), tuple(sorted(h.lower() for h in s.http.hosts))
+
+
+def _same_route(a: Service, b: Service) -> bool:
+    return _route_key(a) == _route_key(b)
+
+
 def _duplicates(routed, data, locator) -> list[Diagnostic]:
     found, seen = [], {}
     for s in routed:
         if s.http.is_default:
             continue
-        key = (tuple(sorted(s.http.paths)), tuple(sorted(h.lower() for h in s.http.hosts)))
+        key = _route_key(s)
         if key in seen:
             hosts = f" and hosts {', '.join(key[1])}" if key[1] else ""
             found.append(locator.error(
@@ -108,6 +117,39 @@ def _priorities(routed, data, locator) -> list[Diagnostic]:
             found.append(locator.error(
                 CODE, path,
                 f"priority {s.http.priority} of service {s.name} is outside 1..50000"))
+    return found
+
+
+def _covers(pattern: str, path: str) -> bool:
+    """Whether ALB path pattern `pattern` matches every request that `path` matches."""
+    if pattern == path:
+        return True
+    body = pattern[:-1]
+    return pattern.endswith("*") and not any(c in body for c in "*?") and path.startswith(body)
+
+
+def _shadowed(routed, data, locator) -> list[Diagnostic]:
+    """A rule whose every request an earlier rule (lower priority number) already takes."""
+    rules = sorted((s for s in routed if not s.http.is_default and s.http.priority is not None),
+                   key=lambda s: s.http.priority)
+    found = []
+    for i, later in enumerate(rules):
+        hosts = {h.lower() for h in later.http.hosts}
+        for earlier in rules[:i]:
+            if earlier.http.priority == later.http.priority or _same_route(earlier, later):
+                continue                          # reported as errors above
+            earlier_hosts = {h.lower() for h in earlier.http.hosts}
+            if earlier_hosts and not (hosts and hosts <= earlier_hosts):
+                continue
+            if all(any(_covers(p, q) for p in earlier.http.paths) for q in later.http.paths):
+                found.append(locator.error(
+                    CODE, _route_path(data, later),
+                    f"service {later.name}'s route (priority {later.http.priority}) is never "
+                    f"reached: service {earlier.name}'s rule (priority {earlier.http.priority}) "
+                    "matches every request it matches and is evaluated first",
+                    hint=f"give {later.name} a priority below {earlier.http.priority}",
+                    severity=WARNING))
+                break
     return found
 
 
