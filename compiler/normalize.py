@@ -89,8 +89,9 @@ def _network(spec: Mapping[str, Any]) -> m.Network:
     vpc = spec.get("vpc") or {}
     cidr = vpc.get("cidr", DEFAULT_CIDR)
     zones = tuple(vpc.get("zones", ()))
-    az_count = len(zones) or vpc.get("azs", DEFAULT_AZS)
     subnets = vpc.get("subnets")
+    # Zones: named ones, else `azs`, else as many as the public subnets given, else 2.
+    az_count = len(zones) or vpc.get("azs") or len((subnets or {}).get("public", ())) or DEFAULT_AZS
     if subnets:
         public, private = tuple(subnets.get("public", ())), tuple(subnets.get("private", ()))
     else:

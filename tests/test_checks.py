@@ -73,8 +73,6 @@ CASES = [
     ("memory-not-for-cpu", {(*S, "memory"): 4096}, "FC201", "services.web.memory", "4096"),
     ("memory-16-vcpu", {(*S, "cpu"): 16384, (*S, "memory"): 40000},
      "FC201", "services.web.memory", "32768-122880 in steps of 8192"),
-    ("spot-on-arm", {(*S, "spot"): True, (*S, "platform"): "linux/arm64"},
-     "FC201", "services.web.spot", "linux/arm64"),
     ("alb-timeout-not-below-interval",
      {(*S, "http", "healthcheck"): {"interval": 10, "timeout": 10}},
      "FC202", "services.web.http.healthcheck.timeout", "10"),
@@ -202,8 +200,6 @@ CASES = [
     ("variable-and-secret",
      {(*A, "variables"): {"DB_URL": "x"}, (*A, "secrets"): {"DB_URL": "/shop/db-url"}},
      "FC219", "services.api.secrets.DB_URL", "DB_URL"),
-    ("exec-readonly", {(*A, "exec"): True, (*A, "storage"): {"readonly_fs": True}},
-     "FC220", "services.api.exec", "readonly_fs"),
     ("zones-two-regions", {("network", "vpc"): {"zones": ["us-east-1a", "us-west-2b"]}},
      "FC221", "network.vpc.zones", "us-west-2"),
     ("vpc-multicast", {("network", "vpc"): {"cidr": "224.0.0.0/16"}},
@@ -300,6 +296,8 @@ WARNING_CASES = [
     ("priority-on-default-route", {(*S, "http", "priority"): 7},
      "FC206", "services.web.http.priority", "7"),
     ("name-tag", {("tags",): {"Name": "x"}}, "FC218", "tags.Name", "Name"),
+    ("exec-readonly", {(*A, "exec"): True, (*A, "storage"): {"readonly_fs": True}},
+     "FC220", "services.api.exec", "readonly_fs"),
     ("password-in-sidecar-variables",
      {(*A, "sidecars"): {"db": {"image": f"{ECR}/db:1", "variables": {"DB_PASSWORD": "x"}}}},
      "FC213", "services.api.sidecars.db.variables.DB_PASSWORD", "DB_PASSWORD"),
@@ -338,6 +336,7 @@ def test_findings_are_located_and_sorted():
         ("services", "web", "memory"): (9, 13), ("services", "api", "exec"): (4, 11)})
     found = checks.run(normalize(data), data, locator)
     assert [(d.line, d.col, d.code) for d in found] == [(4, 11, "FC220"), (9, 13, "FC201")]
+    assert found[0].severity == "warning"
     assert found[1].format().startswith("spec.yaml:9:13: error: services.web.memory: ")
 
 
@@ -493,3 +492,18 @@ def test_more_specific_route_first_is_not_shadowed():
                                                   "priority": 5}}},
                  BASE)
     assert diagnose(data) == []
+
+
+def test_spot_on_arm64_is_allowed():
+    """Fargate Spot supports ARM64 on platform 1.4.0+ (services run LATEST)."""
+    data = apply({(*S, "spot"): True, (*S, "platform"): "linux/arm64"}, BASE)
+    assert checks.run(normalize(data), data, Locator("spec.yaml")) == []
+
+
+def test_zone_count_follows_explicit_subnets_when_azs_is_not_given():
+    data = apply({("network", "vpc"): {"cidr": "10.5.0.0/16", "subnets": {
+        "public": ["10.5.0.0/24", "10.5.1.0/24", "10.5.2.0/24"],
+        "private": ["10.5.8.0/22", "10.5.12.0/22", "10.5.16.0/22"]}}}, BASE)
+    app = normalize(data)
+    assert app.network.az_count == 3
+    assert [d for d in checks.run(app, data, Locator("spec.yaml")) if d.severity == "error"] == []

@@ -4,7 +4,7 @@
 data (only to tell what the user wrote explicitly, so a finding points at the
 right key) and the loader's Locator, and returns every finding, sorted.
 
-    FC201 fargate_size           cpu/memory pairs; no Fargate Spot on arm64
+    FC201 fargate_size           cpu/memory pairs
     FC202 alb_healthcheck        ALB health check: timeout < interval, path, success codes
     FC203 container_healthcheck  container health check: timeout < interval
     FC204 vpc_cidr               VPC cidr is a network address, big enough to carve
@@ -23,7 +23,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC217 stack_pinning          at most 30 services pinned to one stack
     FC218 tags                   AWS tag rules; reserved keys
     FC219 env_names              a name is a variable or a secret, not both
-    FC220 exec_readonly          ECS Exec needs a writable root filesystem
+    FC220 exec_readonly          warning: ECS Exec needs a writable root filesystem
     FC221 zones                  explicit zones distinct and in one region
     FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values

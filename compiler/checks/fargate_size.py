@@ -1,4 +1,8 @@
-"""FC201: cpu/memory is a valid Fargate size, and Fargate Spot is not asked for ARM tasks."""
+"""FC201: cpu/memory is a valid Fargate size."""
+
+# Fargate Spot runs ARM64 tasks on platform version 1.4.0 or later (the ECS API
+# reference, CapacityProviderStrategyItem); services run LATEST, so spot with
+# linux/arm64 is allowed.
 
 from __future__ import annotations
 
@@ -33,11 +37,6 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                 f"memory {s.memory} is not valid with cpu {s.cpu}; "
                 f"with cpu {s.cpu} Fargate takes memory {valid_memory(s.cpu)} (MiB)",
                 hint=_other_cpus(s.memory)))
-        if s.spot and s.platform == "linux/arm64":
-            found.append(locator.error(
-                CODE, svc(s.name, "spot"),
-                "spot: true with platform linux/arm64: Fargate Spot has no ARM capacity; "
-                "use platform linux/x86_64 or drop spot"))
     return found
 
 
