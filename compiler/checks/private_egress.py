@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 
 from compiler.checks._util import first_given, listing, quoted, svc
+from compiler.iam import ECR_IMAGE
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App, Service
 
@@ -12,7 +12,8 @@ CODE = "FC210"
 
 # Pulling an image from ECR and shipping logs: ECR API, ECR Docker, S3 (layers), CloudWatch Logs.
 REQUIRED = ("ecr.api", "ecr.dkr", "logs", "s3")
-PRIVATE_ECR = re.compile(r"^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
+# The same ECR image pattern the execution role's pull permissions are built from.
+PRIVATE_ECR = ECR_IMAGE
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
@@ -43,7 +44,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     "through the VPC endpoints",
                     hint="copy the image to ECR, set nat: single, or use placement: public"))
             else:
-                regions.setdefault(match.group(1), path)
+                regions.setdefault(match.group("region"), path)
         found += _secrets(s, have, locator)
         if s.exec and "ssmmessages" not in have:
             found.append(locator.error(

@@ -136,7 +136,7 @@ def unreachable_images(app: m.App) -> tuple[str, ...]:
         for name, image in ((s.name, s.image), *((f"{s.name}/{c.name}", c.image) for c in s.sidecars)):
             match = PRIVATE_ECR_IMAGE.match(image)
             if match:
-                regions.add(match.group(1))
+                regions.add(match.group("region"))
             else:
                 outside.append(f"{name} ({image})")
     found = [f"images outside private ECR: {', '.join(outside)}"] if outside else []
