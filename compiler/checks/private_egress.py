@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 from compiler.checks._util import first_given, listing, quoted, svc
-from compiler.iam import ECR_IMAGE
 from compiler.diagnostics import Diagnostic, Locator
+from compiler.iam import ECR_IMAGE
 from compiler.model import App, Service
 
 CODE = "FC210"
