@@ -25,10 +25,14 @@ def emulator(tmp_path_factory) -> Emulator:
     )
     (config_dir / "credentials").write_text("")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    assert host == "127.0.0.1"
-    try:
-        yield Emulator(port=port, config_dir=config_dir)
-    finally:
-        server.stop()
+    with pytest.MonkeyPatch.context() as env:
+        # A spec may name a Region newer than moto's list (its zones then come from
+        # the spec, see prerequisites.py); moto reads this at every request.
+        env.setenv("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+        server.start()
+        host, port = server.get_host_and_port()
+        assert host == "127.0.0.1"
+        try:
+            yield Emulator(port=port, config_dir=config_dir)
+        finally:
+            server.stop()

@@ -30,7 +30,7 @@ def deploy(emulator: Emulator, template_dir: Path, stack_name: str, work: Path) 
 
     Returns the packaged root template.
     """
-    emulator.client("s3").create_bucket(Bucket=BUCKET)
+    emulator.create_bucket(BUCKET)
     packaged = work / "packaged.yaml"
     emulator.aws(
         "cloudformation", "package",

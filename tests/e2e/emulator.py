@@ -19,6 +19,7 @@ path-style TemplateURLs whose host is "localhost".
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -26,7 +27,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REGION = "us-east-1"
+REGION = "us-east-1"            # where a spec is deployed unless it names its region
+ACCOUNT = "123456789012"        # moto's default account: the one every deployment lands in
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                     "AWS_SESSION_TOKEN": "testing"}
 # Any request not sent to the emulator goes to this proxy, where nothing listens.
@@ -37,11 +39,31 @@ class CommandFailed(AssertionError):
     pass
 
 
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 @dataclass(frozen=True)
 class Emulator:
     port: int
     config_dir: Path
+    region: str = REGION
     _clients: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def partition(self) -> str:
+        """The ARN partition of this region."""
+        return partition_of(self.region)
+
+    def in_region(self, region: str) -> "Emulator":
+        """The same emulator, with the CLI and clients pointed at another region."""
+        if region == self.region:
+            return self
+        return dataclasses.replace(self, region=region, _clients={})
 
     @property
     def endpoint(self) -> str:
@@ -57,8 +79,8 @@ class Emulator:
                if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
         env.update(FAKE_CREDENTIALS)
         env.update({
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
             "AWS_CONFIG_FILE": str(self.config_dir / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(self.config_dir / "credentials"),
             "AWS_EC2_METADATA_DISABLED": "true",
@@ -97,7 +119,7 @@ class Emulator:
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
-            region_name=REGION,
+            region_name=self.region,
         )
         from botocore.config import Config
 
@@ -106,21 +128,76 @@ class Emulator:
                         proxies={})
         return session.client(service, endpoint_url=endpoint, config=config)
 
+    def create_bucket(self, name: str) -> None:
+        """An S3 bucket in this region (S3 wants a location constraint outside us-east-1)."""
+        where = {} if self.region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": self.region}}
+        self.client("s3").create_bucket(Bucket=name, **where)
+
+    def provide_zones(self, names: list[str]) -> list[str]:
+        """Make the Availability Zones a spec names exist in the emulated account.
+
+        Zone names are per account on AWS (us-west-1 shows some accounts a+b and
+        others b+c); moto knows one fixed list per Region. A zone the spec names
+        that moto lacks is added to moto's (process-wide) table; the names added
+        are returned so that forget_zones() can take them out again.
+        """
+        from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend, Zone
+
+        table = RegionsAndZonesBackend.zones.setdefault(self.region, [])
+        added = []
+        for name in names:
+            if all(z.name != name for z in table):
+                table.append(Zone(name=name, region_name=self.region,
+                                  zone_id=f"{self.region}-e2e-{name[len(self.region):]}"))
+                added.append(name)
+        return added
+
+    def forget_zones(self, names: list[str]) -> None:
+        from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+
+        table = RegionsAndZonesBackend.zones.get(self.region, [])
+        table[:] = [z for z in table if z.name not in names]
+
     def provide_certificate(self, arn: str) -> None:
         """Make the ACM certificate a spec names exist, as it does in the user's account.
 
         The ALB listener refuses an unknown certificate (as AWS does). ACM's API
-        cannot choose an ARN, so the emulator issues one and it is re-filed under
-        the spec's ARN in the (in-process) ACM backend.
+        cannot choose an ARN, so the emulator issues one in the account and region
+        the stack is deployed to, and it is re-filed under the spec's ARN in the
+        (in-process) ACM backend.
         """
         from moto.acm.models import acm_backends
 
-        _, _, _, region, account, _ = arn.split(":", 5)
         issued = self.client("acm").request_certificate(DomainName="example.com")["CertificateArn"]
-        backend = acm_backends[account][region]
+        backend = acm_backends[ACCOUNT][self.region]
         bundle = backend._certificates.pop(issued)
         bundle.arn = arn
         backend._certificates[arn] = bundle
+
+    def provide_managed_policy(self, arn: str) -> None:
+        """Make a customer managed policy a spec attaches exist (AWS managed ones always do).
+
+        It is created through IAM in the deployment's account and re-filed under
+        the spec's ARN, so an ARN naming another account still resolves.
+        """
+        from moto.iam.models import iam_backends
+        from moto.utilities.utils import get_partition
+
+        if arn.split(":")[4] == "aws":
+            return
+        path_and_name = arn.split(":policy", 1)[1]            # "/path/name"
+        path, name = path_and_name.rsplit("/", 1)
+        created = self.client("iam").create_policy(
+            PolicyName=name, Path=f"{path}/",
+            PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+                           '"Action": "sts:GetCallerIdentity", "Resource": "*"}]}',
+        )["Policy"]["Arn"]
+        backend = iam_backends[ACCOUNT][get_partition(self.region)]
+        policy = backend.managed_policies.pop(created)
+        policy.account_id = arn.split(":")[4]                 # its arn is made of these
+        assert policy.arn == arn, (policy.arn, arn)
+        backend.managed_policies[arn] = policy
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST", data=b"")

@@ -697,6 +697,280 @@ def _s3_bucket_policy() -> None:
     _ADDED_MODELS.append(BucketPolicy)
 
 
+# --- Gap 12 ------------------------------------------------------------------
+# ModifyTargetGroupAttributes (and so AWS::ElasticLoadBalancingV2::TargetGroup
+# TargetGroupAttributes) refuses deregistration_delay.timeout_seconds 3600:
+# moto checks `in range(0, 3600)`, which leaves out the top of the documented
+# 0..3600 range. Check the real range, then store the value moto refused.
+def _target_group_deregistration_delay() -> None:
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.modify_target_group_attributes
+    key = "deregistration_delay.timeout_seconds"
+
+    def modify_target_group_attributes(self: ELBv2Backend, target_group_arn: str,
+                                       attributes: dict[str, Any]) -> None:
+        delay = attributes.get(key)
+        if delay is None or int(delay) != 3600:
+            return original(self, target_group_arn, attributes)
+        original(self, target_group_arn, {**attributes, key: "0"})
+        self.target_groups[target_group_arn].attributes[key] = delay
+
+    ELBv2Backend.modify_target_group_attributes = modify_target_group_attributes
+
+
+# --- Gap 13 ------------------------------------------------------------------
+# AWS::IAM::Role.
+# a) An inline policy (Policies[].PolicyDocument, written as an object) is
+#    stored as its Python repr, so GetRolePolicy answers "{'Statement': ...}",
+#    which is not JSON. Store it as JSON, as AWS does.
+# b) ManagedPolicyArns are dropped, so a task role comes back with no
+#    attached policies. Attach them; an ARN that names no policy fails
+# the stack, as on AWS. moto loads AWS managed policies only when asked to
+# (MOTO_IAM_LOAD_MANAGED_POLICIES, all ~1,600 of them in every fresh backend),
+# so one that is attached is loaded then, from moto's own copy of the list; an
+# AWS managed policy newer than that copy gets an empty stand-in (it exists on
+# AWS, and what a policy allows is not something the emulator evaluates).
+def _iam_role() -> None:
+    import json
+    import re
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, Role, iam_backends
+    from moto.utilities.utils import get_partition
+
+    aws_policy = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy(?P<path>/(?:.*/)?)(?P<name>[^/]+)$")
+    original = Role.create_from_cloudformation_json.__func__
+
+    def load_aws_managed(backend: Any, arn: str) -> None:
+        found = aws_policy.match(arn)
+        if not found or arn in backend.managed_policies:
+            return
+        known = json.loads(aws_managed_policies_data).get(found["name"])
+        if known is None or known.get("Path", "/") != found["path"]:
+            known = {"Path": found["path"], "DefaultVersionId": "v1",
+                     "Document": {"Version": "2012-10-17", "Statement": []},
+                     "CreateDate": "2024-01-01T00:00:00+00:00",
+                     "UpdateDate": "2024-01-01T00:00:00+00:00"}
+        policy = AWSManagedPolicy.from_data(found["name"], backend.account_id, backend.region_name, known)
+        backend.managed_policies[policy.arn] = policy
+
+    def create(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+               region_name: str, **kwargs: Any) -> Role:
+        props = dict(cloudformation_json["Properties"])
+        props["Policies"] = [
+            {**p, "PolicyDocument": p["PolicyDocument"] if isinstance(p["PolicyDocument"], str)
+             else json.dumps(p["PolicyDocument"])}
+            for p in props.get("Policies") or []
+        ]
+        cloudformation_json = {**cloudformation_json, "Properties": props}
+        role = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for arn in cloudformation_json["Properties"].get("ManagedPolicyArns") or []:
+            load_aws_managed(backend, arn)
+            backend.attach_role_policy(arn, role.name)
+        return role
+
+    Role.create_from_cloudformation_json = classmethod(create)
+
+
+# --- Gap 14 ------------------------------------------------------------------
+# ALB access logs: AWS refuses access_logs.s3.enabled=true unless the bucket
+# exists in the load balancer's Region and its policy lets Elastic Load
+# Balancing write there (ELB writes a test object, .../AWSLogs/<account>/
+# ELBAccessLogTestFile, when the attribute is set; "Access Denied for bucket:
+# X. Please check S3bucket permission"). moto sets the attribute without
+# looking. Check it the way ELB does: an Allow of s3:PutObject on that key,
+# to the Region's ELB log-delivery account or the log-delivery service
+# principal, and no unconditional Deny of it. Source of the accounts: ELB user
+# guide, "Enable access logs for your Application Load Balancer".
+ELB_LOG_DELIVERY_ACCOUNTS = {
+    "af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887", "ap-northeast-3": "383597477331", "ap-south-1": "718504428378",
+    "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266", "ap-southeast-3": "589379963580",
+    "ca-central-1": "985666609251", "cn-north-1": "638102146993", "cn-northwest-1": "037604701340",
+    "eu-central-1": "054676820928", "eu-north-1": "897822967062", "eu-south-1": "635631232127",
+    "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-west-3": "009996457667",
+    "me-south-1": "076674570225", "sa-east-1": "507241528517", "us-east-1": "127311923021",
+    "us-east-2": "033677994240", "us-gov-east-1": "190560391635", "us-gov-west-1": "048591011584",
+    "us-west-1": "027434742980", "us-west-2": "797873946194",
+}
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+
+def _elb_access_log_delivery() -> None:
+    import fnmatch
+    import json
+
+    from moto.elbv2.exceptions import InvalidConfigurationRequest
+    from moto.elbv2.models import ELBv2Backend
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    original = ELBv2Backend.modify_load_balancer_attributes
+
+    def listed(value: Any) -> list:
+        return value if isinstance(value, list) else [value]
+
+    def elb_may_write(policy: dict, region: str, key_arn: str) -> bool:
+        principals = {("Service", ELB_LOG_DELIVERY_SERVICE)}
+        if region in ELB_LOG_DELIVERY_ACCOUNTS:
+            account = ELB_LOG_DELIVERY_ACCOUNTS[region]
+            root = f"arn:{get_partition(region)}:iam::{account}:root"
+            principals |= {("AWS", account), ("AWS", root)}
+
+        def applies(statement: dict) -> bool:
+            principal = statement.get("Principal")
+            named = principal == "*" or any(
+                (kind, value) in principals or value == "*"
+                for kind, values in (principal or {}).items() for value in listed(values))
+            return (named
+                    and any(fnmatch.fnmatchcase("s3:PutObject", a) for a in listed(statement.get("Action", [])))
+                    and any(fnmatch.fnmatchcase(key_arn, r) for r in listed(statement.get("Resource", []))))
+
+        statements = listed(policy.get("Statement", []))
+        if any(s.get("Effect") == "Deny" and "Condition" not in s and applies(s) for s in statements):
+            return False
+        return any(s.get("Effect") == "Allow" and "Condition" not in s and applies(s) for s in statements)
+
+    def modify_load_balancer_attributes(self: ELBv2Backend, arn: str, attrs: dict[str, Any]) -> dict[str, Any]:
+        if str(attrs.get("access_logs.s3.enabled", "")).lower() == "true":
+            bucket_name = attrs.get("access_logs.s3.bucket", "")
+            prefix = attrs.get("access_logs.s3.prefix", "")
+            denied = InvalidConfigurationRequest(
+                f"Access Denied for bucket: {bucket_name}. Please check S3bucket permission")
+            try:
+                bucket = s3_backends[self.account_id][get_partition(self.region_name)].get_bucket(bucket_name)
+            except MissingBucket:
+                raise InvalidConfigurationRequest(
+                    f"The value of 'access_logs.s3.bucket' is invalid: bucket {bucket_name!r} does not exist")
+            if bucket.region_name != self.region_name:
+                raise InvalidConfigurationRequest(
+                    f"Bucket {bucket_name} is in {bucket.region_name}, not in the load balancer's "
+                    f"Region {self.region_name}")
+            if not bucket.policy:
+                raise denied
+            key = f"{prefix}/" if prefix else ""
+            key_arn = (f"arn:{get_partition(self.region_name)}:s3:::{bucket_name}/{key}AWSLogs/"
+                       f"{self.account_id}/ELBAccessLogTestFile")
+            if not elb_may_write(json.loads(bucket.policy), self.region_name, key_arn):
+                raise denied
+        return original(self, arn, attrs)
+
+    ELBv2Backend.modify_load_balancer_attributes = modify_load_balancer_attributes
+
+
+# --- Gap 15 ------------------------------------------------------------------
+# AWS::S3::Bucket: moto keeps BucketEncryption and Tags only.
+# PublicAccessBlockConfiguration, VersioningConfiguration and OwnershipControls
+# are dropped, so a locked-down bucket reads back as an open one. Apply them.
+def _s3_bucket() -> None:
+    from moto.s3.models import FakeBucket, s3_backends
+    from moto.utilities.utils import get_partition
+
+    original = FakeBucket.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+               region_name: str, **kwargs: Any) -> FakeBucket:
+        bucket = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        props = cloudformation_json.get("Properties", {})
+        backend = s3_backends[account_id][get_partition(region_name)]
+        if props.get("PublicAccessBlockConfiguration"):
+            backend.put_public_access_block(bucket.name, props["PublicAccessBlockConfiguration"])
+        if props.get("VersioningConfiguration"):
+            backend.put_bucket_versioning(bucket.name, props["VersioningConfiguration"]["Status"])
+        rules = (props.get("OwnershipControls") or {}).get("Rules") or []
+        if rules:
+            backend.put_bucket_ownership_controls(bucket.name, rules[0]["ObjectOwnership"])
+        return bucket
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create)
+
+
+# --- Gap 16 ------------------------------------------------------------------
+# AWS::EC2::SecurityGroup: SecurityGroupEgress is dropped, so every group keeps
+# EC2's default allow-all egress. On AWS the property replaces that default
+# with exactly the rules listed. Apply them (CIDR, IPv6 CIDR, destination
+# group and prefix list targets).
+def _security_group_egress() -> None:
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroup
+
+    original = SecurityGroup.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+               region_name: str, **kwargs: Any) -> SecurityGroup:
+        group = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        props = cloudformation_json["Properties"]
+        if "SecurityGroupEgress" not in props:
+            return group
+        backend = ec2_backends[account_id][region_name]
+        group.egress_rules = []
+        for rule in props["SecurityGroupEgress"] or []:
+            ranges = []
+            if rule.get("CidrIp"):
+                ranges.append({"CidrIp": rule["CidrIp"]})
+            if rule.get("CidrIpv6"):
+                ranges.append({"CidrIpv6": rule["CidrIpv6"]})
+            backend.authorize_security_group_egress(
+                group_name_or_id=group.id,
+                ip_protocol=str(rule["IpProtocol"]),
+                from_port=rule.get("FromPort"),
+                to_port=rule.get("ToPort"),
+                ip_ranges=ranges,
+                source_groups=([{"GroupId": rule["DestinationSecurityGroupId"]}]
+                               if rule.get("DestinationSecurityGroupId") else []),
+                prefix_list_ids=([{"PrefixListId": rule["DestinationPrefixListId"]}]
+                                 if rule.get("DestinationPrefixListId") else []),
+                vpc_id=group.vpc_id,
+            )
+        return group
+
+    SecurityGroup.create_from_cloudformation_json = classmethod(create)
+
+
+# --- Gap 17 ------------------------------------------------------------------
+# Tags of AWS::EC2::RouteTable, ::NatGateway, ::VPCEndpoint, ::EIP and
+# ::InternetGateway are dropped (the other EC2 types the templates use keep
+# theirs). Tag them.
+def _ec2_tags() -> None:
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.nat_gateways import NatGateway
+    from moto.ec2.models.route_tables import RouteTable
+    from moto.ec2.models.vpcs import VPCEndPoint
+
+    def tag(resource: Any, props: dict, account_id: str, region_name: str) -> None:
+        tags = {t["Key"]: t["Value"] for t in props.get("Tags") or []}
+        if tags:
+            ec2_backends[account_id][region_name].create_tags([resource.id], tags)
+
+    for model in (RouteTable, NatGateway, VPCEndPoint, ElasticAddress, InternetGateway):
+        _tag_after_create(model, tag)
+
+
+# --- Gap 18 ------------------------------------------------------------------
+# Pseudo parameters: AWS::Partition is always "aws" and AWS::URLSuffix always
+# "amazonaws.com", also in the China and GovCloud Regions, so every ARN a
+# template builds with ${AWS::Partition} is wrong there. Answer per Region.
+def _pseudo_parameters() -> None:
+    from moto.cloudformation.parsing import ResourceMap
+    from moto.utilities.utils import get_partition
+
+    original = ResourceMap.__init__
+
+    def __init__(self: ResourceMap, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        partition = get_partition(self._region_name)
+        self._parsed_resources["AWS::Partition"] = partition
+        self._parsed_resources["AWS::URLSuffix"] = (
+            "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com")
+
+    ResourceMap.__init__ = __init__
+
+
 # Classes above become CloudFormation types by subclassing CloudFormationModel;
 # moto caches the list of subclasses on first use, so the cache is dropped.
 _ADDED_MODELS: list[type] = []
@@ -724,4 +998,11 @@ PATCHES = {
     "application-autoscaling": _application_autoscaling,    # gap 9
     "route-table-association": _subnet_route_table_association,  # gap 10
     "s3-bucket-policy": _s3_bucket_policy,                  # gap 11
+    "target-group-deregistration-delay": _target_group_deregistration_delay,  # gap 12
+    "iam-role": _iam_role,                                  # gap 13
+    "elb-access-log-delivery": _elb_access_log_delivery,    # gap 14
+    "s3-bucket": _s3_bucket,                                # gap 15
+    "security-group-egress": _security_group_egress,        # gap 16
+    "ec2-tags": _ec2_tags,                                  # gap 17
+    "pseudo-parameters": _pseudo_parameters,                # gap 18
 }

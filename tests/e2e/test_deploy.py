@@ -1,18 +1,25 @@
-"""Every example deploys, along the user's own path, and comes out as the spec says.
+"""Every spec deploys, along the user's own path, and comes out as the spec says.
 
-For each spec in examples/: compile it (lint on), `aws cloudformation package` the
-templates into an S3 bucket of the emulator, `aws cloudformation deploy` the
-packaged root through a change set, wait for CREATE_COMPLETE, then read the
-deployed state back through the services' own APIs and compare it with the
-compiler's normalized model (pipeline.compile_spec -> Result.app). Expected
-values come from the model, never from copies of the examples.
+The specs: examples/*.yaml, tests/e2e/specs/*.yaml, and any named by the
+FC_E2E_SPECS environment variable (see spec_paths). For each: compile it (lint
+on), make what the spec expects to exist already (prerequisites.py: its ACM
+certificate, access-log bucket, customer managed policies) in the account and
+region it goes to, `aws cloudformation package` the templates into an S3
+bucket of the emulator, `aws cloudformation deploy` the packaged root through a
+change set, wait for CREATE_COMPLETE, then read the deployed state back
+through the services' own APIs and compare it with the compiler's normalized
+model of the spec (pipeline.validate). Expected values come from the model,
+never from copies of the specs, so any valid spec can be deployed this way.
 
-Each example is deployed once (module-scoped fixture, on an emulator reset
-just before); the tests then only read.
+Each spec is deployed once (module-scoped fixture, on an emulator reset just
+before); the tests then only read.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -25,15 +32,56 @@ from compiler.stacks import services as services_stack
 from compiler.stacks.root import ROOT_OUTPUTS
 from deployed import (MAX_TEMPLATE_BODY, MAX_TEMPLATE_URL_BODY, NESTED_STACK, Stack, deploy,
                       read_stack)
-from emulator import REGION, Emulator
+from emulator import ACCOUNT, Emulator, partition_of
+import prerequisites
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+E2E_SPECS = sorted((Path(__file__).parent / "specs").glob("*.yaml"))
+SPECS_VARIABLE = "FC_E2E_SPECS"
+
+
+def spec_paths() -> list[Path]:
+    """The specs to deploy: the examples, tests/e2e/specs/, and FC_E2E_SPECS.
+
+    FC_E2E_SPECS is a list of spec files and/or directories (every *.yaml and
+    *.yml in them), separated by os.pathsep (":" on Linux and macOS). A path
+    that does not exist is an error, not a silently smaller test run.
+    """
+    found = EXAMPLES + E2E_SPECS
+    for entry in os.environ.get(SPECS_VARIABLE, "").split(os.pathsep):
+        if not entry.strip():
+            continue
+        path = Path(entry.strip()).expanduser().resolve()
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"{SPECS_VARIABLE}: {entry!r} is neither a spec file nor a directory")
+    unique = list(dict.fromkeys(found))
+    return unique
+
+
+def spec_ids(paths: list[Path]) -> list[str]:
+    """Test ids: the file stem, made unique with the parent directory's name when needed."""
+    ids = []
+    for path in paths:
+        name = path.stem
+        if name in ids:
+            name = f"{path.parent.name}/{path.stem}"
+        while name in ids:
+            name += "'"
+        ids.append(name)
+    return ids
+
+
+SPECS = spec_paths()
 ANYWHERE = "0.0.0.0/0"
 
 
 class Deployed:
-    """A compiled and deployed example: the model, the stack tree, and API clients."""
+    """A compiled and deployed spec: the model, the stack tree, and API clients."""
 
     def __init__(self, emulator: Emulator, app: m.App, root: Stack, templates: Path, packaged: Path):
         self.emulator = emulator
@@ -41,6 +89,14 @@ class Deployed:
         self.root = root
         self.templates = templates
         self.packaged = packaged
+
+    @property
+    def region(self) -> str:
+        return self.emulator.region
+
+    @property
+    def partition(self) -> str:
+        return self.emulator.partition
 
     def client(self, service: str):
         return self.emulator.client(service)
@@ -108,18 +164,25 @@ class Deployed:
         return {listener["Port"]: listener for listener in found}
 
 
-@pytest.fixture(scope="module", params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def deployed(request, emulator, tmp_path_factory) -> Deployed:
+@pytest.fixture(scope="module", params=SPECS, ids=spec_ids(SPECS))
+def deployed(request, emulator, tmp_path_factory):
     spec = request.param
+    # The expectations: the normalized model of the spec, every default applied.
+    app, diagnostics = validate(str(spec))
+    assert app is not None, "\n".join(str(d) for d in diagnostics)
     emulator.reset()
     work = tmp_path_factory.mktemp(spec.stem)
     result = compile_spec(str(spec), str(work / "templates_out"), lint=True)
     assert result.status == OK, "\n".join(str(d) for d in result.diagnostics)
-    if result.app.load_balancer and result.app.load_balancer.https:
-        emulator.provide_certificate(result.app.load_balancer.https.certificate_arn)
-    packaged = deploy(emulator, result.output, result.app.stack_name, work)
-    root = read_stack(emulator, result.app.stack_name)
-    return Deployed(emulator, result.app, root, result.output, packaged)
+    assert result.app == app
+    emulator = emulator.in_region(prerequisites.region_of(app))
+    undo = prerequisites.provide(emulator, app)
+    try:
+        packaged = deploy(emulator, result.output, app.stack_name, work)
+        root = read_stack(emulator, app.stack_name)
+        yield Deployed(emulator, app, root, result.output, packaged)
+    finally:
+        undo()
 
 
 def test_examples_cover_every_networking_pattern():
@@ -149,10 +212,38 @@ def test_every_stack_is_created(deployed):
 
 
 def test_templates_fit_the_cloudformation_request_limits(deployed):
-    """AWS refuses a template body over 51,200 bytes and a TemplateURL over 1 MB; moto does not."""
+    """AWS refuses a template body over 51,200 bytes, a TemplateURL over 1 MB, and more
+    than 500 resources, 200 parameters or 200 outputs in a stack; moto checks none."""
     assert deployed.packaged.stat().st_size <= MAX_TEMPLATE_BODY
     for child in deployed.templates.iterdir():
         assert child.stat().st_size <= MAX_TEMPLATE_URL_BODY, child.name
+    for stack in deployed.root.walk():
+        counts = {key: len(stack.template.get(key, {})) for key in ("Resources", "Parameters", "Outputs")}
+        assert counts["Resources"] <= 500 and counts["Parameters"] <= 200 and counts["Outputs"] <= 200, (
+            stack.name, counts)
+
+
+def test_services_land_in_their_stacks(deployed):
+    """Services without `stack:` fill services.json, services-2.json, ... 30 each in spec
+    order; `stack: NAME` puts a service in services-NAME.json (docs/decisions.md)."""
+    root = json.loads((deployed.templates / "root.json").read_text())
+    file_of = {logical: resource["Properties"]["TemplateURL"].removeprefix("./").rsplit(".", 1)[0]
+               for logical, resource in root["Resources"].items() if resource["Type"] == NESTED_STACK}
+    where = {}
+    for logical, stack in deployed.root.children.items():
+        for resource in stack.resources:
+            if resource["ResourceType"] == "AWS::ECS::Service":
+                where[resource["PhysicalResourceId"]] = file_of[logical]
+            if resource["ResourceType"] == "AWS::ECS::Cluster":
+                assert file_of[logical] == "services"
+    unpinned = [s for s in deployed.app.services if s.stack is None]
+    for svc in deployed.app.services:
+        if svc.stack is not None:
+            expected = f"services-{svc.stack}"
+        else:
+            index = unpinned.index(svc) // services_stack.SERVICES_PER_STACK
+            expected = "services" if index == 0 else f"services-{index + 1}"
+        assert where[deployed.ecs_service(svc)["serviceArn"]] == expected, svc.name
 
 
 def test_every_resource_is_really_created(deployed):
@@ -167,6 +258,9 @@ def test_every_resource_is_really_created(deployed):
         blank = [r for r in stack.resources
                  if not (r["LogicalResourceId"] and r["PhysicalResourceId"] and r["ResourceType"])]
         assert blank == [], f"{stack.name}: unsupported resources {blank}"
+        unfinished = {r["LogicalResourceId"]: r.get("ResourceStatus") for r in stack.resources
+                      if r.get("ResourceStatus") != "CREATE_COMPLETE"}
+        assert unfinished == {}, stack.name
         declared = {k: v["Type"] for k, v in stack.template["Resources"].items()}
         assert {k: r["ResourceType"] for k, r in listed.items()} == declared, stack.name
         for key, value in {**stack.outputs, **stack.parameters}.items():
@@ -206,7 +300,7 @@ def test_vpc_and_subnets(deployed):
     assert len(set(zones)) == net.az_count
     if net.zones:
         assert zones == list(net.zones)
-    assert all(z.startswith(REGION) for z in zones)
+    assert all(prerequisites.zone_region(z) == deployed.region for z in zones)
     assert not any(s["MapPublicIpOnLaunch"] for s in subnets.values())
 
 
@@ -242,7 +336,7 @@ def test_internet_gateway_and_nat_gateways(deployed):
 def test_vpc_endpoints(deployed):
     net = deployed.app.network
     ec2 = deployed.client("ec2")
-    prefix = f"com.amazonaws.{REGION}."
+    prefix = f"com.amazonaws.{deployed.region}."
     endpoints = {e["ServiceName"].removeprefix(prefix): e
                  for e in ec2.describe_vpc_endpoints(Filters=deployed.in_vpc())["VpcEndpoints"]}
     assert sorted(endpoints) == sorted(net.endpoints)
@@ -259,13 +353,8 @@ def test_vpc_endpoints(deployed):
         groups = ec2.describe_security_groups(
             GroupIds=[g["GroupId"] for g in endpoint["Groups"]]
         )["SecurityGroups"]
-        https_from = {
-            ip["CidrIp"]
-            for g in groups for rule in g["IpPermissions"]
-            if rule.get("FromPort") == 443 and rule.get("ToPort") == 443
-            for ip in rule["IpRanges"]
-        }
-        assert https_from == {net.cidr}
+        assert set().union(*(_rules(g["IpPermissions"]) for g in groups)) == {("tcp", 443, 443, net.cidr)}
+        assert set().union(*(_rules(g["IpPermissionsEgress"]) for g in groups)) <= {MATCHES_NOTHING}
 
 
 def test_flow_logs(deployed):
@@ -284,6 +373,72 @@ def test_flow_logs(deployed):
     )["logGroups"]
     [group] = [g for g in groups if g["logGroupName"] == flow_log["LogGroupName"]]
     assert group["retentionInDays"] == net.flow_logs.retention_days
+
+
+def _tag_dict(tags) -> dict[str, str]:
+    if isinstance(tags, dict):
+        return tags
+    return {t.get("Key", t.get("key")): t.get("Value", t.get("value")) for t in tags or []}
+
+
+def test_tags(deployed):
+    """The spec's tags, and the application/environment tags, on what was made (read back
+    through each service's own API, not from the templates)."""
+    app = deployed.app
+    # A user's Name tag gives way to the compiler's per-resource Name (a warning says so).
+    wanted = {**{k: v for k, v in app.tags if k != "Name"}, "fargate-compile:application": app.app,
+              "fargate-compile:environment": app.environment}
+    found: dict[str, dict[str, str]] = {}
+    ec2, vpc = deployed.client("ec2"), deployed.in_vpc()
+    found["vpc"] = _tag_dict(ec2.describe_vpcs(VpcIds=[deployed.vpc_id])["Vpcs"][0].get("Tags"))
+    for subnet in deployed.subnets().values():
+        found[subnet["SubnetId"]] = _tag_dict(subnet.get("Tags"))
+    for table in ec2.describe_route_tables(Filters=vpc)["RouteTables"]:
+        if not any(a.get("Main") for a in table.get("Associations", [])):
+            found[table["RouteTableId"]] = _tag_dict(table.get("Tags"))
+    for group in ec2.describe_security_groups(Filters=vpc)["SecurityGroups"]:
+        if group["GroupName"] != "default":
+            found[group["GroupId"]] = _tag_dict(group.get("Tags"))
+    for nat in ec2.describe_nat_gateways(Filters=vpc)["NatGateways"]:
+        found[nat["NatGatewayId"]] = _tag_dict(nat.get("Tags"))
+        [address] = ec2.describe_addresses(
+            AllocationIds=[nat["NatGatewayAddresses"][0]["AllocationId"]])["Addresses"]
+        found[address["AllocationId"]] = _tag_dict(address.get("Tags"))
+    for gateway in ec2.describe_internet_gateways(
+            Filters=[{"Name": "attachment.vpc-id", "Values": [deployed.vpc_id]}])["InternetGateways"]:
+        found[gateway["InternetGatewayId"]] = _tag_dict(gateway.get("Tags"))
+    for flow_log in ec2.describe_flow_logs(
+            Filters=[{"Name": "resource-id", "Values": [deployed.vpc_id]}])["FlowLogs"]:
+        found[flow_log["FlowLogId"]] = _tag_dict(flow_log.get("Tags"))
+    for endpoint in ec2.describe_vpc_endpoints(Filters=vpc)["VpcEndpoints"]:
+        found[endpoint["VpcEndpointId"]] = _tag_dict(endpoint.get("Tags"))
+    if app.load_balancer:
+        elbv2 = deployed.client("elbv2")
+        arns = [deployed.load_balancer()["LoadBalancerArn"]]
+        arns += [deployed.target_group_arn(svc) for svc in app.routed_services]
+        for description in elbv2.describe_tags(ResourceArns=arns)["TagDescriptions"]:
+            found[description["ResourceArn"]] = _tag_dict(description["Tags"])
+    ecs, logs, iam = deployed.client("ecs"), deployed.client("logs"), deployed.client("iam")
+    cluster_arn = deployed.root.outputs["ClusterArn"]
+    found[cluster_arn] = _tag_dict(ecs.list_tags_for_resource(resourceArn=cluster_arn)["tags"])
+    for svc in app.services:
+        service = deployed.ecs_service(svc)
+        task = deployed.task_definition(svc)
+        for arn in (service["serviceArn"], task["taskDefinitionArn"]):
+            found[arn] = _tag_dict(ecs.list_tags_for_resource(resourceArn=arn)["tags"])
+        for arn in (task["taskRoleArn"], task["executionRoleArn"]):
+            name = arn.rsplit("/", 1)[1]
+            found[arn] = _tag_dict(iam.list_role_tags(RoleName=name)["Tags"])
+        group = task["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-group"]
+        group_arn = f"arn:{deployed.partition}:logs:{deployed.region}:{ACCOUNT}:log-group:{group}"
+        found[group_arn] = _tag_dict(logs.list_tags_for_resource(resourceArn=group_arn)["tags"])
+    if app.uses_namespace:
+        sd = deployed.client("servicediscovery")
+        [namespace] = sd.list_namespaces()["Namespaces"]
+        found[namespace["Arn"]] = _tag_dict(sd.list_tags_for_resource(ResourceARN=namespace["Arn"])["Tags"])
+    missing = {where: {k: v for k, v in wanted.items() if tags.get(k) != v}
+               for where, tags in found.items()}
+    assert {where: gaps for where, gaps in missing.items() if gaps} == {}
 
 
 # --- load balancer -----------------------------------------------------------
@@ -309,13 +464,26 @@ def test_load_balancer(deployed):
     assert attributes["deletion_protection.enabled"] == str(spec.deletion_protection).lower()
     assert attributes["access_logs.s3.enabled"] == str(spec.access_logs is not None).lower()
     if spec.access_logs is not None:
+        # The emulator (moto_compat gap 14) refused the attribute unless ELB may write there.
         bucket = attributes["access_logs.s3.bucket"]
+        assert attributes["access_logs.s3.prefix"] == spec.access_logs.prefix
         if spec.access_logs.bucket:
             assert bucket == spec.access_logs.bucket
-        else:  # the compiler's own bucket, made in the same deployment
-            deployed.client("s3").head_bucket(Bucket=bucket)
-            policy = deployed.client("s3").get_bucket_policy(Bucket=bucket)["Policy"]
-            assert "aws:SecureTransport" in policy
+        else:  # the compiler's own bucket, made in the same deployment: locked down
+            s3 = deployed.client("s3")
+            assert s3.get_bucket_location(Bucket=bucket)["LocationConstraint"] in (
+                None if deployed.region == "us-east-1" else deployed.region,)
+            [rule] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+            assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+            block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+            assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                             "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+            policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+            denied = [st for st in _listed(policy["Statement"]) if st["Effect"] == "Deny"]
+            assert any(st.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+                       and st["Principal"] in ("*", {"AWS": "*"})
+                       and {f"arn:{deployed.partition}:s3:::{bucket}", f"arn:{deployed.partition}:s3:::{bucket}/*"} <= set(_listed(st["Resource"]))
+                       for st in denied), policy
 
     [group] = deployed.client("ec2").describe_security_groups(GroupIds=lb["SecurityGroups"])["SecurityGroups"]
     for port in spec.listener_ports:
@@ -398,6 +566,60 @@ def test_target_groups(deployed):
         assert attributes["stickiness.enabled"] == str(svc.http.stickiness).lower()
 
 
+def _rules(permissions: list[dict]) -> set[tuple]:
+    """Security group rules as (protocol, from port, to port, source or destination)."""
+    found = set()
+    for rule in permissions:
+        key = (rule["IpProtocol"], rule.get("FromPort"), rule.get("ToPort"))
+        found |= {key + (r["CidrIp"],) for r in rule.get("IpRanges", [])}
+        found |= {key + (r["CidrIpv6"],) for r in rule.get("Ipv6Ranges", [])}
+        found |= {key + (r["GroupId"],) for r in rule.get("UserIdGroupPairs", [])}
+        found |= {key + (r["PrefixListId"],) for r in rule.get("PrefixListIds", [])}
+    return found
+
+
+# The rule the templates use to replace EC2's default allow-all egress with nothing.
+MATCHES_NOTHING = ("icmp", 252, 86, "255.255.255.255/32")
+
+
+def test_security_groups(deployed):
+    """Who may reach what: the ALB from allowed_cidrs on its listener ports and only to
+    the routed services' ports; each task from the ALB (if routed) and from the app's
+    other tasks (if connect/discovery), on its own port only, never from a CIDR."""
+    app, ec2 = deployed.app, deployed.client("ec2")
+    vpc_cidr = app.network.cidr
+    alb_group = None
+    if app.load_balancer:
+        [alb_group] = deployed.load_balancer()["SecurityGroups"]
+        [group] = ec2.describe_security_groups(GroupIds=[alb_group])["SecurityGroups"]
+        assert _rules(group["IpPermissions"]) == {
+            ("tcp", port, port, cidr)
+            for port in app.load_balancer.listener_ports for cidr in app.load_balancer.allowed_cidrs}
+        routed = {("tcp", s.port, s.port, vpc_cidr) for s in app.routed_services}
+        assert _rules(group["IpPermissionsEgress"]) == (routed or {MATCHES_NOTHING})
+
+    shared = None
+    for svc in app.services:
+        groups = deployed.ecs_service(svc)["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
+        own = deployed.resource(pascal(svc.name) + services_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")
+        [other] = set(groups) - {own}
+        assert shared in (None, other), "every task wears the same shared group"
+        shared = other
+        [group] = ec2.describe_security_groups(GroupIds=[own])["SecurityGroups"]
+        expected = set()
+        if svc.http:
+            expected.add(("tcp", svc.port, svc.port, alb_group))
+        if svc.connect or svc.discovery:
+            expected.add(("tcp", svc.port, svc.port, shared))
+        assert _rules(group["IpPermissions"]) == expected, svc.name
+        assert _rules(group["IpPermissionsEgress"]) == {
+            ("tcp", 443, 443, ANYWHERE), ("tcp", 0, 65535, vpc_cidr)}, svc.name
+    if shared:
+        [group] = ec2.describe_security_groups(GroupIds=[shared])["SecurityGroups"]
+        assert _rules(group["IpPermissions"]) == set()
+        assert _rules(group["IpPermissionsEgress"]) == {MATCHES_NOTHING}
+
+
 # --- ECS -----------------------------------------------------------------------
 
 def test_cluster(deployed):
@@ -447,38 +669,158 @@ def test_ecs_services(deployed):
             assert service.get("loadBalancers", []) == []
 
 
+def _container_env(container: dict) -> tuple[dict, dict]:
+    return ({e["name"]: e["value"] for e in container.get("environment", [])},
+            {s["name"]: s["valueFrom"] for s in container.get("secrets", [])})
+
+
 def test_task_definitions(deployed):
     for svc in deployed.app.services:
         task = deployed.task_definition(svc)
         assert (task["cpu"], task["memory"]) == (str(svc.cpu), str(svc.memory)), svc.name
         assert task["networkMode"] == "awsvpc"
         assert task["requiresCompatibilities"] == ["FARGATE"]
-        assert task["runtimePlatform"]["cpuArchitecture"] == svc.cpu_architecture
+        assert task["runtimePlatform"] == {"cpuArchitecture": svc.cpu_architecture,
+                                           "operatingSystemFamily": "LINUX"}
         assert task["executionRoleArn"] and task["taskRoleArn"]
-        if svc.storage.ephemeral is not None:
+        if svc.storage.ephemeral is not None and svc.storage.ephemeral > 20:
             assert task["ephemeralStorage"] == {"sizeInGiB": svc.storage.ephemeral}
+        else:  # Fargate's default, 20 GiB
+            assert task.get("ephemeralStorage", {"sizeInGiB": 20}) == {"sizeInGiB": 20}
         containers = {c["name"]: c for c in task["containerDefinitions"]}
         assert sorted(containers) == sorted([svc.name] + [s.name for s in svc.sidecars])
+        assert len(task["containerDefinitions"]) == len(containers)  # no duplicate names
+
         main = containers[svc.name]
         assert main["image"] == svc.image
         assert main["essential"] is True
-        assert [p["containerPort"] for p in main["portMappings"]] == [svc.port]
-        assert {e["name"]: e["value"] for e in main.get("environment", [])} == dict(svc.variables)
-        assert {s["name"]: s["valueFrom"] for s in main.get("secrets", [])} == {
-            s.name: s.value_from for s in svc.secrets
-        }
+        assert [(p["containerPort"], p.get("protocol", "tcp")) for p in main["portMappings"]] == [(svc.port, "tcp")]
+        assert _container_env(main) == (dict(svc.variables), {s.name: s.value_from for s in svc.secrets})
         assert main.get("readonlyRootFilesystem", False) is svc.storage.readonly_fs
-        assert main["logConfiguration"]["logDriver"] == "awslogs"
-        if svc.command:
-            assert main["command"] == list(svc.command)
+        assert main.get("privileged", False) is False
+        assert main.get("command", []) == list(svc.command), svc.name
+        assert main.get("entryPoint", []) == list(svc.entrypoint), svc.name
         if svc.healthcheck:
-            assert main["healthCheck"]["command"] == list(svc.healthcheck.command)
+            hc = svc.healthcheck
+            assert main["healthCheck"] == {
+                "command": list(hc.command), "interval": hc.interval, "retries": hc.retries,
+                "timeout": hc.timeout, "startPeriod": hc.start_period,
+            }, svc.name
+        else:
+            assert "healthCheck" not in main, svc.name
+        if svc.exec:  # ECS Exec wants an init process to reap the SSM agent's children
+            assert main["linuxParameters"]["initProcessEnabled"] is True, svc.name
+
         for sidecar in svc.sidecars:
             container = containers[sidecar.name]
             assert container["image"] == sidecar.image
             assert container["essential"] is sidecar.essential
             ports = [p["containerPort"] for p in container.get("portMappings", [])]
             assert ports == ([sidecar.port] if sidecar.port is not None else [])
+            assert _container_env(container) == (
+                dict(sidecar.variables), {s.name: s.value_from for s in sidecar.secrets}), sidecar.name
+            assert container.get("command", []) == list(sidecar.command), sidecar.name
+            assert container.get("entryPoint", []) == list(sidecar.entrypoint), sidecar.name
+            assert container.get("privileged", False) is False
+
+        # Every container logs to the service's one log group, each under its own prefix.
+        options = [c["logConfiguration"] for c in task["containerDefinitions"]]
+        assert {o["logDriver"] for o in options} == {"awslogs"}
+        assert len({o["options"]["awslogs-group"] for o in options}) == 1
+        prefixes = [o["options"]["awslogs-stream-prefix"] for o in options]
+        assert len(set(prefixes)) == len(prefixes), prefixes
+
+
+# ECS Exec's session channels (ECS developer guide, "Using ECS Exec"): no resource scoping.
+ECS_EXEC_ACTIONS = {"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"}
+ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)")
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _grants(documents: list[dict]) -> set[tuple[str, str]]:
+    """(action, resource) pairs the Allow statements of these policy documents grant."""
+    pairs = set()
+    for document in documents:
+        for statement in _listed(document["Statement"]):
+            assert statement["Effect"] == "Allow", statement
+            assert "NotAction" not in statement and "NotResource" not in statement, statement
+            pairs |= {(a, r) for a in _listed(statement["Action"]) for r in _listed(statement["Resource"])}
+    return pairs
+
+
+def _role(deployed, arn: str) -> tuple[dict, set[tuple[str, str]], list[str]]:
+    """A role by ARN: itself, what its inline policies grant, the ARNs of its attached policies."""
+    iam = deployed.client("iam")
+    name = arn.split(":role/", 1)[1].rsplit("/", 1)[-1]
+    role = iam.get_role(RoleName=name)["Role"]
+    documents = [iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+                 for p in iam.list_role_policies(RoleName=name)["PolicyNames"]]
+    attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
+    return role, _grants(documents), attached
+
+
+def test_iam_roles(deployed):
+    """Task role: exactly the spec's statements (+ ECS Exec) and managed policies.
+    Execution role: pulls of the task's ECR repositories, its own log group, exactly
+    its secrets and parameters, and nothing else."""
+    for svc in deployed.app.services:
+        task = deployed.task_definition(svc)
+        for arn in (task["taskRoleArn"], task["executionRoleArn"]):
+            role, _, _ = _role(deployed, arn)
+            trust = role["AssumeRolePolicyDocument"]
+            [statement] = _listed(trust["Statement"])
+            assert {k: _listed(v) for k, v in statement["Principal"].items()} == {
+                "Service": ["ecs-tasks.amazonaws.com"]}, svc.name
+            assert _listed(statement["Action"]) == ["sts:AssumeRole"]
+            assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+        _, grants, attached = _role(deployed, task["taskRoleArn"])
+        expected = {(a, r) for p in svc.task_role.policies for a in p.actions for r in p.resources}
+        if svc.exec:
+            expected |= {(a, "*") for a in ECS_EXEC_ACTIONS}
+        assert grants == expected, svc.name
+        assert sorted(attached) == sorted(svc.task_role.managed_policies), svc.name
+
+        _, grants, attached = _role(deployed, task["executionRoleArn"])
+        assert attached == [], svc.name
+        by_action: dict[str, set[str]] = {}
+        for action, resource in grants:
+            by_action.setdefault(action, set()).add(resource)
+        repositories = {f"arn:{partition_of(region)}:ecr:{region}:{account}:repository/{name}"
+                        for image in [svc.image] + [s.image for s in svc.sidecars]
+                        for account, region, name in ECR_IMAGE.findall(image)}
+        expected_actions = {"logs:CreateLogStream", "logs:PutLogEvents"}
+        if repositories:
+            expected_actions |= {"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
+                                 "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}
+            assert by_action["ecr:GetAuthorizationToken"] == {"*"}
+            for action in ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"):
+                assert by_action[action] == repositories, (svc.name, action)
+        [log_group] = {c["logConfiguration"]["options"]["awslogs-group"] for c in task["containerDefinitions"]}
+        log_group_arn = f"arn:{deployed.partition}:logs:{deployed.region}:{ACCOUNT}:log-group:{log_group}"
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            assert {r.removesuffix(":*") for r in by_action[action]} == {log_group_arn}, svc.name
+        secrets = [s for s in svc.all_secrets if s.kind == "secretsmanager"]
+        if secrets:
+            expected_actions.add("secretsmanager:GetSecretValue")
+            granted = by_action["secretsmanager:GetSecretValue"]
+            for secret in secrets:
+                arn = ":".join(secret.value_from.split(":")[:7])     # without a JSON key/version
+                assert granted & {arn, arn + "-??????"}, (svc.name, secret)
+            assert all(r.split(":")[2] == "secretsmanager" for r in granted), granted
+        parameters = [s for s in svc.all_secrets if s.kind == "ssm"]
+        if parameters:
+            expected_actions.add("ssm:GetParameters")
+            granted = by_action["ssm:GetParameters"]
+            wanted = {p.value_from if p.value_from.startswith("arn:") else
+                      f"arn:{deployed.partition}:ssm:{deployed.region}:{ACCOUNT}:parameter/{p.value_from.lstrip('/')}"
+                      for p in parameters}
+            assert granted == wanted, svc.name
+        assert set(by_action) == expected_actions, svc.name
 
 
 def test_log_groups(deployed):
@@ -487,7 +829,7 @@ def test_log_groups(deployed):
         task = deployed.task_definition(svc)
         for container in task["containerDefinitions"]:
             options = container["logConfiguration"]["options"]
-            assert options["awslogs-region"] == REGION
+            assert options["awslogs-region"] == deployed.region
             [group] = [g for g in logs.describe_log_groups(logGroupNamePrefix=options["awslogs-group"])["logGroups"]
                        if g["logGroupName"] == options["awslogs-group"]]
             assert group["retentionInDays"] == svc.log_retention_days
@@ -505,6 +847,8 @@ def test_service_discovery_and_connect(deployed):
     details = sd.get_namespace(Id=namespace["Id"])["Namespace"]
     assert details["Properties"]["DnsProperties"]["HostedZoneId"]
     registered = {s["Name"]: s for s in sd.list_services()["Services"]}
+    assert set(registered) == {s.name for s in app.services if s.discovery}
+    connect_names = []
     for svc in app.services:
         service = deployed.ecs_service(svc)
         if svc.discovery:
@@ -523,6 +867,16 @@ def test_service_discovery_and_connect(deployed):
             assert connect["namespace"] == namespace["Arn"]
             aliases = [(a["dnsName"], a["port"]) for s in connect.get("services", []) for a in s["clientAliases"]]
             assert aliases == ([(svc.connect.alias, svc.port)] if svc.connect else [])
+            # ECS refuses a Service Connect portName that no port mapping of the task has.
+            mappings = {p.get("name"): p for c in deployed.task_definition(svc)["containerDefinitions"]
+                        for p in c.get("portMappings", [])}
+            for entry in connect.get("services", []):
+                assert mappings[entry["portName"]]["containerPort"] == svc.port, svc.name
+                connect_names.append(entry.get("discoveryName") or entry["portName"])
+    # Service Connect registers its discovery names in the same Cloud Map namespace as the
+    # discovery services: every name must be free (the emulator makes no such registration).
+    names = connect_names + list(registered)
+    assert len(names) == len(set(names)), sorted(names)
 
 
 def test_autoscaling(deployed):

@@ -99,3 +99,67 @@ def test_the_cli_can_reach_nothing_but_the_emulator(emulator):
     )
     assert escaped.returncode != 0
     assert "proxy" in escaped.stderr.lower()
+
+
+def test_alb_access_logs_need_a_bucket_elb_may_write_to(emulator):
+    """As on AWS (moto_compat gap 14): enabling access logs checks the bucket and its policy."""
+    import json
+
+    from botocore.exceptions import ClientError
+
+    emulator.reset()
+    ec2, elbv2, s3 = emulator.client("ec2"), emulator.client("elbv2"), emulator.client("s3")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24",
+                                 AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
+               for i, zone in enumerate("ab")]
+    lb = elbv2.create_load_balancer(Name="logs", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+
+    def enable(bucket: str, prefix: str = "p") -> None:
+        elbv2.modify_load_balancer_attributes(LoadBalancerArn=lb, Attributes=[
+            {"Key": "access_logs.s3.enabled", "Value": "true"},
+            {"Key": "access_logs.s3.bucket", "Value": bucket},
+            {"Key": "access_logs.s3.prefix", "Value": prefix},
+        ])
+
+    def refused(bucket: str, prefix: str = "p") -> str:
+        with pytest.raises(ClientError) as caught:
+            enable(bucket, prefix)
+        return caught.value.response["Error"]["Code"]
+
+    assert refused("no-such-bucket") == "InvalidConfigurationRequest"
+    s3.create_bucket(Bucket="logs")
+    assert refused("logs") == "InvalidConfigurationRequest"            # no policy at all
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::127311923021:root"},  # us-east-1's ELB
+        "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/p/AWSLogs/123456789012/*"}]}
+    s3.put_bucket_policy(Bucket="logs", Policy=json.dumps(policy))
+    assert refused("logs", prefix="other") == "InvalidConfigurationRequest"  # not under the prefix
+    enable("logs")
+    policy["Statement"][0]["Principal"] = {"AWS": "arn:aws:iam::156460612806:root"}  # eu-west-1's ELB
+    s3.put_bucket_policy(Bucket="logs", Policy=json.dumps(policy))
+    assert refused("logs") == "InvalidConfigurationRequest"
+    emulator.reset()
+
+
+def test_pseudo_parameters_answer_for_the_stack_region(emulator):
+    """AWS::Partition and AWS::URLSuffix follow the Region (moto_compat gap 18)."""
+    import json
+
+    emulator.reset()
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {
+        "Partition": {"Value": {"Ref": "AWS::Partition"}},
+        "Suffix": {"Value": {"Ref": "AWS::URLSuffix"}},
+    }}
+    found = {}
+    for region in ("us-east-1", "cn-north-1", "us-gov-west-1"):
+        cfn = emulator.in_region(region).client("cloudformation")
+        cfn.create_stack(StackName="pseudo", TemplateBody=json.dumps(template))
+        [stack] = cfn.describe_stacks(StackName="pseudo")["Stacks"]
+        found[region] = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    assert found == {
+        "us-east-1": {"Partition": "aws", "Suffix": "amazonaws.com"},
+        "cn-north-1": {"Partition": "aws-cn", "Suffix": "amazonaws.com.cn"},
+        "us-gov-west-1": {"Partition": "aws-us-gov", "Suffix": "amazonaws.com"},
+    }
+    emulator.reset()
