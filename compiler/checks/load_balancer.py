@@ -61,6 +61,8 @@ SSL_POLICIES = {
     "ELBSecurityPolicy-TLS-1-0-2015-04": "1.0",
 }
 RECOMMENDED_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# Inbound rules per security group (AWS's default quota): one per allowed cidr and listener port.
+MAX_INGRESS_RULES = 60
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
@@ -70,6 +72,15 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     if lb is None:
         return []
     found = _cidrs(lb.allowed_cidrs, data, locator)
+    rules = len(lb.allowed_cidrs) * len(lb.listener_ports)
+    if rules > MAX_INGRESS_RULES:
+        found.append(locator.error(
+            CODE, ("load_balancer", "allowed_cidrs"),
+            f"{len(lb.allowed_cidrs)} allowed_cidrs on {len(lb.listener_ports)} listener ports need "
+            f"{rules} inbound rules in the load balancer's security group; AWS allows "
+            f"{MAX_INGRESS_RULES} by default",
+            hint=f"at most {MAX_INGRESS_RULES // len(lb.listener_ports)} cidrs with these listeners; "
+            "merge neighbouring ranges into larger ones"))
     if lb.https:
         found += _policy(lb.https.ssl_policy, data, locator)
     if lb.access_logs:
