@@ -27,6 +27,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.iam import partition_of  # the same partition rule the templates are built with
+
 REGION = "us-east-1"            # where a spec is deployed unless it names its region
 ACCOUNT = "123456789012"        # moto's default account: the one every deployment lands in
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -37,14 +39,6 @@ DEAD_PROXY = "http://127.0.0.1:9"
 
 class CommandFailed(AssertionError):
     pass
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 @dataclass(frozen=True)
