@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from compiler import cachefiles
 
 PACKAGE = Path(__file__).resolve().parent
 DEPENDENCIES = ("troposphere", "awacs", "cfn-lint", "PyYAML", "jsonschema")
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "fargate-compile" / "builds"
+CACHE_KIND = "builds"
 
 
 def _installed(name: str) -> str:
@@ -53,7 +52,7 @@ def _sha(data: bytes) -> str:
 def lookup(key: str, output_dir: str) -> dict | None:
     """The record of an identical compile whose output is still in place, else None."""
     try:
-        record = json.loads((cache_dir() / f"{key}.json").read_text())
+        record = cachefiles.read_json(CACHE_KIND, key)
         target = Path(output_dir) / record["stack_name"]
         present = sorted(p.name for p in target.iterdir())
         if present != sorted(name for name, *_ in record["files"]):
@@ -63,7 +62,7 @@ def lookup(key: str, output_dir: str) -> dict | None:
                 return None
         record["output"] = str(target)
         return record
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -76,11 +75,4 @@ def store(key: str, stack_name: str, files: dict[str, str], resources: dict[str,
                   for name, text in files.items()],
         "diagnostics": diagnostics,
     }
-    try:
-        directory = cache_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".{key}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(record, sort_keys=True))
-        os.replace(tmp, directory / f"{key}.json")
-    except OSError:
-        pass
+    cachefiles.write_json(CACHE_KIND, key, record)

@@ -16,20 +16,16 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
-from pathlib import Path
 
+from compiler import cachefiles
 from compiler.diagnostics import ERROR, WARNING, Diagnostic
 
 # W3002: local TemplateURLs are exactly what `aws cloudformation package` expects.
 IGNORED_CHECKS = ("W3002",)
 REGIONS = ("us-east-1",)
 CACHE_FORMAT = 1
+CACHE_KIND = "lint"
 PARALLEL_MIN_BYTES = 300_000  # below this, forking costs more than it saves
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "fargate-compile" / "lint"
 
 
 def cache_key(text: str) -> str:
@@ -42,22 +38,8 @@ def cache_key(text: str) -> str:
 
 
 def _read_cache(key: str) -> list[dict] | None:
-    try:
-        found = json.loads((cache_dir() / f"{key}.json").read_text())
-        return found if isinstance(found, list) and all(isinstance(f, dict) for f in found) else None
-    except (OSError, ValueError):
-        return None
-
-
-def _write_cache(key: str, findings: list[dict]) -> None:
-    try:
-        directory = cache_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".{key}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(findings))
-        os.replace(tmp, directory / f"{key}.json")
-    except OSError:
-        pass
+    found = cachefiles.read_json(CACHE_KIND, key)
+    return found if isinstance(found, list) and all(isinstance(f, dict) for f in found) else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -119,7 +101,7 @@ def lint_templates(texts: dict[str, str], use_cache: bool = True, jobs: int | No
         found.update((n, lint_text(texts[n])) for n in todo)
     if use_cache:
         for name in todo:
-            _write_cache(keys[name], found[name])
+            cachefiles.write_json(CACHE_KIND, keys[name], found[name])
     return sorted(
         Diagnostic(name, f["line"], f["col"], f["rule"], f["path"] or "template", f["message"],
                    _severity(f["rule"]))

@@ -44,11 +44,6 @@ def tags(app: m.App, name: str | None = None, **extra: str) -> Tags:
     return Tags(**dict(sorted(pairs.items())))
 
 
-def tag_list(app: m.App, name: str | None = None) -> list[dict]:
-    """Tags as a plain [{"Key":..,"Value":..}] list, for properties troposphere types loosely."""
-    return tags(app, name).to_dict()
-
-
 def wire_param(t: Template, name: str, type_: str = "String", description: str = "") -> Parameter:
     """A Parameter fed by the root from the child Output of the same name."""
     return t.add_parameter(
