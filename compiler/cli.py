@@ -18,14 +18,14 @@ from compiler import __version__
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own exit code is 2 as well; keep the message short
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def _compile_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="fargate-compile", description="Compile a Fargate app spec into nested CloudFormation templates.",
+    p = Parser(prog="fargate-compile", description="Compile a Fargate app spec into nested CloudFormation templates.",
                 epilog="Also: 'fargate-compile plan SPEC' for cost, deploy time and a diagram.")
     p.add_argument("spec", help="the YAML spec file")
     p.add_argument("--output-dir", default="templates_out", help="where <app>-<environment>/ is written (default: templates_out)")
@@ -35,6 +35,14 @@ def _compile_parser() -> argparse.ArgumentParser:
     p.add_argument("--diagnostics", choices=("text", "json"), default="text", help="how findings are printed on stderr")
     p.add_argument("--version", action="version", version=f"fargate-compile {__version__}")
     return p
+
+
+def report_invalid(spec: str, diags, style: str, outcome: str) -> int:
+    """The closing line of an invalid spec's report (text style only); the exit code."""
+    if style == "text":
+        n = sum(1 for d in diags if d.severity == "error")
+        print(f"{spec}: {n} error{'s' if n != 1 else ''}; {outcome}", file=sys.stderr)
+    return EXIT_INVALID
 
 
 def print_diagnostics(diags, style: str) -> None:
@@ -101,10 +109,7 @@ def _compile(args) -> int:
         return EXIT_USAGE
     print_diagnostics(result.diagnostics, args.diagnostics)
     if result.status == pipeline.INVALID:
-        n = len([d for d in result.diagnostics if d.severity == "error"])
-        if args.diagnostics == "text":
-            print(f"{args.spec}: {n} error{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
-        return EXIT_INVALID
+        return report_invalid(args.spec, result.diagnostics, args.diagnostics, "nothing was written")
     if result.status == pipeline.LINT_FAILED:
         print("fargate-compile: a generated template failed cfn-lint: this is a compiler bug, "
               "please report it; nothing was written", file=sys.stderr)

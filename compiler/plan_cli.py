@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compiler.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, _Parser, print_diagnostics
+from compiler.cli import EXIT_OK, EXIT_USAGE, Parser, print_diagnostics, report_invalid
 from compiler.plan import cost, diagram, make_plan, prices, report
 
 
@@ -30,7 +30,7 @@ def _non_negative(text: str) -> float:
 
 def _parser() -> argparse.ArgumentParser:
     defaults = cost.Assumptions()
-    p = _Parser(prog="fargate-compile plan",
+    p = Parser(prog="fargate-compile plan",
                 description="What a spec would create and cost, how long a deployment takes, and a diagram. "
                             "Writes no templates and runs no lint.")
     p.add_argument("spec", help="the YAML spec file")
@@ -64,10 +64,7 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     print_diagnostics(found, args.diagnostics)
     if app is None:
-        n = len([d for d in found if d.severity == "error"])
-        if args.diagnostics == "text":
-            print(f"{args.spec}: {n} error{'s' if n != 1 else ''}; nothing was planned", file=sys.stderr)
-        return EXIT_INVALID
+        return report_invalid(args.spec, found, args.diagnostics, "nothing was planned")
 
     plan = make_plan(app, args.spec, pipeline.build_templates(app), table, args.region,
                      cost.Assumptions(traffic_gb=args.traffic_gb))
