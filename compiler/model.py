@@ -185,6 +185,7 @@ class Service:
     spot: bool
     task_role: TaskRole
     stack: Optional[str]              # pinned stack group, if any
+    user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
 
     @property
     def cpu_architecture(self) -> str:

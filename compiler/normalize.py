@@ -185,6 +185,7 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
             managed_policies=tuple(sorted(set(role.get("managed_policies", ())))),
         ),
         stack=spec.get("stack"),
+        user=_text(spec["user"]) if spec.get("user") is not None else None,
     )
 
 
