@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             from compiler.plan_cli import main as plan_main
 
             return plan_main(argv[1:])
+        if argv[:1] == ["import-copilot"]:
+            from compiler.import_cli import main as import_main
+
+            return import_main(argv[1:])
         return _compile(_compile_parser().parse_args(argv))
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
