@@ -19,7 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "copilot"
-ENV_PARTNER = "manifests/docs-manifest-lb-web-service__autoscaling.yml"
+# The service beside an environment manifest: ours, minimal, so that the environment is what is measured.
+ENV_PARTNER = """name: web
+type: Load Balanced Web Service
+image:
+  location: public.ecr.aws/nginx/nginx:1.27
+  port: 80
+http:
+  path: '/'
+network:
+  vpc:
+    placement: private
+"""
 
 
 @dataclass
@@ -69,7 +80,7 @@ def workspaces() -> list[Workspace]:
             ws.env_name = next(iter(overrides))
         out.append(ws)
     for f in envs:
-        out.append(Workspace(Path(f).stem.replace("__", "-"), [ENV_PARTNER], f, "env"))
+        out.append(Workspace(Path(f).stem.replace("__", "-"), [], f, "env"))
     return sorted(out, key=lambda w: w.name)
 
 
@@ -90,6 +101,13 @@ def assemble(ws: Workspace, into: Path) -> Path:
         used.add(name)
         (cdir / name).mkdir(exist_ok=True)
         shutil.copyfile(CORPUS / f, cdir / name / "manifest.yml")
+    if not ws.workloads:
+        (cdir / "web").mkdir(exist_ok=True)
+        partner = ENV_PARTNER
+        env = yaml.safe_load((CORPUS / ws.environment).read_text()) if ws.environment else {}
+        if isinstance((env or {}).get("http"), dict) and "private" in env["http"] and "public" not in env["http"]:
+            partner = partner.replace("Load Balanced Web Service", "Backend Service")  # an internal ALB only
+        (cdir / "web" / "manifest.yml").write_text(partner)
     if ws.environment:
         edir = cdir / "environments" / (ws.env_name or "env")
         edir.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,15 @@ import yaml
 
 def dump(data: dict, comments: dict, header: list[str]) -> str:
     lines = [f"# {h}" if h else "#" for h in header]
-    _mapping(data, (), 0, comments, lines)
+    placed: dict[tuple, list[str]] = {}
+    for path, texts in comments.items():
+        where = _nearest(data, path)
+        if where == ():
+            lines += [f"# {t}" for t in texts]     # about nothing the spec holds: in the header
+            continue
+        bucket = placed.setdefault(where, [])
+        bucket += [t for t in texts if t not in bucket]
+    _mapping(data, (), 0, placed, lines)
     return "\n".join(lines) + "\n"
 
 
@@ -57,3 +65,17 @@ def _mapping(data: dict, path: tuple, indent: int, comments, lines) -> None:
                     lines.append(f"{pad}  - {_scalar(item)}")
         else:
             lines.append(f"{pad}{k}: {_scalar(value)}")
+
+
+def _nearest(data, path: tuple) -> tuple:
+    """The longest prefix of `path` that the data holds (a comment about a key that was not
+    written goes above the closest key that was)."""
+    node, found = data, ()
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node, found = node[part], found + (part,)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node, found = node[part], found + (part,)
+        else:
+            break
+    return found

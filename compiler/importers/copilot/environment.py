@@ -8,6 +8,7 @@ keeps the addresses other systems may know.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from compiler.diagnostics import Locator
@@ -17,6 +18,7 @@ from compiler.importers.copilot.yamlread import as_bool
 COPILOT_VPC = {"cidr": "10.0.0.0/16",
                "subnets": {"public": ["10.0.0.0/24", "10.0.1.0/24"],
                            "private": ["10.0.2.0/24", "10.0.3.0/24"]}}
+_CERT = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 _RETENTION = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
               2192, 2557, 2922, 3288, 3653)
 
@@ -159,6 +161,12 @@ def _load_balancer(http: dict, side: str, loc: Locator, ctx: Context) -> dict:
         path = base + (key,)
         if key == "certificates":
             certs = [str(c) for c in value] if isinstance(value, list) else []
+            bad = [c for c in certs if not (_CERT.match(c) or "${" in c)]
+            for c in bad:
+                ctx.untranslated(loc, path + (certs.index(c),), f"{c!r} is not an ACM certificate ARN "
+                                 "(arn:aws:acm:REGION:ACCOUNT:certificate/ID); give the ARN under "
+                                 "load_balancer.https.certificate_arn", ("load_balancer",))
+            certs = [c for c in certs if c not in bad]
             if certs:
                 out.setdefault("https", {})["certificate_arn"] = certs[0]
             if len(certs) > 1:
@@ -181,7 +189,8 @@ def _load_balancer(http: dict, side: str, loc: Locator, ctx: Context) -> dict:
         elif key == "ingress":
             ing = value if isinstance(value, dict) else {}
             if isinstance(ing.get("source_ips"), list):
-                out["allowed_cidrs"] = [str(c) for c in ing["source_ips"]]
+                # Copilot accepts a bare address; a CIDR block names it as /32.
+                out["allowed_cidrs"] = [str(c) if "/" in str(c) else f"{c}/32" for c in ing["source_ips"]]
             for k in ing:
                 if k != "source_ips":
                     ctx.untranslated(loc, path + (k,), f"ingress.{k} is not supported "

@@ -24,9 +24,17 @@ def apply(data: dict, loc: Locator, env: str | None) -> tuple[dict, Locator]:
     return _merge(base, overrides[env]), Locator(loc.file, values, keys)
 
 
+# Keys that exclude each other, as Copilot's transformers treat them: an override that sets
+# one clears the other (an image built in prod is no longer pulled from `location`).
+_EXCLUSIVE = (("build", "location"), ("location", "build"))
+
+
 def _merge(base, override):
     if isinstance(base, dict) and isinstance(override, dict):
         out = dict(base)
+        for key, other in _EXCLUSIVE:
+            if key in override and other in out and other not in override:
+                del out[other]
         for key, value in override.items():
             if value is None:  # an empty override (`alias:` with only comments) changes nothing
                 continue

@@ -28,6 +28,8 @@ NOT_FARGATE = {
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,27}$")
 _RETENTION = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
               2192, 2557, 2922, 3288, 3653)
+_CONTAINER_HC = {"interval": (5, 300), "timeout": (2, 60), "start_period": (0, 300)}
+_ALB_HC = {"interval": (5, 300), "timeout": (2, 120), "grace_period": (0, 2147483647)}
 _SECRET_REF = re.compile(r"^(arn:aws[a-z-]*:(secretsmanager|ssm):\S+|[A-Za-z0-9_.\-/]+)$")
 
 
@@ -192,12 +194,15 @@ class _Translator:
                     out["command"] = cmd
             elif key in ("interval", "timeout", "start_period"):
                 secs = self.seconds(path, value, ("healthcheck",))
-                if secs is not None:
+                low, high = _CONTAINER_HC[key]
+                if secs is not None and not low <= secs <= high:
+                    self.bad(path, value, f"{low}..{high} seconds (ECS's range)", ("healthcheck",))
+                elif secs is not None:
                     out[key] = secs
             elif key == "retries":
                 n = _int(value)
-                if n is None:
-                    self.bad(path, value, "an integer", ("healthcheck",))
+                if n is None or not 1 <= n <= 10:
+                    self.bad(path, value, "1..10 retries (ECS's range; its default 3 applies)", ("healthcheck",))
                 else:
                     out["retries"] = n
             else:
@@ -757,13 +762,16 @@ def _alb_healthcheck(t: _Translator, value) -> dict:
             out["success_codes"] = str(v)
         elif key in ("healthy_threshold", "unhealthy_threshold"):
             n = _int(v)
-            if n is None:
-                t.bad(path, v, "an integer", where)
+            if n is None or not 2 <= n <= 10:
+                t.bad(path, v, "2..10 (the load balancer's range)", where)
             else:
                 out[key] = n
         elif key in ("interval", "timeout", "grace_period"):
             secs = t.seconds(path, v, where)
-            if secs is not None:
+            low, high = _ALB_HC[key]
+            if secs is not None and not low <= secs <= high:
+                t.bad(path, v, f"{low}..{high} seconds", where)
+            elif secs is not None:
                 out[key] = secs
         elif key == "port":
             if _int(v) != t.out.get("port"):

@@ -138,6 +138,11 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
     spec["discovery"] = {"namespace": f"{spec_env}.{app}.local"}
     ctx.comment(("discovery", "namespace"), "Copilot's namespace, so services keep their DNS names "
                 "(<service>.<env>.<app>.local)")
+    if not services and not jobs:
+        raise WorkspaceError(ctx.diagnostics + [Diagnostic(
+            str(loaded[0][0].parent.parent), 1, 1, UNREADABLE, "<root>",
+            "no workload here is a Fargate service or job (Load Balanced Web, Backend, Worker "
+            "Service or Scheduled Job): there is nothing to import")])
     spec["services"] = services
     if jobs:
         spec["jobs"] = jobs
