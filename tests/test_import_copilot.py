@@ -268,7 +268,7 @@ def test_corpus_every_fargate_workload_imports(imported):
             assert code == 0, (ws.name, err)
             assert "Traceback" not in err
             spec = yaml.safe_load(out)
-            assert spec["services"] or spec["jobs"]
+            assert spec.get("services") or spec.get("jobs")
         for line in err.splitlines():
             assert (WARNING.match(line) or re.match(r"^[^:]+:\d+:\d+: error: ", line)
                     or line.endswith("the workspace cannot be read; no spec was written")), line
