@@ -39,6 +39,7 @@ class Workspace:
     workloads: list = field(default_factory=list)   # corpus-relative paths
     environment: str | None = None                  # corpus-relative path
     env_name: str | None = None
+    placed: dict = field(default_factory=dict)      # corpus path -> the manifest's path in the workspace
 
 
 def rows() -> list[dict]:
@@ -101,6 +102,7 @@ def assemble(ws: Workspace, into: Path) -> Path:
         used.add(name)
         (cdir / name).mkdir(exist_ok=True)
         shutil.copyfile(CORPUS / f, cdir / name / "manifest.yml")
+        ws.placed[f] = (cdir / name / "manifest.yml").resolve()
     if not ws.workloads:
         (cdir / "web").mkdir(exist_ok=True)
         partner = ENV_PARTNER
@@ -112,4 +114,5 @@ def assemble(ws: Workspace, into: Path) -> Path:
         edir = cdir / "environments" / (ws.env_name or "env")
         edir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(CORPUS / ws.environment, edir / "manifest.yml")
+        ws.placed[ws.environment] = (edir / "manifest.yml").resolve()
     return root
