@@ -95,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
             from compiler.plan_cli import main as plan_main
 
             return plan_main(argv[1:])
+        if argv[:1] == ["import-copilot"]:
+            from compiler.import_cli import main as import_main
+
+            return import_main(argv[1:])
         if argv[:1] == ["diff"]:
             from compiler.diff_cli import main as diff_main
 
