@@ -101,6 +101,8 @@ def _text(value: Any) -> str:
 
 def _network(spec: Mapping[str, Any]) -> m.Network:
     vpc = spec.get("vpc") or {}
+    if "id" in vpc:
+        return _existing_network(spec, vpc)
     cidr = vpc.get("cidr", DEFAULT_CIDR)
     zones = tuple(vpc.get("zones", ()))
     subnets = vpc.get("subnets")
@@ -128,7 +130,33 @@ def _network(spec: Mapping[str, Any]) -> m.Network:
     )
 
 
-def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str) -> m.LoadBalancer | None:
+def _subnet_ref(item: Any) -> m.SubnetRef:
+    if isinstance(item, Mapping):
+        return m.SubnetRef(str(item["id"]), item.get("zone"))
+    return m.SubnetRef(str(item), None)
+
+
+def _existing_network(spec: Mapping[str, Any], vpc: Mapping[str, Any]) -> m.Network:
+    """network.vpc.id: the VPC, its subnets and its routing are someone else's. No NAT, no
+    flow logs, no CIDR unless given; the zone count is what the subnets say (for the plan)."""
+    subnets = vpc.get("subnets") or {}
+    public = tuple(_subnet_ref(i) for i in subnets.get("public", ()))
+    private = tuple(_subnet_ref(i) for i in subnets.get("private", ()))
+    zones = {r.zone for r in public + private if r.zone}
+    return m.Network(
+        cidr=vpc.get("cidr"),
+        zones=(),
+        az_count=len(zones) or max(len(public), len(private), 1),
+        public_subnets=(),
+        private_subnets=(),
+        nat="none",
+        endpoints=tuple(sorted(set(spec.get("endpoints", ())))),
+        flow_logs=None,
+        existing=m.ExistingVpc(vpc["id"], public, private, tuple(vpc.get("route_tables", ()))),
+    )
+
+
+def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str | None) -> m.LoadBalancer | None:
     if spec is None:
         return None
     public = spec.get("public", True)
@@ -141,7 +169,8 @@ def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str) -> m.LoadBalan
         access_logs = m.AccessLogs(logs.get("bucket"), logs.get("prefix", ""))
     return m.LoadBalancer(
         public=public,
-        allowed_cidrs=tuple(spec.get("allowed_cidrs", ["0.0.0.0/0"] if public else [vpc_cidr])),
+        # An internal ALB admits the VPC; in an existing VPC of unknown cidr, FC304 asks for allowed_cidrs.
+        allowed_cidrs=tuple(spec.get("allowed_cidrs", ["0.0.0.0/0"] if public else [vpc_cidr] if vpc_cidr else [])),
         idle_timeout=spec.get("idle_timeout", 60),
         https=m.Https(https["certificate_arn"], https.get("ssl_policy", DEFAULT_SSL_POLICY))
         if https else None,

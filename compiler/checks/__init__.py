@@ -30,9 +30,10 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
     FC250 worker_ports           a service without a port has no http, connect or discovery
 
+    FC304 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
+
 Codes FC301-FC303 belong to the stages before validation (compiler/variables.py,
-compiler/environments.py); FC3xx codes after them are cross-field rules of existing
-VPCs and `security: strict`.
+compiler/environments.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from compiler.checks import (
     dns_names,
     env_names,
     exec_readonly,
+    existing_vpc,
     fargate_size,
     http_needs_alb,
     load_balancer,
@@ -93,6 +95,7 @@ RULES = (
     substitutions,
     task_size,
     worker_ports,
+    existing_vpc,
 )
 
 
