@@ -305,6 +305,7 @@ class App:
     namespace: str
     services: tuple[Service, ...]     # in spec order (decides stack grouping)
     jobs: tuple[Job, ...]             # sorted by name
+    security: str                     # standard | strict (normalize.POSTURES: the defaults it picks)
 
     @property
     def stack_name(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from compiler import model as m
@@ -75,21 +75,41 @@ def empty_blocks(data: Any) -> Any:
     return data
 
 
+@dataclass(frozen=True)
+class Posture:
+    """Defaults that `security` chooses (docs/security.md lists the controls)."""
+
+    log_retention_days: int           # service and job log groups
+    readonly_fs: bool                 # main container's root filesystem, unless exec needs it writable
+    access_logs: bool                 # ALB access logs (to a bucket the compiler makes)
+    deletion_protection: bool         # ALB deletion protection
+
+
+POSTURES = {
+    "standard": Posture(log_retention_days=30, readonly_fs=False, access_logs=False, deletion_protection=False),
+    # Security Hub FSBP: CloudWatch.16 (365 days), ECS.5, ELB.6 (access logs), ELB.5 (deletion protection).
+    "strict": Posture(log_retention_days=365, readonly_fs=True, access_logs=True, deletion_protection=True),
+}
+
+
 def normalize(data: Mapping[str, Any]) -> m.App:
     app = data["app"]
     env = data.get("environment", "dev")
+    security = data.get("security", "standard")
+    posture = POSTURES[security]
     network = _network(data.get("network") or {})
     # Spec order is kept: it decides which services stack a service lands in.
-    services = tuple(_service(name, spec or {}) for name, spec in data["services"].items())
+    services = tuple(_service(name, spec or {}, posture) for name, spec in data["services"].items())
     return m.App(
         app=app,
         environment=env,
         tags=tuple(sorted((str(k), _text(v)) for k, v in (data.get("tags") or {}).items())),
         network=network,
-        load_balancer=_load_balancer(data.get("load_balancer"), network.cidr),
+        load_balancer=_load_balancer(data.get("load_balancer"), network.cidr, posture),
         namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
         services=_queue_fifo(_assign_priorities(services)),
-        jobs=tuple(_job(name, spec or {}) for name, spec in sorted((data.get("jobs") or {}).items())),
+        jobs=tuple(_job(name, spec or {}, posture) for name, spec in sorted((data.get("jobs") or {}).items())),
+        security=security,
     )
 
 
@@ -156,12 +176,13 @@ def _existing_network(spec: Mapping[str, Any], vpc: Mapping[str, Any]) -> m.Netw
     )
 
 
-def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str | None) -> m.LoadBalancer | None:
+def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str | None,
+                   posture: Posture) -> m.LoadBalancer | None:
     if spec is None:
         return None
     public = spec.get("public", True)
     https = spec.get("https")
-    logs = spec.get("access_logs", False)
+    logs = spec.get("access_logs", posture.access_logs)
     if logs is False:
         access_logs = None
     else:
@@ -175,7 +196,7 @@ def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str | None) -> m.Lo
         https=m.Https(https["certificate_arn"], https.get("ssl_policy", DEFAULT_SSL_POLICY))
         if https else None,
         access_logs=access_logs,
-        deletion_protection=spec.get("deletion_protection", False),
+        deletion_protection=spec.get("deletion_protection", posture.deletion_protection),
     )
 
 
@@ -183,7 +204,7 @@ def default_memory(cpu: int) -> int:
     return FARGATE_MEMORY.get(cpu, (cpu * 2,))[0]
 
 
-def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
+def _service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
     cpu = spec.get("cpu", 256)
     count = spec.get("count", 1)
     scaling = _scaling(count) if isinstance(count, Mapping) else None
@@ -205,7 +226,7 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         discovery=spec.get("discovery", False),
         variables=_variables(spec.get("variables")),
         secrets=_secrets(spec.get("secrets")),
-        log_retention_days=(spec.get("logging") or {}).get("retention_days", 30),
+        log_retention_days=(spec.get("logging") or {}).get("retention_days", posture.log_retention_days),
         deployment=m.Deployment(
             min_healthy_percent=deployment.get("min_healthy_percent", 100),
             max_percent=deployment.get("max_percent", 200),
@@ -217,7 +238,8 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
         healthcheck=_container_healthcheck(spec.get("healthcheck")),
-        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral"))),
+        storage=m.Storage(storage.get("readonly_fs", posture.readonly_fs and not spec.get("exec", False)),
+                          _ephemeral(storage.get("ephemeral"))),
         exec=spec.get("exec", False),
         spot=spec.get("spot", False),
         task_role=_task_role(role),
@@ -289,7 +311,7 @@ def aws_schedule(text: str) -> str | None:
         return None
 
 
-def _job(name: str, spec: Mapping[str, Any]) -> m.Job:
+def _job(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Job:
     cpu = spec.get("cpu", 256)
     storage = spec.get("storage") or {}
     timeout = spec.get("timeout")
@@ -306,11 +328,12 @@ def _job(name: str, spec: Mapping[str, Any]) -> m.Job:
         spot=spec.get("spot", False),
         variables=_variables(spec.get("variables")),
         secrets=_secrets(spec.get("secrets")),
-        log_retention_days=(spec.get("logging") or {}).get("retention_days", 30),
+        log_retention_days=(spec.get("logging") or {}).get("retention_days", posture.log_retention_days),
         sidecars=tuple(_sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items())),
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
-        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral"))),
+        storage=m.Storage(storage.get("readonly_fs", posture.readonly_fs and not spec.get("exec", False)),
+                          _ephemeral(storage.get("ephemeral"))),
         task_role=_task_role(spec.get("task_role") or {}),
     )
 

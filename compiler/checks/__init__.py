@@ -31,6 +31,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC250 worker_ports           a service without a port has no http, connect or discovery
 
     FC304 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
+    FC305 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
+    FC306 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
 Codes FC301-FC303 belong to the stages before validation (compiler/variables.py,
 compiler/environments.py).
@@ -52,10 +54,12 @@ from compiler.checks import (
     http_needs_alb,
     load_balancer,
     names,
+    plain_http,
     plain_secrets,
     private_egress,
     routes,
     scaling,
+    security_strict,
     stack_pinning,
     subnets,
     substitutions,
@@ -96,6 +100,8 @@ RULES = (
     task_size,
     worker_ports,
     existing_vpc,
+    security_strict,
+    plain_http,
 )
 
 
