@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compiler.cli import EXIT_OK, EXIT_USAGE, Parser, print_diagnostics, report_invalid
+from compiler.cli import EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments, print_diagnostics, report_invalid
 from compiler.plan import cost, diagram, make_plan, prices, report
 
 
@@ -40,8 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--region", default=prices.DEFAULT_REGION,
                    help=f"the region whose prices to use (default: {prices.DEFAULT_REGION})")
     p.add_argument("--diagram-dir", metavar="DIR", help="write <app>-<env>.dot (and .svg with Graphviz) here")
-    p.add_argument("--diagnostics", choices=("text", "json"), default="text",
-                   help="how spec problems are printed on stderr")
+    add_diagnostics_arguments(p, "spec problems")
     return p
 
 
@@ -62,7 +61,7 @@ def main(argv: list[str]) -> int:
     except UnreadableFile as exc:
         print(f"fargate-compile plan: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print_diagnostics(found, args.diagnostics)
+    print_diagnostics(found, args.diagnostics, args.diagnostics_file)
     if app is None:
         return report_invalid(args.spec, found, args.diagnostics, "nothing was planned")
 

@@ -28,6 +28,7 @@ class TemplateSet:
     root: str | None = None                   # the file holding the nested stack resources
     stack_of: dict[str, str] = field(default_factory=dict)   # child file -> its stack resource in root
     file_of: dict[str, str] = field(default_factory=dict)    # stack resource in root -> child file
+    directory: str | None = None              # where the files are, when read from an output directory
 
     def resources(self, name: str) -> dict[str, dict]:
         return self.templates[name].get("Resources") or {}
@@ -93,7 +94,9 @@ def from_directory(directory: str) -> TemplateSet:
                 raise Unreadable(f"{path}: cannot read a template: {exc}") from None
     if not templates:
         raise Unreadable(f"{directory}: no templates (*.json, *.yaml) in it")
-    return link(directory, templates)
+    side = link(directory, templates)
+    side.directory = directory
+    return side
 
 
 def from_templates(label: str, built) -> TemplateSet:
