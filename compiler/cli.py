@@ -128,6 +128,15 @@ def _subcommand(name: str):
     return importlib.import_module(SUBCOMMANDS[name]).main
 
 
+def parser_for(argv: list[str]) -> tuple[argparse.ArgumentParser, list[str]]:
+    """The parser that reads `argv`, and the arguments it reads (for tools and tests)."""
+    import importlib
+
+    if argv[:1] and argv[0] in SUBCOMMANDS:
+        return importlib.import_module(SUBCOMMANDS[argv[0]]).parser(), argv[1:]
+    return _compile_parser(), argv
+
+
 def _compile(args) -> int:
     from compiler import buildcache
 

@@ -94,3 +94,6 @@ def _write_diagram(plan, directory: Path) -> tuple[str, ...]:
             svg_path.write_text(svg, encoding="utf-8")
             written.append(str(svg_path))
     return tuple(written)
+
+
+parser = _parser  # every command module exposes parser() (cli.parser_for)
