@@ -28,6 +28,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
+    FC250 worker_ports           a service without a port has no http, connect or discovery
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from compiler.checks import (
     task_role,
     task_size,
     vpc_cidr,
+    worker_ports,
     zones,
 )
 from compiler.diagnostics import Diagnostic, Locator
@@ -86,6 +88,7 @@ RULES = (
     alb_capacity,
     substitutions,
     task_size,
+    worker_ports,
 )
 
 
