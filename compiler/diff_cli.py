@@ -1,7 +1,7 @@
 """`fargate-compile diff OLD NEW`: what updating a deployed app from OLD to NEW does.
 
 OLD and NEW are output directories (templates_out/<app>-<env>/) or spec files (compiled
-in memory: no lint, nothing written). The report goes to stdout; spec problems to stderr.
+in memory: no lint, nothing written; `--env`/`--var` apply to both spec sides). The report goes to stdout; spec problems to stderr.
 Exit status: 0 no hazard, 4 at least one hazard, 1 a spec is invalid, 2 usage error or an
 unreadable side, 3 an internal error.
 """
@@ -12,7 +12,7 @@ import os
 import sys
 
 from compiler.cli import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments,
-                          print_diagnostics)
+                          add_environment_arguments, print_diagnostics, unknown_environment, variable_values)
 
 EXIT_HAZARD = 4
 
@@ -28,12 +28,14 @@ def parser() -> Parser:
     p.add_argument("new", help="the side to deploy: an output directory or a spec file")
     p.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout (default: text)")
     add_diagnostics_arguments(p, "spec problems (and, as SARIF, the hazards)")
+    add_environment_arguments(p)  # for the sides that are spec files
     return p
 
 
-def _side(path: str, found: list):
+def _side(path: str, found: list, env: str | None, values: dict):
     """A TemplateSet, or an exit status after saying why there is none. Spec findings go to `found`."""
     from compiler.diff import templates
+    from compiler.environments import UnknownEnvironment
     from compiler.loader import UnreadableFile
 
     if os.path.isdir(path):
@@ -43,10 +45,12 @@ def _side(path: str, found: list):
             print(f"fargate-compile diff: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
     try:
-        side, diags = templates.from_spec(path)
+        side, diags = templates.from_spec(path, env, values)
     except UnreadableFile as exc:
         print(f"fargate-compile diff: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except UnknownEnvironment as exc:
+        return unknown_environment(f"fargate-compile diff: {path}", exc)
     found += diags
     return EXIT_INVALID if side is None else side
 
@@ -71,7 +75,8 @@ def main(argv: list[str]) -> int:
 
     args = parser().parse_args(argv)
     found: list = []
-    sides = [_side(args.old, found), _side(args.new, found)]
+    values = variable_values(args)
+    sides = [_side(args.old, found, args.env, values), _side(args.new, found, args.env, values)]
     failed = [s for s in sides if isinstance(s, int)]
     if failed:
         print_diagnostics(found, args.diagnostics, args.diagnostics_file)

@@ -47,6 +47,10 @@ class Finding:
     level: str = "error"
 
 
+# Codes that are warnings by nature (the rest are errors; each result carries its own level anyway).
+_WARNINGS = {"FC501", "FC502", "FC503", "FC504"}
+
+
 def _first_line(doc: str | None) -> str:
     return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""
 
@@ -54,12 +58,16 @@ def _first_line(doc: str | None) -> str:
 @functools.cache
 def catalog() -> dict[str, Rule]:
     """Every diagnostic code this version defines, with its descriptions."""
-    from compiler import checks, loader, schema
+    from compiler import checks, environments, loader, schema, variables
+    from compiler.importers.copilot import context as copilot
 
     rules = {}
-    for table, origin in ((loader.CODES, "Reading the spec file"), (schema.CODES, "The spec's JSON Schema")):
+    for table, origin in ((loader.CODES, "Reading the spec file"), (schema.CODES, "The spec's JSON Schema"),
+                          (environments.CODES, "Environments"), (variables.CODES, "${NAME} variables"),
+                          (copilot.CODES, "import-copilot")):
         for code, text in table.items():
-            rules[code] = Rule(code, text[:1].upper() + text[1:], f"{origin}: {text}.")
+            rules[code] = Rule(code, text[:1].upper() + text[1:], f"{origin}: {text}.",
+                               "warning" if code in _WARNINGS else "error")
     for module in checks.RULES:
         code = getattr(module, "CODE", None)
         if not code:

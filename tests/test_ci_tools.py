@@ -188,3 +188,36 @@ def test_schema_prints_the_schema_the_compiler_validates_with(capsys):
     schema = json.loads(out)
     assert schema["$id"] == "urn:fargate-compile:spec:v1"
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_sarif_of_import_copilot_warnings(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    manifest = tmp_path / "ws" / "copilot" / "web" / "manifest.yml"
+    manifest.parent.mkdir(parents=True)
+    (tmp_path / "ws" / "copilot" / ".workspace").write_text("application: shop\n")
+    manifest.write_text("name: web\ntype: Load Balanced Web Service\nimage:\n  location: public.ecr.aws/nginx/nginx:1.27\n"
+                        "  port: 80\nhttp:\n  path: '/'\n  no_such_key: 1\nnetwork:\n  vpc:\n    placement: private\n")
+    assert main(["import-copilot", "ws", "--diagnostics", "sarif", "--output", "spec.yaml"]) == 0
+    log = json.loads(capsys.readouterr().err)
+    assert sarif_errors(log) == []
+    results = log["runs"][0]["results"]
+    assert results and all(r["level"] == "warning" for r in results)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert "ws/copilot/web/manifest.yml" in uris
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert all(r["ruleId"] in rules and rules[r["ruleId"]]["shortDescription"]["text"] != r["ruleId"]
+               for r in results)
+
+
+ENVIRONMENTS = ROOT / "examples" / "environments.yaml"
+
+
+def test_check_and_diff_take_environments(tmp_path, capsys):
+    assert main(["check", str(ENVIRONMENTS), "--all-envs"]) == 0
+    assert "1 spec checked, 0 invalid environments" in capsys.readouterr().err
+    assert main(["check", str(ENVIRONMENTS), "--env", "nope"]) == 2
+    assert "nope" in capsys.readouterr().err
+    # Both sides compiled for prod: the same templates.
+    assert main(["diff", str(ENVIRONMENTS), str(ENVIRONMENTS), "--env", "prod", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert all(not s["added"] and not s["removed"] and not s["modified"] for s in report["stacks"].values())

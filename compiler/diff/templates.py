@@ -104,11 +104,14 @@ def from_templates(label: str, built) -> TemplateSet:
     return link(label, {f"{stem}.json": json.loads(json.dumps(t.to_dict())) for stem, t in built})
 
 
-def from_spec(path: str):
-    """Compile a spec in memory (no lint, nothing written): (TemplateSet or None, diagnostics)."""
+def from_spec(path: str, env: str | None = None, values=None):
+    """Compile a spec in memory (no lint, nothing written): (TemplateSet or None, diagnostics).
+
+    `env`, `values`: as pipeline.validate takes them (--env, and what ${NAME} reads).
+    """
     from compiler import pipeline
 
-    app, found = pipeline.validate(path)
+    app, found = pipeline.validate(path, env, values)
     if app is None:
         return None, found
     return from_templates(path, pipeline.build_templates(app)), found
