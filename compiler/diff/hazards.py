@@ -290,12 +290,13 @@ def _traffic_gaps(changes: Changes) -> list[Hazard]:
 
 
 def _count_resets(changes: Changes) -> list[Hazard]:
+    scaled = _autoscaled(changes)
     out = []
     for identity, change in sorted(changes.modified().items()):
         if change.type != ECS_SERVICE or change.replacement or not change.properties_changed:
             continue
         desired = _props(changes.new_resource(identity)).get("DesiredCount")
-        if desired is None or not _autoscaled(changes, identity):
+        if desired is None or identity not in scaled:
             continue
         out.append(Hazard("count-reset", changes.file(identity), identity[1],
                           f"the service is autoscaled and its template sets DesiredCount {desired}: updating it "
@@ -304,14 +305,16 @@ def _count_resets(changes: Changes) -> list[Hazard]:
     return out
 
 
-def _autoscaled(changes: Changes, service: Identity) -> bool:
+def _autoscaled(changes: Changes) -> set[Identity]:
+    """ECS services a ScalableTarget of the new templates scales (its ResourceId refers to them)."""
+    services = {(changes.new.key(f), i) for f in changes.new.templates
+                for i, r in changes.new.resources(f).items() if _type(r) == ECS_SERVICE}
+    scaled = set()
     for file in changes.new.templates:
         for resource in changes.new.resources(file).values():
             if _type(resource) == SCALABLE_TARGET:
-                where = changes.new_values.resolve(file, _props(resource).get("ResourceId"))
-                if refers_to(where, {service}):
-                    return True
-    return False
+                scaled |= refers_to(changes.new_values.resolve(file, _props(resource).get("ResourceId")), services)
+    return scaled
 
 
 def _data_deletions(changes: Changes) -> list[Hazard]:

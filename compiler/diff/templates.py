@@ -8,6 +8,7 @@ writes them before `aws cloudformation package` uploads them.
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 from dataclasses import dataclass, field
@@ -44,8 +45,12 @@ class TemplateSet:
             return ""
         return self.stack_of.get(name, name)
 
-    def files_by_key(self) -> dict[str, str]:
+    @functools.cached_property
+    def _by_key(self) -> dict[str, str]:
         return {self.key(name): name for name in self.templates}
+
+    def files_by_key(self) -> dict[str, str]:
+        return dict(self._by_key)
 
 
 def link(label: str, templates: dict[str, dict]) -> TemplateSet:
