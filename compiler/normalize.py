@@ -190,7 +190,7 @@ def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str | None,
         access_logs = m.AccessLogs(logs.get("bucket"), logs.get("prefix", ""))
     return m.LoadBalancer(
         public=public,
-        # An internal ALB admits the VPC; in an existing VPC of unknown cidr, FC304 asks for allowed_cidrs.
+        # An internal ALB admits the VPC; in an existing VPC of unknown cidr, FC260 asks for allowed_cidrs.
         allowed_cidrs=tuple(spec.get("allowed_cidrs", ["0.0.0.0/0"] if public else [vpc_cidr] if vpc_cidr else [])),
         idle_timeout=spec.get("idle_timeout", 60),
         https=m.Https(https["certificate_arn"], https.get("ssl_policy", DEFAULT_SSL_POLICY))

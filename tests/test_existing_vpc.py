@@ -1,4 +1,4 @@
-"""network.vpc.id: an existing VPC is used, never made; FC304 and the FC210 warning."""
+"""network.vpc.id: an existing VPC is used, never made; FC260 and the FC210 warning."""
 
 from __future__ import annotations
 
@@ -92,20 +92,20 @@ V = ("network", "vpc")
 
 @pytest.mark.parametrize("edits, expected", [
     ([((*V, "route_tables"), ["rtb-0123456789abcdef0"]), (("network", "nat"), "single")],
-     ("FC304", "error", "network.nat")),
+     ("FC260", "error", "network.nat")),
     ([((*V, "route_tables"), ["rtb-0123456789abcdef0"]), (("network", "flow_logs"), True)],
-     ("FC304", "error", "network.flow_logs")),
-    ([((*V, "route_tables"), ["rtb-0123456789abcdef0"]), ((*V, "azs"), 2)], ("FC304", "error", "network.vpc.azs")),
+     ("FC260", "error", "network.flow_logs")),
+    ([((*V, "route_tables"), ["rtb-0123456789abcdef0"]), ((*V, "azs"), 2)], ("FC260", "error", "network.vpc.azs")),
     ([((*V, "route_tables"), ["rtb-0123456789abcdef0"]), ((*V, "subnets", "public", 0), "10.0.0.0/24")],
-     ("FC304", "error", "network.vpc.subnets.public[0]")),
-    ([], ("FC304", "error", "network.endpoints")),                       # s3 without route tables
+     ("FC260", "error", "network.vpc.subnets.public[0]")),
+    ([], ("FC260", "error", "network.endpoints")),                       # s3 without route tables
     ([((*V, "route_tables"), ["rtb-0123456789abcdef0"]),
       ((*V, "subnets", "private", 1, "zone"), "us-east-1a")],           # internal ALB in one zone
-     ("FC304", "error", "network.vpc.subnets.private[1]")),
+     ("FC260", "error", "network.vpc.subnets.private[1]")),
     ([((*V, "route_tables"), ["rtb-0123456789abcdef0"]), (("load_balancer", "public"), True)],
-     ("FC304", "warning", "network.vpc.subnets.public")),               # zones not given
+     ("FC260", "warning", "network.vpc.subnets.public")),               # zones not given
     ([((*V, "route_tables"), ["rtb-0123456789abcdef0"]), ((*V, "subnets"), {"public": ["subnet-0000000000000000a"]})],
-     ("FC304", "error", "network.vpc.subnets")),                         # no private subnets
+     ("FC260", "error", "network.vpc.subnets")),                         # no private subnets
     ([((*V, "route_tables"), ["rtb-0123456789abcdef0"]), (("network", "endpoints"), ["s3"])],
      ("FC210", "warning", "network.endpoints")),                         # egress unseen: a warning
 ])
@@ -117,9 +117,9 @@ def test_existing_vpc_rules(tmp_path, edits, expected):
 def test_subnet_ids_need_a_vpc_id(tmp_path):
     data = spec()
     del data["network"]["vpc"]["id"]
-    assert ("FC304", "error", "network.vpc.subnets.public[0]") in findings(tmp_path, data)
+    assert ("FC260", "error", "network.vpc.subnets.public[0]") in findings(tmp_path, data)
 
 
 def test_internal_alb_in_a_vpc_of_unknown_cidr_needs_allowed_cidrs(tmp_path):
     data = spec(vpc={"route_tables": ["rtb-0123456789abcdef0"]})
-    assert ("FC304", "error", "load_balancer") in findings(tmp_path, data)
+    assert ("FC260", "error", "load_balancer") in findings(tmp_path, data)

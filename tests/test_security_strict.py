@@ -1,4 +1,4 @@
-"""security: strict (defaults from normalize.POSTURES, refusals FC305) and the FC306 warning."""
+"""security: strict (defaults from normalize.POSTURES, refusals FC261) and the FC262 warning."""
 
 from __future__ import annotations
 
@@ -71,13 +71,13 @@ def test_strict_refuses_what_turns_a_control_off(tmp_path, path, value, where, f
         _edit(data, path, value)
     _, app, found = validate(tmp_path, data)
     assert app is None
-    assert [(d.code, d.path) for d in found if d.severity == "error" and fragment in d.message] == [("FC305", where)]
+    assert [(d.code, d.path) for d in found if d.severity == "error" and fragment in d.message] == [("FC261", where)]
 
 
 def test_a_writable_root_filesystem_under_strict_is_a_warning(tmp_path):
     _, app, found = validate(tmp_path, _edit(spec(), ("services", "api", "storage"), {"readonly_fs": False}))
     assert app is not None
-    assert [(d.code, d.severity, d.path) for d in found] == [("FC305", "warning", "services.api.storage.readonly_fs")]
+    assert [(d.code, d.severity, d.path) for d in found] == [("FC261", "warning", "services.api.storage.readonly_fs")]
 
 
 @pytest.mark.parametrize("security, lb, warned", [
@@ -90,4 +90,4 @@ def test_plain_http_on_a_public_alb_is_a_warning(tmp_path, security, lb, warned)
     data["load_balancer"] = lb
     _, app, found = validate(tmp_path, data)
     assert app is not None
-    assert [(d.code, d.severity) for d in found if d.code == "FC306"] == ([("FC306", "warning")] if warned else [])
+    assert [(d.code, d.severity) for d in found if d.code == "FC262"] == ([("FC262", "warning")] if warned else [])

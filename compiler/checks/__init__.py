@@ -30,11 +30,11 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
     FC250 worker_ports           a service without a port has no http, connect or discovery
 
-    FC304 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
-    FC305 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
-    FC306 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
+    FC260 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
+    FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
+    FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
-Codes FC301-FC303 belong to the stages before validation (compiler/variables.py,
+Codes FC290-FC292 belong to the stages before validation (compiler/variables.py,
 compiler/environments.py).
 """
 

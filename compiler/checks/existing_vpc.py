@@ -1,11 +1,10 @@
-"""FC304: an existing VPC (`network.vpc.id`) is given by IDs, and holds what the app needs.
+"""FC260: an existing VPC (`network.vpc.id`) is given by IDs, and holds what the app needs."""
 
-The compiler makes nothing of the VPC's own there (no subnets, gateways, NAT, route
-tables, flow logs), so it refuses what would need them, and checks that the given
-subnets can hold the load balancer, the tasks and the endpoints. An ALB needs subnets
-in at least two zones: checked when every subnet's zone is given, a warning that says
-so when some are not (AWS refuses the deployment otherwise).
-"""
+# The compiler makes nothing of the VPC's own there (no subnets, gateways, NAT, route
+# tables, flow logs), so it refuses what would need them, and checks that the given
+# subnets can hold the load balancer, the tasks and the endpoints. An ALB needs subnets
+# in at least two zones: checked when every subnet's zone is given, a warning that says
+# so when some are not (AWS refuses the deployment otherwise).
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from compiler.checks._util import given, listing, raw
 from compiler.diagnostics import ERROR, WARNING, Diagnostic, Locator
 from compiler.model import App
 
-CODE = "FC304"
+CODE = "FC260"
 VPC = ("network", "vpc")
 SUBNETS = (*VPC, "subnets")
 SUBNET_ID = re.compile(r"^subnet-")

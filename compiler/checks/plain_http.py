@@ -1,16 +1,15 @@
-"""FC306 (warning): an internet-facing load balancer serves plain HTTP (Security Hub ELB.1).
+"""FC262 (warning): an internet-facing load balancer serves plain HTTP (Security Hub ELB.1)."""
 
-Without `https`, requests and responses cross the internet unencrypted. A warning, not
-an error: a demo or a dev environment may do it on purpose; `security: strict` makes it
-an error (FC305). An internal load balancer is not flagged here.
-"""
+# Without `https`, requests and responses cross the internet unencrypted. A warning, not
+# an error: a demo or a dev environment may do it on purpose; `security: strict` makes it
+# an error (FC261). An internal load balancer is not flagged here.
 
 from __future__ import annotations
 
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App
 
-CODE = "FC306"
+CODE = "FC262"
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:

@@ -1,12 +1,11 @@
-"""FC305: `security: strict` refuses what Security Hub's foundational controls flag.
+"""FC261: `security: strict` refuses what Security Hub's foundational controls flag."""
 
-normalize.POSTURES turns the controls on by default under strict; this rule refuses a
-spec that turns one off explicitly (or cannot meet it), naming the control:
-ELB.1 (HTTPS on an internet-facing ALB), ELB.5 (access logs), ELB.6 (deletion
-protection), CloudWatch.16 (logs kept 365 days or more), retained log data. A root
-filesystem written writable on purpose (ECS.5) is a warning: ECS Exec and some images
-need one, and the spec says so explicitly.
-"""
+# normalize.POSTURES turns the controls on by default under strict; this rule refuses a
+# spec that turns one off explicitly (or cannot meet it), naming the control:
+# ELB.1 (HTTPS on an internet-facing ALB), ELB.5 (access logs), ELB.6 (deletion
+# protection), CloudWatch.16 (logs kept 365 days or more), retained log data. A root
+# filesystem written writable on purpose (ECS.5) is a warning: ECS Exec and some images
+# need one, and the spec says so explicitly.
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from compiler.checks._util import given, raw
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App
 
-CODE = "FC305"
+CODE = "FC261"
 MIN_RETENTION = 365      # CloudWatch.16's default minimum
 
 
