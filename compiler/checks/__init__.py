@@ -29,6 +29,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
     FC250 worker_ports           a service without a port has no http, connect or discovery
+    FC270 depends_on             depends_on names servers of the spec, without cycles of services or stacks
+    FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from compiler.checks import (
     alb_healthcheck,
     container_healthcheck,
     container_ports,
+    depends_on,
     deployment,
     dns_names,
     env_names,
@@ -50,6 +53,7 @@ from compiler.checks import (
     private_egress,
     routes,
     scaling,
+    secrets_reach,
     stack_pinning,
     subnets,
     substitutions,
@@ -89,6 +93,8 @@ RULES = (
     substitutions,
     task_size,
     worker_ports,
+    depends_on,
+    secrets_reach,
 )
 
 
