@@ -89,11 +89,46 @@ def _stack_name(data) -> tuple[str, str]:
 
 # --- schema-driven generation ----------------------------------------------------------------------
 
+def bounded(node):
+    """A copy of a schema with small collections and short free text: the same language,
+    generated ~10x faster and more often valid (a 40-service spec finds no more bugs)."""
+    if isinstance(node, list):
+        return [bounded(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: bounded(v) for k, v in node.items()}
+    kinds = out.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if "object" in kinds and "additionalProperties" in out and isinstance(out["additionalProperties"], dict):
+        out["maxProperties"] = min(out.get("maxProperties", 3), 3)
+    if "array" in kinds:
+        out["maxItems"] = max(min(out.get("maxItems", 3), 3), out.get("minItems", 0))
+    if "string" in kinds and "pattern" not in out and "enum" not in out:
+        out["maxLength"] = min(out.get("maxLength", 24), 24)
+    return out
+
+
+GENERATION_SCHEMA = bounded(SCHEMA)
+_UNPRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def printable(node):
+    """The same data without the characters the loader refuses (FC013), so that half of the
+    generated specs get past the loader to the checks and the builders."""
+    if isinstance(node, str):
+        return _UNPRINTABLE.sub("", node)
+    if isinstance(node, list):
+        return [printable(n) for n in node]
+    if isinstance(node, dict):
+        return {printable(k): printable(v) for k, v in node.items()}
+    return node
+
+
 @SETTINGS
 @seed(SEED)
-@given(from_schema(SCHEMA))
-def test_specs_generated_from_the_schema_compile_cleanly(data):
-    compile_and_judge(data)
+@given(data=from_schema(GENERATION_SCHEMA), clean_text=st.booleans())
+def test_specs_generated_from_the_schema_compile_cleanly(data, clean_text):
+    compile_and_judge(printable(data) if clean_text else data)
 
 
 # --- schema-valid mutations of the examples --------------------------------------------------------

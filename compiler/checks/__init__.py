@@ -14,13 +14,13 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC208 container_ports        distinct ports and names within a task
     FC209 names                  path-safe names, distinct logical IDs, AWS name lengths
     FC210 private_egress         private services without NAT: endpoints, ECR images
-    FC211 scaling                autoscaling range and targets; `requests` needs `http`
-    FC212 task_role              no wildcard actions; resources given; managed policy ARNs
+    FC211 scaling                autoscaling range and targets (from 0 only with queue_delay); `requests` needs `http`
+    FC212 task_role              known, exact actions (no wildcards); resources given; managed policy ARNs
     FC213 plain_secrets          credentials not in plain variables (Security Hub ECS.8)
     FC214 deployment             deployment percentages can replace a task
-    FC215 dns_names              namespace and Service Connect aliases are valid, unique DNS
+    FC215 dns_names              namespace, Service Connect aliases and discovery names are valid, unique DNS
     FC216 load_balancer          allowed_cidrs, TLS policy, access-log bucket
-    FC217 stack_pinning          at most 30 services pinned to one stack
+    FC217 stack_pinning          at most 30 services pinned to one stack; distinct stack logical IDs
     FC218 tags                   AWS tag rules; reserved keys
     FC219 env_names              a name is a variable or a secret, not both
     FC220 exec_readonly          warning: ECS Exec needs a writable root filesystem
