@@ -244,6 +244,7 @@ class Service(_TaskFields):
     stack: Optional[str]              # pinned stack group, if any
     depends_on: tuple[str, ...]       # services created before this one (sorted)
     secrets_kms_keys: tuple[str, ...]  # KMS key ARNs the execution role may decrypt with (sorted)
+    user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
 

@@ -195,6 +195,7 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         stack=spec.get("stack"),
         depends_on=tuple(sorted(set(spec.get("depends_on", ())))),
         secrets_kms_keys=tuple(sorted(set(spec.get("secrets_kms_keys", ())))),
+        user=_text(spec["user"]) if spec.get("user") is not None else None,
         publish=tuple(sorted(
             (m.Topic(t["name"], t.get("fifo", False)) for t in (spec.get("publish") or {}).get("topics", ())),
             key=lambda t: t.name,
