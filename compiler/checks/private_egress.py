@@ -68,7 +68,8 @@ def _unseen_egress(d: Diagnostic) -> Diagnostic:
     message = d.message.replace("nat is none", "no NAT gateway is known").replace("with nat none", "without NAT")
     return replace(d, severity=WARNING, message=message,
                    hint="ignore this if the existing VPC's private subnets route to a NAT gateway; "
-                        "otherwise " + (d.hint or "add the endpoints to network.endpoints"))
+                        "otherwise " + (d.hint or "add the endpoints to network.endpoints")
+                        .replace(", or set nat: single", "").replace(" set nat: single,", ""))
 
 
 def _images(s: Service):
