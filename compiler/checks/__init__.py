@@ -28,6 +28,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
+    FC240 volumes                volume and mount paths, uid/gid pairs, known volumes, distinct IDs
+    FC241 custom_domains         alias domain shape and hosted zone, certificate limits
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from compiler.checks import (
     alb_healthcheck,
     container_healthcheck,
     container_ports,
+    custom_domains,
     deployment,
     dns_names,
     env_names,
@@ -56,6 +59,7 @@ from compiler.checks import (
     task_role,
     task_size,
     vpc_cidr,
+    volumes,
     zones,
 )
 from compiler.diagnostics import Diagnostic, Locator
@@ -86,6 +90,8 @@ RULES = (
     alb_capacity,
     substitutions,
     task_size,
+    volumes,
+    custom_domains,
 )
 
 
