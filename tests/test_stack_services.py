@@ -25,6 +25,8 @@ def app(services_spec, load_balancer=LB, **extra):
 def svc(**spec):
     spec.setdefault("image", f"{ECR}/web:1.0")
     spec.setdefault("port", 8080)
+    if spec["port"] is None:
+        del spec["port"]
     return spec
 
 
@@ -567,3 +569,16 @@ def test_every_parameter_is_wired_from_a_known_output(case):
                     or name.endswith(("TargetGroupArn", "TargetGroupFullName"))), (stem, name)
             if stem == "services":
                 assert name not in SHARED_OUTPUTS
+
+
+def test_worker_without_port_has_no_port_mapping_no_ingress_no_target_group():
+    tpl = first({"worker": svc(port=None, command=["work"]), "api": svc(http={"path": "/"}, connect=True)})
+    td = props(tpl, "WorkerTaskDefinition")
+    [main] = td["ContainerDefinitions"]
+    assert "PortMappings" not in main
+    assert props(tpl, "WorkerTaskSecurityGroup")["SecurityGroupIngress"] == []
+    ecs_service = props(tpl, "WorkerEcsService")
+    assert "LoadBalancers" not in ecs_service and "HealthCheckGracePeriodSeconds" not in ecs_service
+    # A Service Connect client only: it resolves the others' aliases, serves none.
+    assert "Services" not in ecs_service["ServiceConnectConfiguration"]
+    assert not any(k.startswith("Worker") and "TargetGroup" in k for k in tpl.get("Parameters", {}))

@@ -30,6 +30,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
     FC240 volumes                volume and mount paths, uid/gid pairs, known volumes, distinct IDs
     FC241 custom_domains         alias domain shape and hosted zone, certificate limits
+    FC250 worker_ports           a service without a port has no http, connect or discovery
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from compiler.checks import (
     task_size,
     vpc_cidr,
     volumes,
+    worker_ports,
     zones,
 )
 from compiler.diagnostics import Diagnostic, Locator
@@ -92,6 +94,7 @@ RULES = (
     task_size,
     volumes,
     custom_domains,
+    worker_ports,
 )
 
 

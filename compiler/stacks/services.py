@@ -325,9 +325,11 @@ def _containers(svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerD
         return props
 
     main = common_props(svc.variables, svc.secrets, svc.command, svc.entrypoint)
-    mapping = {"ContainerPort": svc.port, "Protocol": "tcp", "Name": port_name(svc.name, svc.port)}
-    if svc.http or svc.connect:
-        mapping["AppProtocol"] = "http"
+    if svc.port is not None:
+        mapping = {"ContainerPort": svc.port, "Protocol": "tcp", "Name": port_name(svc.name, svc.port)}
+        if svc.http or svc.connect:
+            mapping["AppProtocol"] = "http"
+        main["PortMappings"] = [ecs.PortMapping(**mapping)]
     if svc.healthcheck:
         hc = svc.healthcheck
         main["HealthCheck"] = ecs.HealthCheck(
@@ -343,7 +345,6 @@ def _containers(svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerD
         Name=svc.name,
         Image=svc.image,
         Essential=True,
-        PortMappings=[ecs.PortMapping(**mapping)],
         ReadonlyRootFilesystem=svc.storage.readonly_fs,
         Privileged=False,
         LogConfiguration=log_configuration(svc.name),

@@ -710,7 +710,8 @@ def test_task_definitions(deployed):
         main = containers[svc.name]
         assert main["image"] == svc.image
         assert main["essential"] is True
-        assert [(p["containerPort"], p.get("protocol", "tcp")) for p in main["portMappings"]] == [(svc.port, "tcp")]
+        ports = [(p["containerPort"], p.get("protocol", "tcp")) for p in main.get("portMappings", [])]
+        assert ports == ([] if svc.port is None else [(svc.port, "tcp")]), svc.name
         assert _container_env(main) == (dict(svc.variables), {s.name: s.value_from for s in svc.secrets})
         assert main.get("readonlyRootFilesystem", False) is svc.storage.readonly_fs
         assert main.get("privileged", False) is False
