@@ -225,3 +225,60 @@ def test_aliases_count_toward_the_five_condition_values_of_a_rule(tmp_path):
         "path": ["/a", "/b", "/c"], "hosts": ["x.example.com"],
         "alias": ["y.example.com", "z.example.com"], "hosted_zone": ZONE})}))
     assert any(code == "FC206" and "hosts and aliases" in message for code, _, message in found), found
+
+
+# --- plan -----------------------------------------------------------------------------------
+
+def test_plan_prices_and_draws_the_file_system_and_the_domains():
+    from pathlib import Path
+
+    from compiler.plan import cost, make_plan, prices
+    table = prices.load()
+    example = Path(__file__).resolve().parent.parent / "examples" / "wordpress-efs.yaml"
+    app, _ = validate(str(example))
+    a = cost.Assumptions(efs_gb=100, efs_read_gb=40, efs_write_gb=10)
+    plan = make_plan(app, str(example), build_templates(app), table, "us-east-1", a)
+    found = {(i.category, i.item): i.monthly for i in plan.costs}
+    p = table.region("us-east-1")
+    assert p.efs_standard_gb_month == 0.30   # the list price of prices.json, checked by hand
+    assert found[("EFS", "Standard storage")] == pytest.approx(100 * 0.30)
+    assert found[("EFS", "Elastic Throughput reads")] == pytest.approx(40 * 0.03)
+    assert found[("EFS", "Elastic Throughput writes")] == pytest.approx(10 * 0.06)
+    assert found[("EFS", "automatic backups (AWS Backup, warm storage)")] == pytest.approx(100 * 0.05)
+    assert found[("Custom domains", "Route 53 alias records (2)")] == 0.0
+    assert found[("Custom domains", "ACM public certificates (2)")] == 0.0
+    assert "efs" in plan.graph.nodes and "dns" in plan.graph.nodes
+    mounts = [e for e in plan.graph.edges if e.b == "efs"]
+    assert [e.label for e in mounts] == ["NFS /bitnami/wordpress (rw)"]
+    assert "blog.example.com" in plan.mermaid and "ACM certificates (DNS-validated)" in plan.mermaid
+
+
+def test_plan_has_no_efs_cost_for_an_existing_file_system(tmp_path):
+    from compiler.plan import cost, make_plan, prices
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec({"web": web(storage={"volumes": {
+        "s": {"path": "/s", "efs": {"id": "fs-0123456789abcdef0"}}}})})))
+    app, _ = validate(str(path))
+    plan = make_plan(app, str(path), build_templates(app), prices.load(), "us-east-1", cost.Assumptions())
+    assert not [i for i in plan.costs if i.category == "EFS"]
+    assert [n.lines for n in plan.graph.nodes.values() if n.id.startswith("efs_")] == [
+        ("EFS file system", "fs-0123456789abcdef0", "existing")]
+
+
+def test_compiler_certificates_on_an_internal_load_balancer_are_a_warning(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec({"web": web(http={"alias": "in.example.com", "hosted_zone": ZONE})},
+                                        load_balancer={"public": False})))
+    app, found = validate(str(path))
+    assert app is not None
+    assert [(d.code, d.severity) for d in found if "public DNS" in d.message] == [("FC241", "warning")]
+
+
+def test_more_names_than_a_listener_holds_is_a_warning(tmp_path):
+    services = {f"s{i}": web(http={"path": f"/{i}/*", "alias": f"n{i}.example.com", "hosted_zone": ZONE})
+                for i in range(27)}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec(services)))
+    app, found = validate(str(path))
+    assert app is not None
+    assert [(d.code, d.severity) for d in found if "holds 25" in d.message] == [("FC241", "warning")]
