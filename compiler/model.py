@@ -90,6 +90,7 @@ class Http:
     healthcheck: HealthCheck
     deregistration_delay: int
     stickiness: bool
+    protocol: str                     # HTTP | HTTPS: ALB to container, target group and health check
     aliases: tuple[str, ...] = ()     # custom domain names (also among hosts), in spec order
     hosted_zone: Optional[str] = None  # Route 53 hosted zone ID of the aliases' records
 
@@ -288,6 +289,8 @@ class Service(_TaskFields):
     spot: bool
     task_role: TaskRole
     stack: Optional[str]              # pinned stack group, if any
+    depends_on: tuple[str, ...]       # services created before this one (sorted)
+    secrets_kms_keys: tuple[str, ...]  # KMS key ARNs the execution role may decrypt with (sorted)
     user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
@@ -325,6 +328,8 @@ class Job(_TaskFields):
     discovery = False
     publish = ()
     subscribe = None
+    depends_on = ()
+    secrets_kms_keys = ()
 
 
 @dataclass(frozen=True)
