@@ -131,6 +131,16 @@ def test_a_log_group_moving_to_another_nested_stack_clashes_with_itself_and_lose
                              ("data-deletion", "WebLogGroup")}
 
 
+def test_a_retained_log_group_keeps_its_name_after_removal():
+    kept = log_group("/ecs/app/web", DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
+    old = side({"services.json": {"Resources": {"WebLogGroup": kept}}, "services-2.json": {"Resources": {}}})
+    new = side({"services.json": {"Resources": {}}, "services-2.json": {"Resources": {"WebLogGroup": kept}}})
+    diff = compute(old, new)
+    assert hazards(diff) == {("replacement", "WebLogGroup"), ("name-clash", "WebLogGroup")}  # no data lost
+    (clash,) = [h for h in diff.hazards if h.kind == "name-clash"]
+    assert "retained" in clash.message and "services.json:WebLogGroup" in clash.message
+
+
 def test_retained_log_group_removed_is_no_data_deletion():
     old = side({"services.json": {"Resources": {"WebLogGroup": log_group("/ecs/app/web", DeletionPolicy="Retain",
                                                                          UpdateReplacePolicy="Retain")}}})
