@@ -95,6 +95,16 @@ def test_output_directories_in_json_and_yaml_are_the_same_stacks(tmp_path):
         s: ["TemplateURL"] for s in ("AlbStack", "EndpointsStack", "NetworkStack", "ServicesStack")}
     assert all(not s["added"] and not s["removed"] and not s["modified"]
                for name, s in stacks.items() if name != "root.yaml")
+    # A resource removed from services.json shows under services.yaml, with its type from the old file.
+    old = json.loads((tmp_path / "a" / "shop-dev" / "services.json").read_text())
+    old["Resources"]["Jobs"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+    (tmp_path / "a" / "shop-dev" / "services.json").write_text(json.dumps(old))
+    diff = compute(templates.from_directory(str(tmp_path / "a" / "shop-dev")),
+                   templates.from_directory(str(tmp_path / "b" / "shop-dev")))
+    assert diff.as_json()["stacks"]["services.yaml"]["removed"] == ["Jobs"]
+    text = render(diff, "text")
+    assert "\nservices.yaml\n" in text and "-   Jobs" in text and "AWS::SQS::Queue" in text
+    assert {(h.kind, h.stack, h.id) for h in diff.hazards} == {("data-deletion", "services.yaml", "Jobs")}
 
 
 # --- hand-written template sets: one rule each ------------------------------------------------
