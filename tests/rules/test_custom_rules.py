@@ -141,12 +141,35 @@ def _scale_spec(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("spec", _specs() + ["scale-120"], ids=lambda p: getattr(p, "stem", p))
+def _at_the_limits(tmp_path: Path) -> Path:
+    """60 distinct routed ports (the ALB's outbound quota), 20 long-named services sharing
+    one more port (a description past 255 characters unless bounded), 30 allowed cidrs on
+    two listeners (60 inbound rules)."""
+    services = {}
+    for i in range(60):
+        services[f"s{i:02d}"] = {"image": "nginx", "port": 8000 + i, "http": {"path": f"/s{i:02d}/*"}}
+    for i in range(20):
+        name = f"a-rather-long-service-name-{i:01d}"[:28] if i < 10 else f"another-long-service-name-{i}"
+        services[name] = {"image": "nginx", "port": 8000, "http": {"path": f"/{name}/*"}}
+    spec = {"app": "limits", "network": {"nat": "single"},
+            "load_balancer": {"allowed_cidrs": [f"198.51.{i}.0/24" for i in range(30)],
+                              "https": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}},
+            "services": services}
+    path = tmp_path / "limits.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize("spec", _specs() + ["scale-120", "at-the-limits"], ids=lambda p: getattr(p, "stem", p))
 def test_every_compiled_template_passes_our_rules(spec, tmp_path, ours):
     """Warnings included: the compile itself fails only on our errors (exit 3)."""
-    path = _scale_spec(tmp_path) if spec == "scale-120" else spec
+    path = {"scale-120": _scale_spec, "at-the-limits": _at_the_limits}.get(spec, lambda _: spec)(tmp_path)
     result = compile_spec(str(path), str(tmp_path / "out"), lint=False)
     assert result.files, [d.format() for d in result.diagnostics]
     for name, text in result.files.items():
         assert findings(text, ours) == [], name
-        json.loads(text)
+    if spec == "at-the-limits":
+        group = json.loads(result.files["alb.json"])["Resources"]["AlbSecurityGroup"]["Properties"]
+        assert (len(group["SecurityGroupIngress"]), len(group["SecurityGroupEgress"])) == (60, 60)
+        [shared] = [r for r in group["SecurityGroupEgress"] if r["FromPort"] == 8000]
+        assert len(shared["Description"]) <= 255 and shared["Description"].endswith("more")
