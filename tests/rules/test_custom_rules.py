@@ -119,6 +119,19 @@ def test_the_compile_lint_step_runs_our_rules():
     assert [(d.code, d.severity) for d in found if d.code in IDS] == [("E9001", "error")]
 
 
+def test_a_compile_whose_template_breaks_a_rule_fails_as_a_compiler_bug(monkeypatch, tmp_path):
+    """The pipeline end to end: the apostrophe the examples used to carry is exit 3 now."""
+    from compiler import naming
+    from compiler.pipeline import LINT_FAILED
+
+    monkeypatch.setattr(naming, "ec2_description", lambda text: text.replace("other services of the app",
+                                                                              "app's other services"))
+    result = compile_spec(str(ROOT / "examples" / "internal-only.yaml"), str(tmp_path), use_cache=False)
+    assert result.status == LINT_FAILED
+    assert {d.code for d in result.diagnostics if d.severity == "error"} == {"E9001"}
+    assert not (tmp_path / result.app.stack_name).exists()
+
+
 def test_the_cfn_lint_command_line_takes_the_rules_directory():
     """What the README tells users to run."""
     bad = FIXTURES / "bad" / "w9004-writable-sidecar.json"
