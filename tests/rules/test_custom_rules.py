@@ -142,8 +142,11 @@ def test_the_cfn_lint_command_line_takes_the_rules_directory():
     assert run.returncode != 0
 
 
-def _specs() -> list[Path]:
-    return sorted((ROOT / "examples").glob("*.yaml")) + sorted((ROOT / "tests" / "e2e" / "specs").glob("*.yaml"))
+def _builds() -> list:
+    from builds import all_builds  # tests/builds.py: every environment and --var a spec asks for
+
+    return all_builds(sorted((ROOT / "examples").glob("*.yaml"))
+                      + sorted((ROOT / "tests" / "e2e" / "specs").glob("*.yaml")))
 
 
 def _scale_spec(tmp_path: Path) -> Path:
@@ -173,11 +176,15 @@ def _at_the_limits(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("spec", _specs() + ["scale-120", "at-the-limits"], ids=lambda p: getattr(p, "stem", p))
+@pytest.mark.parametrize("spec", _builds() + ["scale-120", "at-the-limits"], ids=str)
 def test_every_compiled_template_passes_our_rules(spec, tmp_path, ours):
     """Warnings included: the compile itself fails only on our errors (exit 3)."""
-    path = {"scale-120": _scale_spec, "at-the-limits": _at_the_limits}.get(spec, lambda _: spec)(tmp_path)
-    result = compile_spec(str(path), str(tmp_path / "out"), lint=False)
+    if isinstance(spec, str):
+        path = {"scale-120": _scale_spec, "at-the-limits": _at_the_limits}[spec](tmp_path)
+        result = compile_spec(str(path), str(tmp_path / "out"), lint=False)
+    else:
+        result = compile_spec(str(spec.spec), str(tmp_path / "out"), lint=False, env=spec.env,
+                              values=spec.values)
     assert result.files, [d.format() for d in result.diagnostics]
     for name, text in result.files.items():
         assert findings(text, ours) == [], name
