@@ -14,6 +14,7 @@ import pytest
 import yaml
 from cfnlint.rules import RulesCollection
 
+from builds import all_builds  # tests/builds.py: every environment and --var a spec asks for
 from compiler.lint import lint_templates
 from compiler.pipeline import compile_spec
 from compiler.rules import RULES_DIR
@@ -143,8 +144,6 @@ def test_the_cfn_lint_command_line_takes_the_rules_directory():
 
 
 def _builds() -> list:
-    from builds import all_builds  # tests/builds.py: every environment and --var a spec asks for
-
     return all_builds(sorted((ROOT / "examples").glob("*.yaml"))
                       + sorted((ROOT / "tests" / "e2e" / "specs").glob("*.yaml")))
 
