@@ -70,7 +70,8 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
 
 
 def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
-                 lint: bool = True, use_cache: bool = True) -> Result:
+                 lint: bool = True, use_cache: bool = True, lint_pool=None, progress=None) -> Result:
+    """`lint_pool`: lint workers already started (lint.start_pool); `progress`: see lint.Progress."""
     app, locator, found = _validate(path)
     if app is None:
         return Result(INVALID, found)
@@ -83,7 +84,7 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
     if oversized:
         return Result(INVALID, ordered(found + oversized))
     if lint:
-        found += lint_templates(files, use_cache=use_cache)
+        found += lint_templates(files, use_cache=use_cache, pool=lint_pool, progress=progress)
         if errors(found):
             return Result(LINT_FAILED, found, app, files, resources)
     target = Path(output_dir) / app.stack_name
