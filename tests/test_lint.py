@@ -1,4 +1,4 @@
-"""Work sharing never changes what cfn-lint finds.
+"""Work sharing never changes what cfn-lint (with our rules, compiler/rules/) finds.
 
 A template linted as shards (lint.py's module docstring) must give exactly the
 findings of one whole serial run, on every example's templates, clean and with
@@ -27,7 +27,7 @@ def _planted(text: str) -> str:
     data = json.loads(text)
     for i, (name, body) in enumerate(sorted(data["Resources"].items())):
         props = body.setdefault("Properties", {})
-        props["NotAProperty"] = i                        # E3002, found while walking this resource
+        props["NotAProperty"] = i if i % 5 else f"bell\u0007{i}"  # E3002 walking this resource; E9006 (ours)
         if i % 3 == 0:
             body["DependsOn"] = "NoSuchResource"         # E3005
         if i % 4 == 1:
@@ -52,6 +52,7 @@ def test_shards_find_exactly_what_a_whole_run_finds(path):
     expected_clean, expected_planted = _whole(clean), _whole(planted)
     resources = len(json.loads(clean)["Resources"])
     assert len({f["path"] for f in expected_planted if f["rule"] == "E3002"}) >= resources  # planted errors are seen
+    assert any(f["rule"] == "E9006" for f in expected_planted)  # and so are our own rules (compiler/rules/)
     for shards in (2, 3):
         assert _sharded(clean, shards) == expected_clean
         assert _sharded(planted, shards) == expected_planted
