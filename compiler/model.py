@@ -241,6 +241,7 @@ class Service(_TaskFields):
     spot: bool
     task_role: TaskRole
     stack: Optional[str]              # pinned stack group, if any
+    user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
 

@@ -29,6 +29,10 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
     FC250 worker_ports           a service without a port has no http, connect or discovery
+
+Codes FC301-FC303 belong to the stages before validation (compiler/variables.py,
+compiler/environments.py); FC3xx codes after them are cross-field rules of existing
+VPCs and `security: strict`.
 """
 
 from __future__ import annotations
