@@ -207,6 +207,7 @@ class App:
     load_balancer: Optional[LoadBalancer]
     namespace: str
     services: tuple[Service, ...]     # in spec order (decides stack grouping)
+    retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
 
     @property
     def stack_name(self) -> str:

@@ -25,11 +25,3 @@ def shorten(name: str, limit: int) -> str:
 
 def cluster_name(app: str, env: str) -> str:
     return shorten(f"{app}-{env}", 255)
-
-
-def log_group_name(app: str, env: str, service: str) -> str:
-    return shorten(f"/ecs/{app}-{env}/{service}", 512)
-
-
-def flow_log_group_name(app: str, env: str) -> str:
-    return shorten(f"/vpc/{app}-{env}/flow-logs", 512)

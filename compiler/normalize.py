@@ -76,6 +76,7 @@ def normalize(data: Mapping[str, Any]) -> m.App:
         load_balancer=_load_balancer(data.get("load_balancer"), network.cidr),
         namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
         services=_assign_priorities(services),
+        retain_data=data.get("retain_data", True),
     )
 
 

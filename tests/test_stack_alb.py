@@ -197,7 +197,9 @@ def test_target_group_health_check_and_delay_are_spec_literals():
         ),
     )
     tg = tpl["Resources"]["ApiTargetGroup"]["Properties"]
-    assert tg["TargetType"] == "ip" and tg["Protocol"] == "HTTP" and tg["Port"] == 5000
+    assert tg["TargetType"] == "ip" and tg["Protocol"] == "HTTP"
+    # Fixed: ECS registers ip targets with the container port; a port change must not replace the group.
+    assert tg["Port"] == alb.TARGET_GROUP_PORT and "HealthCheckPort" not in tg
     assert tg["VpcId"] == {"Ref": "VpcId"}
     assert tg["HealthCheckEnabled"] is True
     assert tg["HealthCheckProtocol"] == "HTTP"

@@ -65,6 +65,13 @@ HTTPS_LISTENER = "HttpsListener"
 LOGS_BUCKET = "AccessLogsBucket"
 LOGS_BUCKET_POLICY = "AccessLogsBucketPolicy"
 
+# A target group's Port is create-only, but with `ip` targets ECS registers every task
+# with the container port and health checks use each target's own port ("traffic-port"),
+# so the group's port is never used. A fixed value keeps a container-port change from
+# replacing the group (a new, empty group would take the rule's traffic before any task
+# registered in it).
+TARGET_GROUP_PORT = 80
+
 
 def target_group_id(service: m.Service) -> str:
     return f"{pascal(service.name)}TargetGroup"
@@ -370,7 +377,7 @@ def _target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
         target_group_id(service),
         TargetType="ip",
         Protocol="HTTP",
-        Port=service.port,
+        Port=TARGET_GROUP_PORT,
         VpcId=Ref(vpc_id),
         HealthCheckEnabled=True,
         HealthCheckProtocol="HTTP",

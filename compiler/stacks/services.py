@@ -139,6 +139,7 @@ def _shared(app: m.App, t: Template, wire: _Wiring) -> None:
             Vpc=wire("VpcId"),
             Description=f"Service discovery for {app.stack_name}",
             Tags=common.tags(app),
+            **common.retain(app),
         ))
         wire.local["NamespaceId"] = GetAtt(namespace, "Id")
         wire.local["NamespaceArn"] = GetAtt(namespace, "Arn")
@@ -170,9 +171,9 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service) -> None:
 
     log_group = t.add_resource(scanner_skips.apply(logs.LogGroup(
         pid + LOG_GROUP,
-        LogGroupName=naming.log_group_name(app.app, app.environment, svc.name),
         RetentionInDays=svc.log_retention_days,
         Tags=svc_tags,
+        **common.retain(app),
     ), scanner_skips.LOG_GROUP_KMS))
     execution_role = t.add_resource(iam.Role(
         pid + EXECUTION_ROLE,

@@ -545,7 +545,8 @@ def test_target_groups(deployed):
         arn = deployed.target_group_arn(svc)
         [tg] = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
         hc = svc.http.healthcheck
-        assert (tg["Protocol"], tg["Port"], tg["TargetType"], tg["VpcId"]) == ("HTTP", svc.port, "ip", deployed.vpc_id)
+        assert (tg["Protocol"], tg["Port"], tg["TargetType"], tg["VpcId"]) == (
+            "HTTP", alb_stack.TARGET_GROUP_PORT, "ip", deployed.vpc_id)
         assert tg["LoadBalancerArns"] == [deployed.load_balancer()["LoadBalancerArn"]]
         assert {
             "path": tg["HealthCheckPath"],
