@@ -2,7 +2,8 @@
 
 Exit status: 0 compiled and lint-clean; 1 the spec is invalid; 2 usage error, unreadable
 spec or unwritable output directory; 3 a generated template failed cfn-lint, or any other
-internal error (a compiler bug, reported as such, never as a traceback).
+internal error (a compiler bug, reported as such, never as a traceback); 4 (`diff` only) the
+update has a hazard.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ class Parser(argparse.ArgumentParser):
 
 def _compile_parser() -> argparse.ArgumentParser:
     p = Parser(prog="fargate-compile", description="Compile a Fargate app spec into nested CloudFormation templates.",
-                epilog="Also: 'fargate-compile plan SPEC' for cost, deploy time and a diagram.")
+                epilog="Also: 'fargate-compile plan SPEC' for cost, deploy time and a diagram; "
+                      "'fargate-compile diff OLD NEW' for what an update changes and its hazards.")
     p.add_argument("spec", help="the YAML spec file")
     p.add_argument("--output-dir", default="templates_out", help="where <app>-<environment>/ is written (default: templates_out)")
     p.add_argument("--no-lint", action="store_true", help="skip cfn-lint (not recommended)")
@@ -60,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
             from compiler.plan_cli import main as plan_main
 
             return plan_main(argv[1:])
+        if argv[:1] == ["diff"]:
+            from compiler.diff_cli import main as diff_main
+
+            return diff_main(argv[1:])
         return _compile(_compile_parser().parse_args(argv))
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
