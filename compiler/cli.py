@@ -92,8 +92,12 @@ def _compile(args) -> int:
             spec_bytes = open(args.spec, "rb").read(1 << 21)
         except OSError:
             spec_bytes = None  # the loader reports it properly below
-        if spec_bytes is not None:
-            key = buildcache.fingerprint(spec_bytes, {"format": args.format, "lint": not args.no_lint})
+        # The lock beside the spec decides placement too; without one the previous output
+        # does, and the compile must (re)write the lock: no shortcut then.
+        lock_bytes = buildcache.lock_bytes(args.spec)
+        if spec_bytes is not None and lock_bytes is not None:
+            key = buildcache.fingerprint(spec_bytes + b"\0lock\0" + lock_bytes,
+                                         {"format": args.format, "lint": not args.no_lint})
             record = buildcache.lookup(key, args.output_dir)
             if record is not None:  # an identical compile's output is in place: nothing to do
                 from compiler.diagnostics import Diagnostic

@@ -89,6 +89,7 @@ class Http:
     healthcheck: HealthCheck
     deregistration_delay: int
     stickiness: bool
+    assigned: bool = False            # priority chosen by the compiler (placement.py), not the spec
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,9 @@ class Service:
     spot: bool
     task_role: TaskRole
     stack: Optional[str]              # pinned stack group, if any
+    # Set by placement.py (stable across updates): logical-ID prefix and services stack stem.
+    key: str = ""
+    group: str = ""
 
     @property
     def cpu_architecture(self) -> str:
@@ -208,6 +212,7 @@ class App:
     namespace: str
     services: tuple[Service, ...]     # in spec order (decides stack grouping)
     retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
+    keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
 
     @property
     def stack_name(self) -> str:
@@ -223,4 +228,6 @@ class App:
 
     @property
     def uses_namespace(self) -> bool:
-        return any(s.connect or s.discovery for s in self.services)
+        # Once made, the namespace stays even when no service uses it any more: it is
+        # retained, and a second one of the same name in the VPC could not be created.
+        return self.keep_namespace or any(s.connect or s.discovery for s in self.services)

@@ -8,17 +8,15 @@ which read the model this module builds.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from compiler import model as m
+from compiler import placement
 from compiler.subnets import carve
 
 DEFAULT_CIDR = "10.0.0.0/16"
 DEFAULT_AZS = 2
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-FIRST_AUTO_PRIORITY = 100
-AUTO_PRIORITY_STEP = 10
 
 # Fargate's valid memory (MiB) per cpu unit count; the first is the default.
 FARGATE_MEMORY = {
@@ -62,22 +60,25 @@ def empty_blocks(data: Any) -> Any:
     return data
 
 
-def normalize(data: Mapping[str, Any]) -> m.App:
+def normalize(data: Mapping[str, Any], previous: Callable[[str], Any] | None = None) -> m.App:
+    """The model; `previous(stack_name)` is what the last compile of this app recorded
+    (lockfile.py), which placement.py uses to keep every service where it was."""
     app = data["app"]
     env = data.get("environment", "dev")
     network = _network(data.get("network") or {})
     # Spec order is kept: it decides which services stack a service lands in.
     services = tuple(_service(name, spec or {}) for name, spec in data["services"].items())
-    return m.App(
+    built = m.App(
         app=app,
         environment=env,
         tags=tuple(sorted((str(k), _text(v)) for k, v in (data.get("tags") or {}).items())),
         network=network,
         load_balancer=_load_balancer(data.get("load_balancer"), network.cidr),
         namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
-        services=_assign_priorities(services),
+        services=services,
         retain_data=data.get("retain_data", True),
     )
+    return placement.place(built, previous(built.stack_name) if previous else None)
 
 
 def _text(value: Any) -> str:
@@ -289,33 +290,3 @@ def _container_healthcheck(spec: Mapping[str, Any] | None) -> m.ContainerHealthC
         timeout=spec.get("timeout", default_timeout(interval)),
         start_period=spec.get("start_period", 0),
     )
-
-
-def _route_specificity(service: m.Service) -> tuple:
-    """Most specific routes first: with hosts before without, longer literal paths first."""
-    http = service.http
-    literal = max((len(p.replace("*", "").replace("?", "")) for p in http.paths), default=0)
-    return (0 if http.hosts else 1, -literal, service.name)
-
-
-def _assign_priorities(services: tuple[m.Service, ...]) -> tuple[m.Service, ...]:
-    """Give every routed, non-default service without a priority a free one, deterministically."""
-    taken = {s.http.priority for s in services if s.http and s.http.priority is not None}
-    auto = sorted(
-        (s for s in services if s.http and not s.http.is_default and s.http.priority is None),
-        key=_route_specificity,
-    )
-    assigned: dict[str, int] = {}
-    candidate = FIRST_AUTO_PRIORITY
-    for service in auto:
-        while candidate in taken:
-            candidate += AUTO_PRIORITY_STEP
-        assigned[service.name] = candidate
-        taken.add(candidate)
-    return tuple(
-        _with_priority(s, assigned[s.name]) if s.name in assigned else s for s in services
-    )
-
-
-def _with_priority(service: m.Service, priority: int) -> m.Service:
-    return replace(service, http=replace(service.http, priority=priority))

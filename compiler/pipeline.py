@@ -11,7 +11,7 @@ from pathlib import Path
 
 from troposphere import Template
 
-from compiler import checks, loader, schema
+from compiler import checks, loader, lockfile, placement, schema
 from compiler.diagnostics import Diagnostic, Locator, errors, ordered
 from compiler.lint import lint_templates
 from compiler.model import App
@@ -39,13 +39,15 @@ class Result:
     output: Path | None = None
 
 
-def validate(path: str) -> tuple[App | None, list[Diagnostic]]:
-    """Load and check a spec: the model, or the reasons there is none."""
-    app, _, found = _validate(path)
+def validate(path: str, output_dir: str | None = None) -> tuple[App | None, list[Diagnostic]]:
+    """Load and check a spec: the model, or the reasons there is none. Services are
+    placed where the lock file beside the spec (else the output under `output_dir`)
+    says the last compile put them (placement.py)."""
+    app, _, found = _validate(path, output_dir)
     return app, found
 
 
-def _validate(path: str) -> tuple[App | None, Locator, list[Diagnostic]]:
+def _validate(path: str, output_dir: str | None = None) -> tuple[App | None, Locator, list[Diagnostic]]:
     data, locator, found = loader.load(path)
     if errors(found):
         return None, locator, found
@@ -53,7 +55,15 @@ def _validate(path: str) -> tuple[App | None, Locator, list[Diagnostic]]:
     found += schema.validate(data, locator)
     if errors(found):
         return None, locator, ordered(found)
-    app = normalize(data)
+    locked, found_lock = lockfile.read(path)
+    found += found_lock
+
+    def previous(stack_name: str):
+        if stack_name in locked:
+            return locked[stack_name]
+        return lockfile.from_output(Path(output_dir) / stack_name) if output_dir else None
+
+    app = normalize(data, previous)
     found += checks.run(app, data, locator)
     return (None if errors(found) else app), locator, ordered(found)
 
@@ -71,7 +81,7 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
 
 def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
                  lint: bool = True, use_cache: bool = True) -> Result:
-    app, locator, found = _validate(path)
+    app, locator, found = _validate(path, output_dir)
     if app is None:
         return Result(INVALID, found)
     built = build_templates(app, fmt)
@@ -91,4 +101,5 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
         write_atomically(files, target)
     except OSError as exc:
         raise UnwritableOutput(f"cannot write {target}: {exc.strerror or exc}") from None
+    found += lockfile.write(path, app.stack_name, placement.record(app))
     return Result(OK, found, app, files, resources, target)

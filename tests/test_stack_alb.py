@@ -3,6 +3,7 @@ import json
 import cfnlint.api
 import pytest
 
+from compiler import placement, routing
 from compiler.normalize import normalize
 from compiler.stacks import alb
 
@@ -270,7 +271,9 @@ def test_rules_carry_priorities_paths_and_hosts():
         {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}},
         {"Field": "host-header", "HostHeaderConfig": {"Values": ["shop.example.com"]}},
     ]
-    assert docs["Priority"] == 100  # the first automatic priority
+    # Automatic: in the band of rules with hosts (placement.py), after the explicit ones.
+    assert docs["Priority"] in range(placement.FIRST_AUTO_PRIORITY, placement.FIRST_AUTO_PRIORITY
+                                     + routing.BAND_LENGTHS * placement.BAND_WIDTH)
     assert docs["Conditions"][1] == {
         "Field": "host-header",
         "HostHeaderConfig": {"Values": ["docs.example.com", "help.example.com"]},

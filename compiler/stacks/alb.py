@@ -16,7 +16,6 @@ from troposphere import ec2, s3
 from troposphere import elasticloadbalancingv2 as elb
 
 from compiler import model as m
-from compiler.naming import pascal
 from compiler.stacks import scanner_skips as skips
 from compiler.stacks.common import SUBNET_LIST, new_template, tags, wire_output, wire_param
 
@@ -74,11 +73,11 @@ TARGET_GROUP_PORT = 80
 
 
 def target_group_id(service: m.Service) -> str:
-    return f"{pascal(service.name)}TargetGroup"
+    return f"{service.key}TargetGroup"
 
 
 def listener_rule_id(service: m.Service) -> str:
-    return f"{pascal(service.name)}ListenerRule"
+    return f"{service.key}ListenerRule"
 
 
 def build(app: m.App) -> Template:
@@ -191,7 +190,7 @@ def build(app: m.App) -> Template:
     if lb_spec.https is not None:
         wire_output(t, "HttpsListenerArn", Ref(serving))
     for service in app.routed_services:
-        svc = pascal(service.name)
+        svc = service.key
         tg = target_groups[service.name]
         wire_output(t, f"{svc}TargetGroupArn", Ref(tg), f"Target group ARN of {service.name}")
         if service.scaling is not None and service.scaling.requests is not None:
