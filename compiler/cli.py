@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
             from compiler.plan_cli import main as plan_main
 
             return plan_main(argv[1:])
+        if argv[:1] == ["import-copilot"]:
+            from compiler.import_cli import main as import_main
+
+            return import_main(argv[1:])
         if argv[:1] == ["diff"]:
             from compiler.diff_cli import main as diff_main
 
@@ -86,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 def _compile(args) -> int:
     from compiler import buildcache
 
-    key = None
+    spec_bytes = None
+    options = {"format": args.format, "lint": not args.no_lint}
     if not args.no_cache:
         try:
             spec_bytes = open(args.spec, "rb").read(1 << 21)
@@ -96,8 +101,7 @@ def _compile(args) -> int:
         # does, and the compile must (re)write the lock: no shortcut then.
         lock_bytes = buildcache.lock_bytes(args.spec)
         if spec_bytes is not None and lock_bytes is not None:
-            key = buildcache.fingerprint(spec_bytes + b"\0lock\0" + lock_bytes,
-                                         {"format": args.format, "lint": not args.no_lint})
+            key = buildcache.fingerprint(spec_bytes + b"\0lock\0" + lock_bytes, options)
             record = buildcache.lookup(key, args.output_dir)
             if record is not None:  # an identical compile's output is in place: nothing to do
                 from compiler.diagnostics import Diagnostic
@@ -124,7 +128,11 @@ def _compile(args) -> int:
         print("fargate-compile: a generated template failed cfn-lint: this is a compiler bug, "
               "please report it; nothing was written", file=sys.stderr)
         return EXIT_BUG
-    if key is not None:
+    # Filed under the lock this compile left: compiling with it gives the same output
+    # (placement keeps what the lock says), so the next unchanged compile is skipped.
+    lock_bytes = buildcache.lock_bytes(args.spec) if spec_bytes is not None else None
+    if lock_bytes is not None:
+        key = buildcache.fingerprint(spec_bytes + b"\0lock\0" + lock_bytes, options)
         buildcache.store(key, result.app.stack_name, result.files, result.resources,
                          [vars(d) for d in result.diagnostics])
     _summary(result.app.stack_name, result.output,

@@ -6,6 +6,7 @@ the raw YAML and never apply a default of their own.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Optional
 
@@ -98,12 +99,24 @@ class Connect:
 
 
 @dataclass(frozen=True)
+class QueueScaling:
+    acceptable_latency: float         # seconds a message may wait
+    msg_processing_time: float        # seconds one task spends on one message
+
+    @property
+    def backlog_per_task(self) -> int:
+        """Messages one task may have waiting and still meet the latency (as Copilot rounds: up)."""
+        return max(1, math.ceil(self.acceptable_latency / self.msg_processing_time))
+
+
+@dataclass(frozen=True)
 class Scaling:
     min: int
     max: int
     cpu_percentage: Optional[int]
     memory_percentage: Optional[int]
     requests: Optional[int]           # ALB requests per target
+    queue: Optional[QueueScaling]     # backlog per task of the service's subscription queue
 
 
 @dataclass(frozen=True)
@@ -160,10 +173,53 @@ class Storage:
 
 
 @dataclass(frozen=True)
-class Service:
+class Topic:
+    name: str                         # unique within its publishing service
+    fifo: bool
+
+
+@dataclass(frozen=True)
+class TopicRef:
+    service: str                      # the publishing service
+    name: str                         # the topic's name there
+    filter_policy: Optional[str]      # JSON text (sorted keys), None: every message
+
+
+@dataclass(frozen=True)
+class Queue:
+    retention: int                    # seconds a message is kept (60..1209600)
+    delay: int                        # seconds before a new message is visible (0..900)
+    timeout: int                      # visibility timeout, seconds (0..43200)
+    dead_letter_tries: int            # receives before a message moves to the dead-letter queue
+    fifo: bool
+
+
+@dataclass(frozen=True)
+class Subscription:
+    topics: tuple[TopicRef, ...]      # sorted by (service, name)
+    queue: Queue
+
+
+class _TaskFields:
+    """What a service's and a job's task have in common, as properties over their fields."""
+
+    @property
+    def cpu_architecture(self) -> str:
+        return "ARM64" if self.platform == "linux/arm64" else "X86_64"
+
+    @property
+    def all_secrets(self) -> tuple[Secret, ...]:
+        found = list(self.secrets)
+        for sidecar in self.sidecars:
+            found.extend(sidecar.secrets)
+        return tuple(sorted(set(found), key=lambda s: (s.value_from, s.name)))
+
+
+@dataclass(frozen=True)
+class Service(_TaskFields):
     name: str
     image: str
-    port: int
+    port: Optional[int]               # None: a worker (no http, connect or discovery)
     cpu: int
     memory: int
     desired_count: int                # the count, or the scaling minimum
@@ -186,20 +242,45 @@ class Service:
     spot: bool
     task_role: TaskRole
     stack: Optional[str]              # pinned stack group, if any
+    publish: tuple[Topic, ...]        # sorted by name
+    subscribe: Optional[Subscription]
     # Set by placement.py (stable across updates): logical-ID prefix and services stack stem.
     key: str = ""
     group: str = ""
 
-    @property
-    def cpu_architecture(self) -> str:
-        return "ARM64" if self.platform == "linux/arm64" else "X86_64"
 
-    @property
-    def all_secrets(self) -> tuple[Secret, ...]:
-        found = list(self.secrets)
-        for sidecar in self.sidecars:
-            found.extend(sidecar.secrets)
-        return tuple(sorted(set(found), key=lambda s: (s.value_from, s.name)))
+@dataclass(frozen=True)
+class Job(_TaskFields):
+    """A task run on a schedule by a Step Functions state machine (retries, timeout)."""
+
+    name: str
+    image: str
+    schedule: str                     # the EventBridge expression: rate(...) or cron(6 fields)
+    retries: int                      # re-runs after a failed attempt (0..10)
+    timeout: Optional[int]            # seconds; None: no limit
+    cpu: int
+    memory: int
+    placement: str                    # private | public
+    platform: str
+    spot: bool
+    variables: tuple[tuple[str, str], ...]
+    secrets: tuple[Secret, ...]
+    log_retention_days: int
+    sidecars: tuple[Sidecar, ...]
+    command: tuple[str, ...]
+    entrypoint: tuple[str, ...]
+    storage: Storage
+    task_role: TaskRole
+    # What a job's task never has: class constants, not fields (the task builders
+    # read them as they read a service's).
+    port = None
+    healthcheck = None
+    exec = False
+    http = None
+    connect = None
+    discovery = False
+    publish = ()
+    subscribe = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +292,7 @@ class App:
     load_balancer: Optional[LoadBalancer]
     namespace: str
     services: tuple[Service, ...]     # in spec order (decides stack grouping)
+    jobs: tuple[Job, ...]             # sorted by name
     retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
     keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
 
@@ -231,3 +313,7 @@ class App:
         # Once made, the namespace stays even when no service uses it any more: it is
         # retained, and a second one of the same name in the VPC could not be created.
         return self.keep_namespace or any(s.connect or s.discovery for s in self.services)
+
+    @property
+    def uses_messaging(self) -> bool:
+        return any(s.publish or s.subscribe for s in self.services)

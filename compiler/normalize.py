@@ -7,11 +7,14 @@ which read the model this module builds.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from typing import Any, Callable, Mapping
 
 from compiler import model as m
 from compiler import placement
+from compiler.schedules import ScheduleError, duration_seconds, to_aws
 from compiler.subnets import carve
 
 DEFAULT_CIDR = "10.0.0.0/16"
@@ -39,7 +42,17 @@ BLOCKS = (
     ("services", "*", "deployment"), ("services", "*", "logging"), ("services", "*", "storage"),
     ("services", "*", "variables"), ("services", "*", "secrets"), ("services", "*", "sidecars"),
     ("services", "*", "task_role"),
+    ("services", "*", "publish"), ("services", "*", "subscribe"),
+    ("services", "*", "subscribe", "queue"), ("services", "*", "subscribe", "queue", "dead_letter"),
+    ("jobs",), ("jobs", "*", "logging"), ("jobs", "*", "storage"), ("jobs", "*", "variables"),
+    ("jobs", "*", "secrets"), ("jobs", "*", "sidecars"), ("jobs", "*", "task_role"),
 )
+
+# SQS defaults for a subscriber's queue (SQS's own, except the dead-letter queue it always gets).
+QUEUE_RETENTION = 4 * 24 * 3600       # SQS default: 4 days
+QUEUE_DELAY = 0
+QUEUE_TIMEOUT = 30                    # SQS default visibility timeout
+DEAD_LETTER_TRIES = 10                # receives before a message moves to the dead-letter queue
 
 
 def empty_blocks(data: Any) -> Any:
@@ -75,7 +88,8 @@ def normalize(data: Mapping[str, Any], previous: Callable[[str], Any] | None = N
         network=network,
         load_balancer=_load_balancer(data.get("load_balancer"), network.cidr),
         namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
-        services=services,
+        services=_queue_fifo(services),
+        jobs=tuple(_job(name, spec or {}) for name, spec in sorted((data.get("jobs") or {}).items())),
         retain_data=data.get("retain_data", True),
     )
     return placement.place(built, previous(built.stack_name) if previous else None)
@@ -152,7 +166,7 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
     return m.Service(
         name=name,
         image=spec["image"],
-        port=spec["port"],
+        port=spec.get("port"),
         cpu=cpu,
         memory=spec.get("memory", default_memory(cpu)),
         desired_count=scaling.min if scaling else count,
@@ -179,14 +193,97 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral"))),
         exec=spec.get("exec", False),
         spot=spec.get("spot", False),
-        task_role=m.TaskRole(
-            policies=tuple(
-                m.PolicyStatement(tuple(p.get("actions", ())), tuple(p.get("resources", ())))
-                for p in role.get("policies", ())
-            ),
-            managed_policies=tuple(sorted(set(role.get("managed_policies", ())))),
-        ),
+        task_role=_task_role(role),
         stack=spec.get("stack"),
+        publish=tuple(sorted(
+            (m.Topic(t["name"], t.get("fifo", False)) for t in (spec.get("publish") or {}).get("topics", ())),
+            key=lambda t: t.name,
+        )),
+        subscribe=_subscription(spec.get("subscribe")),
+    )
+
+
+def _task_role(role: Mapping[str, Any]) -> m.TaskRole:
+    return m.TaskRole(
+        policies=tuple(
+            m.PolicyStatement(tuple(p.get("actions", ())), tuple(p.get("resources", ())))
+            for p in role.get("policies", ())
+        ),
+        managed_policies=tuple(sorted(set(role.get("managed_policies", ())))),
+    )
+
+
+def _seconds(value: Any, default: int) -> int:
+    """Whole seconds of a schema-valid duration (checks/ report fractions and ranges)."""
+    return default if value is None else math.ceil(duration_seconds(value))
+
+
+def _subscription(spec: Mapping[str, Any] | None) -> m.Subscription | None:
+    if spec is None:
+        return None
+    queue = spec.get("queue") or {}
+    topics = tuple(sorted(
+        (m.TopicRef(t["service"], t["name"],
+                    json.dumps(t["filter_policy"], sort_keys=True) if t.get("filter_policy") else None)
+         for t in spec.get("topics", ())),
+        key=lambda t: (t.service, t.name),
+    ))
+    return m.Subscription(
+        topics=topics,
+        queue=m.Queue(
+            retention=_seconds(queue.get("retention"), QUEUE_RETENTION),
+            delay=_seconds(queue.get("delay"), QUEUE_DELAY),
+            timeout=_seconds(queue.get("timeout"), QUEUE_TIMEOUT),
+            dead_letter_tries=(queue.get("dead_letter") or {}).get("tries", DEAD_LETTER_TRIES),
+            fifo=queue.get("fifo"),          # None: decided by the topics (_queue_fifo)
+        ),
+    )
+
+
+def _queue_fifo(services: tuple[m.Service, ...]) -> tuple[m.Service, ...]:
+    """A subscriber's queue is FIFO when it says so, else when a topic it subscribes to is."""
+    fifo_topics = {(s.name, t.name) for s in services for t in s.publish if t.fifo}
+    out = []
+    for s in services:
+        sub = s.subscribe
+        if sub is not None and sub.queue.fifo is None:
+            fifo = any((t.service, t.name) in fifo_topics for t in sub.topics)
+            s = replace(s, subscribe=replace(sub, queue=replace(sub.queue, fifo=fifo)))
+        out.append(s)
+    return tuple(out)
+
+
+def aws_schedule(text: str) -> str | None:
+    """The EventBridge form of a job's schedule; None when it is invalid (checks/ say why)."""
+    try:
+        return to_aws(text)
+    except ScheduleError:
+        return None
+
+
+def _job(name: str, spec: Mapping[str, Any]) -> m.Job:
+    cpu = spec.get("cpu", 256)
+    storage = spec.get("storage") or {}
+    timeout = spec.get("timeout")
+    return m.Job(
+        name=name,
+        image=spec["image"],
+        schedule=aws_schedule(str(spec["schedule"])),
+        retries=spec.get("retries", 0),
+        timeout=None if timeout is None else math.ceil(duration_seconds(timeout)),
+        cpu=cpu,
+        memory=spec.get("memory", default_memory(cpu)),
+        placement=spec.get("placement", "private"),
+        platform=spec.get("platform", "linux/x86_64"),
+        spot=spec.get("spot", False),
+        variables=_variables(spec.get("variables")),
+        secrets=_secrets(spec.get("secrets")),
+        log_retention_days=(spec.get("logging") or {}).get("retention_days", 30),
+        sidecars=tuple(_sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items())),
+        command=tuple(spec.get("command", ())),
+        entrypoint=tuple(spec.get("entrypoint", ())),
+        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral"))),
+        task_role=_task_role(spec.get("task_role") or {}),
     )
 
 
@@ -203,6 +300,10 @@ def _scaling(count: Mapping[str, Any]) -> m.Scaling:
         cpu_percentage=count.get("cpu_percentage"),
         memory_percentage=count.get("memory_percentage"),
         requests=count.get("requests"),
+        queue=m.QueueScaling(
+            acceptable_latency=duration_seconds(count["queue_delay"]["acceptable_latency"]),
+            msg_processing_time=duration_seconds(count["queue_delay"]["msg_processing_time"]),
+        ) if count.get("queue_delay") else None,
     )
 
 
@@ -218,7 +319,8 @@ def _http(spec: Mapping[str, Any]) -> m.Http:
     hc = spec.get("healthcheck") or {}
     interval = hc.get("interval", 30)
     return m.Http(
-        paths=() if is_default else tuple("/*" if p == "/" else p for p in paths),
+        # "/" in a rule is "/*"; a list holding both would repeat a value ALB refuses.
+        paths=() if is_default else tuple(dict.fromkeys("/*" if p == "/" else p for p in paths)),
         hosts=hosts,
         is_default=is_default,
         priority=None if is_default else spec.get("priority"),

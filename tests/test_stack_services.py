@@ -25,6 +25,8 @@ def app(services_spec, load_balancer=LB, **extra):
 def svc(**spec):
     spec.setdefault("image", f"{ECR}/web:1.0")
     spec.setdefault("port", 8080)
+    if spec["port"] is None:
+        del spec["port"]
     return spec
 
 
@@ -272,6 +274,7 @@ def test_task_definition():
         "awslogs-group": {"Ref": "ApiLogGroup"}, "awslogs-region": {"Ref": "AWS::Region"},
         "awslogs-stream-prefix": "api"}}
     assert agent["Name"] == "agent" and agent["Essential"] is False and agent["Privileged"] is False
+    assert agent["ReadonlyRootFilesystem"] is True  # storage.readonly_fs is the whole task's (ECS.5)
     assert agent["Environment"] == [{"Name": "B", "Value": "2"}]
     assert agent["Secrets"] == [{"Name": "T", "ValueFrom": "/shop/t"}]
     assert "PortMappings" not in agent
@@ -356,7 +359,7 @@ def test_task_security_group():
     assert quotes == [{
         "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
         "SourceSecurityGroupId": {"Fn::GetAtt": ["ServicesSecurityGroup", "GroupId"]},
-        "Description": "From the app's other services to quotes:8080"}]
+        "Description": "From the other services of the app to quotes:8080"}]
     assert props(tpl, "WorkerTaskSecurityGroup")["SecurityGroupIngress"] == []
 
 
@@ -460,7 +463,8 @@ def test_connect_servers_and_clients():
 def test_scaling():
     tpl = first({"web": svc(http={"path": "/"},
                             count={"range": "2-10", "cpu_percentage": 70, "requests": 1000})})
-    assert props(tpl, "WebEcsService")["DesiredCount"] == 2
+    # No DesiredCount: each stack update would reset the scaled count (compiler/rules W9003).
+    assert "DesiredCount" not in props(tpl, "WebEcsService")
     target = props(tpl, "WebScalableTarget")
     assert target["ServiceNamespace"] == "ecs"
     assert target["ScalableDimension"] == "ecs:service:DesiredCount"
@@ -578,3 +582,16 @@ def test_stateful_resources_are_retained_unless_the_spec_opts_out(retain):
             assert "DeletionPolicy" not in resource and "UpdateReplacePolicy" not in resource
     others = [r for k, r in tpl["Resources"].items() if k not in stateful]
     assert others and not any("DeletionPolicy" in r for r in others)
+
+
+def test_worker_without_port_has_no_port_mapping_no_ingress_no_target_group():
+    tpl = first({"worker": svc(port=None, command=["work"]), "api": svc(http={"path": "/"}, connect=True)})
+    td = props(tpl, "WorkerTaskDefinition")
+    [main] = td["ContainerDefinitions"]
+    assert "PortMappings" not in main
+    assert props(tpl, "WorkerTaskSecurityGroup")["SecurityGroupIngress"] == []
+    ecs_service = props(tpl, "WorkerEcsService")
+    assert "LoadBalancers" not in ecs_service and "HealthCheckGracePeriodSeconds" not in ecs_service
+    # A Service Connect client only: it resolves the others' aliases, serves none.
+    assert "Services" not in ecs_service["ServiceConnectConfiguration"]
+    assert not any(k.startswith("Worker") and "TargetGroup" in k for k in tpl.get("Parameters", {}))

@@ -19,7 +19,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC213 plain_secrets          credentials not in plain variables (Security Hub ECS.8)
     FC214 deployment             deployment percentages can replace a task
     FC215 dns_names              namespace and Service Connect aliases are valid, unique DNS
-    FC216 load_balancer          allowed_cidrs, TLS policy, access-log bucket
+    FC216 load_balancer          allowed_cidrs, security group rule quotas, TLS policy, access-log bucket
     FC217 stack_pinning          at most 30 services pinned to one stack
     FC218 tags                   AWS tag rules; reserved keys
     FC219 env_names              a name is a variable or a secret, not both
@@ -28,6 +28,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
+    FC250 worker_ports           a service without a port has no http, connect or discovery
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from compiler.checks import (
     task_role,
     task_size,
     vpc_cidr,
+    worker_ports,
     zones,
 )
 from compiler.diagnostics import Diagnostic, Locator
@@ -86,6 +88,7 @@ RULES = (
     alb_capacity,
     substitutions,
     task_size,
+    worker_ports,
 )
 
 

@@ -76,7 +76,7 @@ def _service_lines(s: m.Service, namespace: str) -> tuple[str, ...]:
     count = f"{s.scaling.min}-{s.scaling.max} tasks" if s.scaling else f"{s.desired_count} task{'s' * (s.desired_count != 1)}"
     extras = [x for x in (("arm64" if s.platform == "linux/arm64" else ""), ("spot" if s.spot else "")) if x]
     lines = [s.name, f"{count} · {s.cpu / 1024:g} vCPU / {s.memory / 1024:g} GB" + (f" · {', '.join(extras)}" if extras else ""),
-             f"port {s.port}" + "".join(f" + {c.name}" for c in s.sidecars)]
+             ("worker (no port)" if s.port is None else f"port {s.port}") + "".join(f" + {c.name}" for c in s.sidecars)]
     if s.connect:
         lines.append(f"connect: http://{s.connect.alias}:{s.port}")
     if s.discovery:

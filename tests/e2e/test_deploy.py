@@ -636,7 +636,11 @@ def test_ecs_services(deployed):
     for svc in app.services:
         service = deployed.ecs_service(svc)
         assert service["status"] == "ACTIVE"
-        assert service["desiredCount"] == svc.desired_count, svc.name
+        # Autoscaled services have no DesiredCount: created with 1 task (CloudFormation's
+        # default), then moved into the scalable target's range when it registers.
+        scaling = svc.scaling
+        wanted = svc.desired_count if scaling is None else min(max(1, scaling.min), scaling.max)
+        assert service["desiredCount"] == wanted, svc.name
         if svc.spot:
             assert "launchType" not in service
             assert [(c["capacityProvider"], c["weight"]) for c in service["capacityProviderStrategy"]] == [
@@ -695,7 +699,8 @@ def test_task_definitions(deployed):
         main = containers[svc.name]
         assert main["image"] == svc.image
         assert main["essential"] is True
-        assert [(p["containerPort"], p.get("protocol", "tcp")) for p in main["portMappings"]] == [(svc.port, "tcp")]
+        ports = [(p["containerPort"], p.get("protocol", "tcp")) for p in main.get("portMappings", [])]
+        assert ports == ([] if svc.port is None else [(svc.port, "tcp")]), svc.name
         assert _container_env(main) == (dict(svc.variables), {s.name: s.value_from for s in svc.secrets})
         assert main.get("readonlyRootFilesystem", False) is svc.storage.readonly_fs
         assert main.get("privileged", False) is False
