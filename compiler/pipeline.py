@@ -80,7 +80,10 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
 
 
 def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
-                 lint: bool = True, use_cache: bool = True) -> Result:
+                 lint: bool = True, use_cache: bool = True, write_lock: bool = True) -> Result:
+    """Compile, write the templates, and (write_lock) record the placement in the lock
+    file beside the spec (lockfile.py); a harness compiling specs it does not own passes
+    write_lock=False."""
     app, locator, found = _validate(path, output_dir)
     if app is None:
         return Result(INVALID, found)
@@ -101,5 +104,6 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
         write_atomically(files, target)
     except OSError as exc:
         raise UnwritableOutput(f"cannot write {target}: {exc.strerror or exc}") from None
-    found += lockfile.write(path, app.stack_name, placement.record(app))
+    if write_lock:
+        found += lockfile.write(path, app.stack_name, placement.record(app))
     return Result(OK, found, app, files, resources, target)
