@@ -90,6 +90,7 @@ class Http:
     healthcheck: HealthCheck
     deregistration_delay: int
     stickiness: bool
+    protocol: str                     # HTTP | HTTPS: ALB to container, target group and health check
     assigned: bool = False            # priority chosen by the compiler (placement.py), not the spec
 
 
@@ -242,6 +243,9 @@ class Service(_TaskFields):
     spot: bool
     task_role: TaskRole
     stack: Optional[str]              # pinned stack group, if any
+    depends_on: tuple[str, ...]       # services created before this one (sorted)
+    secrets_kms_keys: tuple[str, ...]  # KMS key ARNs the execution role may decrypt with (sorted)
+    user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
     # Set by placement.py (stable across updates): logical-ID prefix and services stack stem.
@@ -281,6 +285,8 @@ class Job(_TaskFields):
     discovery = False
     publish = ()
     subscribe = None
+    depends_on = ()
+    secrets_kms_keys = ()
 
 
 @dataclass(frozen=True)
