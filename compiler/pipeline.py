@@ -42,21 +42,22 @@ class Result:
 
 
 def validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
-             output_dir: str | None = None) -> tuple[App | None, list[Diagnostic]]:
+             output_dir: str | None = None,
+             previous_record: Mapping | None = None) -> tuple[App | None, list[Diagnostic]]:
     """Load and check a spec for one environment: the model, or the reasons there is none.
 
     `env`: the environment to compile (None: the spec's own); `values`: what ${NAME}
     references read (the CLI passes the process environment overlaid with --var).
     Raises environments.UnknownEnvironment for an env the spec does not define.
     Services are placed where the lock file beside the spec (else the output under
-    `output_dir`) says the last compile put them (placement.py).
+    `output_dir`, else `previous_record`) says the last compile put them (placement.py).
     """
-    app, _, found, _ = _validate(path, env, values, output_dir)
+    app, _, found, _ = _validate(path, env, values, output_dir, previous_record)
     return app, found
 
 
 def _validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
-              output_dir: str | None = None):
+              output_dir: str | None = None, previous_record: Mapping | None = None):
     """(model or None, locator, findings, secret variable values to keep out of messages)."""
     data, locator, found = loader.load(path)
     if errors(found):
@@ -74,7 +75,8 @@ def _validate(path: str, env: str | None = None, values: Mapping[str, str] | Non
     def previous(stack_name: str):
         if stack_name in locked:
             return locked[stack_name]
-        return lockfile.from_output(Path(output_dir) / stack_name) if output_dir else None
+        found_output = lockfile.from_output(Path(output_dir) / stack_name) if output_dir else None
+        return found_output if found_output is not None else previous_record
 
     app = normalize(data, previous)
     found += checks.run(app, data, locator)

@@ -299,3 +299,27 @@ def test_without_any_previous_compile_the_output_is_a_pure_function_of_the_spec(
     b.spec.parent.mkdir()
     one, two = a.compile(fleet(35)), b.compile(fleet(35))
     assert {p.name: p.read_bytes() for p in one.iterdir()} == {p.name: p.read_bytes() for p in two.iterdir()}
+
+
+def test_diff_places_a_new_spec_the_way_a_compile_after_the_old_side_would(tmp_path, capsys):
+    """`diff DEPLOYED_DIR NEW_SPEC` with no lock beside NEW_SPEC reads OLD's placement record."""
+    from compiler.cli import main
+
+    ws = Workspace(tmp_path / "a")
+    ws.spec.parent.mkdir()
+    old = fleet(35)
+    deployed = ws.compile(old)
+    new = copy.deepcopy(old)
+    new["services"] = {"svc0": {"image": f"{ECR}/svc:1", "port": 8000, "http": {"path": "/svc0/*"}},
+                       **old["services"]}
+    elsewhere = tmp_path / "b" / "app.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(yaml.safe_dump(new, sort_keys=False))
+    assert main(["diff", str(deployed), str(elsewhere), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["hazards"] == []
+    # Placed on its own (a first compile, no record of OLD), the same spec moves svc30
+    # between stacks: what the record prevents.
+    alone = compile_spec(str(elsewhere), str(tmp_path / "b" / "out"), lint=False, write_lock=False)
+    assert main(["diff", str(deployed), str(alone.output), "--format", "json"]) == 4
+    kinds = {h["kind"] for h in json.loads(capsys.readouterr().out)["hazards"]}
+    assert "replacement" in kinds
