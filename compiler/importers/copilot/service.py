@@ -30,11 +30,9 @@ def service(kind: str, name: str, data: dict, loc: Locator, ctx: Context, app: s
     elif kind == "Load Balanced Web Service":
         t.out["http"] = {"path": "/"}
         work.http = "public"
-    if kind == "Backend Service" and work.http is None and "port" in t.out:
+    if "port" in t.out and kind != "Worker Service":
         # Copilot registers every service with a port in Cloud Map: <svc>.<env>.<app>.local.
         t.out.setdefault("discovery", True)
-    elif "port" in t.out and "discovery" not in t.out:
-        t.out["discovery"] = True
     if "nlb" in data:
         t.done.add("nlb")
         t.drop(("nlb",), "Network Load Balancers are not supported; the service is routed by the ALB only "
@@ -54,6 +52,11 @@ def service(kind: str, name: str, data: dict, loc: Locator, ctx: Context, app: s
     t.rest()
     if kind == "Worker Service" and "port" in t.out:
         t.out.pop("port")
+    if "port" not in t.out and t.out.pop("connect", None):
+        # Copilot's Service Connect client mode: ours makes every service a client once any
+        # service serves under `connect`, so only the server half would need a port.
+        ctx.comment(("services", name), "network.connect without a port: a Service Connect client, which "
+                    "every service is here once another service uses connect")
     order(t.out)
     return work
 

@@ -206,6 +206,10 @@ class Translator:
                     out["retries"] = n
             else:
                 self.drop(path, f"healthcheck.{key} has no equivalent", ("healthcheck",))
+        if "timeout" in out and out["timeout"] >= out.get("interval", 30):
+            self.bad(("image", "healthcheck", "timeout"), hc["timeout"], "shorter than the interval (ECS "
+                     "stops a check at the interval); the default timeout applies", ("healthcheck",))
+            del out["timeout"]
         if "command" in out:
             self.out["healthcheck"] = out
         elif out:
