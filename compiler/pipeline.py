@@ -18,7 +18,7 @@ from compiler.diagnostics import Diagnostic, Locator, errors, ordered
 from compiler.lint import lint_templates
 from compiler.model import App
 from compiler.normalize import empty_blocks, normalize
-from compiler.stacks import alb, endpoints, network, root, services
+from compiler.stacks import alb, endpoints, network, root, services, storage
 from compiler.writer import serialize, write_atomically
 
 # Outcomes, in the order of the stages that produce them.
@@ -87,13 +87,16 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
         children.append(("endpoints", endpoints.build(app)))
     if app.load_balancer:
         children.append(("alb", alb.build(app)))
+    if app.uses_managed_efs:
+        children.append(("storage", storage.build(app)))
     children += services.build(app)
     return [("root", root.build(app, children, extension))] + children
 
 
 def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
                  lint: bool = True, use_cache: bool = True, env: str | None = None,
-                 values: Mapping[str, str] | None = None) -> Result:
+                 values: Mapping[str, str] | None = None, lint_pool=None, progress=None) -> Result:
+    """`lint_pool`: lint workers already started (lint.start_pool); `progress`: see lint.Progress."""
     app, locator, found, secrets = _validate(path, env, values)
     if app is None:
         return Result(INVALID, found)
@@ -106,7 +109,8 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
     if oversized:
         return Result(INVALID, ordered(found + oversized))
     if lint:
-        found += variables.redact(lint_templates(files, use_cache=use_cache), secrets)
+        found += variables.redact(lint_templates(files, use_cache=use_cache, pool=lint_pool, progress=progress),
+                                  secrets)
         if errors(found):
             return Result(LINT_FAILED, found, app, files, resources)
     target = Path(output_dir) / app.stack_name
