@@ -347,15 +347,10 @@ class Translator:
                                   "supported; the compiler makes one per service (set root_dir/uid/gid)", where)
                     if as_bool(auth.get("iam")) is False:
                         self.drop(path + ("efs", "auth", "iam"), "IAM authorization is always on here", where)
-                if not e.get("id") and ("uid" in e or "gid" in e):
-                    e = {k: v for k, v in e.items() if k != "id"}
-                spec["efs"] = e if e.get("id") else True
-                if not e.get("id") and e:
-                    spec["efs"] = e
-            else:
-                self.drop(path, "only EFS volumes are supported (a bind mount without efs has no storage here); "
-                          "use storage.ephemeral for scratch space", where)
-                continue
+                spec["efs"] = e or True
+            elif efs is not None and flag is not False:
+                self.bad(path + ("efs",), efs, "true, false or a mapping", where)
+            # no efs (or efs: false): a task-local volume the containers share, as in Copilot
             for k in vol:
                 if k not in ("path", "read_only", "efs"):
                     self.drop(path + (k,), f"volumes.{k} has no equivalent", where)
