@@ -108,6 +108,7 @@ class Http:
     protocol: str                     # HTTP | HTTPS: ALB to container, target group and health check
     aliases: tuple[str, ...] = ()     # custom domain names (also among hosts), in spec order
     hosted_zone: Optional[str] = None  # Route 53 hosted zone ID of the aliases' records
+    assigned: bool = False            # priority chosen by the compiler (placement.py), not the spec
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,9 @@ class Service(_TaskFields):
     user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
+    # Set by placement.py (stable across updates): logical-ID prefix and services stack stem.
+    key: str = ""
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -358,6 +362,8 @@ class App:
     services: tuple[Service, ...]     # in spec order (decides stack grouping)
     jobs: tuple[Job, ...]             # sorted by name
     security: str                     # standard | strict (normalize.POSTURES: the defaults it picks)
+    retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
+    keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
 
     @property
     def stack_name(self) -> str:
@@ -384,7 +390,9 @@ class App:
 
     @property
     def uses_namespace(self) -> bool:
-        return any(s.connect or s.discovery for s in self.services)
+        # Once made, the namespace stays even when no service uses it any more: it is
+        # retained, and a second one of the same name in the VPC could not be created.
+        return self.keep_namespace or any(s.connect or s.discovery for s in self.services)
 
     @property
     def uses_messaging(self) -> bool:

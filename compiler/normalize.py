@@ -11,17 +11,16 @@ import json
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from compiler import model as m
+from compiler import placement
 from compiler.schedules import ScheduleError, duration_seconds, to_aws
 from compiler.subnets import carve
 
 DEFAULT_CIDR = "10.0.0.0/16"
 DEFAULT_AZS = 2
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-FIRST_AUTO_PRIORITY = 100
-AUTO_PRIORITY_STEP = 10
 
 # Fargate's valid memory (MiB) per cpu unit count; the first is the default.
 FARGATE_MEMORY = {
@@ -80,19 +79,21 @@ class Posture:
     """Defaults that `security` chooses (docs/security.md lists the controls)."""
 
     log_retention_days: int           # service and job log groups
-    readonly_fs: bool                 # main container's root filesystem, unless exec needs it writable
+    readonly_fs: bool                 # root filesystems of a task's containers, unless exec needs them writable
     access_logs: bool                 # ALB access logs (to a bucket the compiler makes)
     deletion_protection: bool         # ALB deletion protection
 
 
 POSTURES = {
     "standard": Posture(log_retention_days=30, readonly_fs=False, access_logs=False, deletion_protection=False),
-    # Security Hub FSBP: CloudWatch.16 (365 days), ECS.5, ELB.6 (access logs), ELB.5 (deletion protection).
+    # Security Hub FSBP: CloudWatch.16 (365 days), ECS.5, ELB.5 (access logs), ELB.6 (deletion protection).
     "strict": Posture(log_retention_days=365, readonly_fs=True, access_logs=True, deletion_protection=True),
 }
 
 
-def normalize(data: Mapping[str, Any]) -> m.App:
+def normalize(data: Mapping[str, Any], previous: Callable[[str], Any] | None = None) -> m.App:
+    """The model; `previous(stack_name)` is what the last compile of this app recorded
+    (lockfile.py), which placement.py uses to keep every service where it was."""
     app = data["app"]
     env = data.get("environment", "dev")
     security = data.get("security", "standard")
@@ -101,17 +102,19 @@ def normalize(data: Mapping[str, Any]) -> m.App:
     # Spec order is kept: it decides which services stack a service lands in.
     services = tuple(_service(name, spec or {}, posture) for name, spec in data["services"].items())
     aliases = any(s.http.aliases for s in services if s.http)
-    return m.App(
+    built = m.App(
         app=app,
         environment=env,
         tags=tuple(sorted((str(k), _text(v)) for k, v in (data.get("tags") or {}).items())),
         network=network,
         load_balancer=_load_balancer(data.get("load_balancer"), network.cidr, aliases, posture),
         namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
-        services=_queue_fifo(_assign_priorities(services)),
+        services=_queue_fifo(services),
         jobs=tuple(_job(name, spec or {}, posture) for name, spec in sorted((data.get("jobs") or {}).items())),
         security=security,
+        retain_data=data.get("retain_data", True),
     )
+    return placement.place(built, previous(built.stack_name) if previous else None)
 
 
 def _text(value: Any) -> str:
@@ -486,33 +489,3 @@ def _container_healthcheck(spec: Mapping[str, Any] | None) -> m.ContainerHealthC
         timeout=spec.get("timeout", default_timeout(interval)),
         start_period=spec.get("start_period", 0),
     )
-
-
-def _route_specificity(service: m.Service) -> tuple:
-    """Most specific routes first: with hosts before without, longer literal paths first."""
-    http = service.http
-    literal = max((len(p.replace("*", "").replace("?", "")) for p in http.paths), default=0)
-    return (0 if http.hosts else 1, -literal, service.name)
-
-
-def _assign_priorities(services: tuple[m.Service, ...]) -> tuple[m.Service, ...]:
-    """Give every routed, non-default service without a priority a free one, deterministically."""
-    taken = {s.http.priority for s in services if s.http and s.http.priority is not None}
-    auto = sorted(
-        (s for s in services if s.http and not s.http.is_default and s.http.priority is None),
-        key=_route_specificity,
-    )
-    assigned: dict[str, int] = {}
-    candidate = FIRST_AUTO_PRIORITY
-    for service in auto:
-        while candidate in taken:
-            candidate += AUTO_PRIORITY_STEP
-        assigned[service.name] = candidate
-        taken.add(candidate)
-    return tuple(
-        _with_priority(s, assigned[s.name]) if s.name in assigned else s for s in services
-    )
-
-
-def _with_priority(service: m.Service, priority: int) -> m.Service:
-    return replace(service, http=replace(service.http, priority=priority))

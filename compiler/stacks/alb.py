@@ -17,7 +17,6 @@ from troposphere import elasticloadbalancingv2 as elb
 
 from compiler import model as m
 from compiler import naming
-from compiler.naming import pascal
 from compiler.stacks import domains
 from compiler.stacks import scanner_skips as skips
 from compiler.stacks.common import SUBNET_LIST, new_template, tags, wire_output, wire_param
@@ -67,13 +66,20 @@ HTTPS_LISTENER = "HttpsListener"
 LOGS_BUCKET = "AccessLogsBucket"
 LOGS_BUCKET_POLICY = "AccessLogsBucketPolicy"
 
+# A target group's Port is create-only, but with `ip` targets ECS registers every task
+# with the container port and health checks use each target's own port ("traffic-port"),
+# so the group's port is never used. A fixed value keeps a container-port change from
+# replacing the group (a new, empty group would take the rule's traffic before any task
+# registered in it).
+TARGET_GROUP_PORT = 80
+
 
 def target_group_id(service: m.Service) -> str:
-    return f"{pascal(service.name)}TargetGroup"
+    return f"{service.key}TargetGroup"
 
 
 def listener_rule_id(service: m.Service) -> str:
-    return f"{pascal(service.name)}ListenerRule"
+    return f"{service.key}ListenerRule"
 
 
 def build(app: m.App) -> Template:
@@ -196,7 +202,7 @@ def build(app: m.App) -> Template:
     if lb_spec.https is not None:
         wire_output(t, "HttpsListenerArn", Ref(serving))
     for service in app.routed_services:
-        svc = pascal(service.name)
+        svc = service.key
         tg = target_groups[service.name]
         wire_output(t, f"{svc}TargetGroupArn", Ref(tg), f"Target group ARN of {service.name}")
         if service.scaling is not None and service.scaling.requests is not None:
@@ -383,7 +389,7 @@ def _target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
         target_group_id(service),
         TargetType="ip",
         Protocol=http.protocol,
-        Port=service.port,
+        Port=TARGET_GROUP_PORT,
         VpcId=Ref(vpc_id),
         HealthCheckEnabled=True,
         HealthCheckProtocol=http.protocol,

@@ -46,6 +46,15 @@ def tags(app: m.App, name: str | None = None, **extra: str) -> Tags:
     return Tags(**dict(sorted(pairs.items())))
 
 
+def retain(app: m.App) -> dict[str, str]:
+    """Resource attributes that keep a stateful resource's data (logs, registrations) when
+    CloudFormation deletes or replaces it: on removal or rename of its service, on a failed
+    first create, on stack deletion. `retain_data: false` lets dev stacks clean up after
+    themselves instead. Physical names of retained resources are left to CloudFormation, so
+    a leftover never blocks a later create of the same resource."""
+    return {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"} if app.retain_data else {}
+
+
 def wire_param(t: Template, name: str, type_: str = "String", description: str = "") -> Parameter:
     """A Parameter fed by the root from the child Output of the same name."""
     return t.add_parameter(

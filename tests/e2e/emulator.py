@@ -206,6 +206,22 @@ class Emulator:
         zone.resource_id = zone_id
         backend.zones[zone_id] = zone
 
+    def provide_file_system(self, file_system_id: str) -> None:
+        """Make an existing EFS file system a spec names by ID (`efs: {id: fs-...}`) exist.
+
+        EFS chooses file system IDs, so it is created through the API and re-filed
+        under the spec's ID in the (in-process) EFS backend.
+        """
+        from moto.efs.models import efs_backends
+
+        created = self.client("efs").create_file_system(
+            CreationToken=f"e2e-{file_system_id}", Encrypted=True)["FileSystemId"]
+        backend = efs_backends[ACCOUNT][self.region]
+        fs = backend.file_systems_by_id.pop(created)
+        fs.file_system_id = file_system_id
+        fs.file_system_arn = fs.file_system_arn.rsplit("/", 1)[0] + "/" + file_system_id
+        backend.file_systems_by_id[file_system_id] = fs
+
     def provide_managed_policy(self, arn: str) -> None:
         """Make a customer managed policy a spec attaches exist (AWS managed ones always do).
 

@@ -3,8 +3,8 @@
 A spec names things the user makes outside the stack: the ACM certificate of
 `load_balancer.https`, the bucket of `access_logs: {bucket: ...}`, customer
 managed policies in `task_role.managed_policies`, the Route 53 hosted zones of
-`http.hosted_zone` (named after the aliases' common domain), and the account's zone
-names (`network.vpc.zones`; which names an account sees differs between
+`http.hosted_zone` (named after the aliases' common domain), the existing EFS
+file systems of `efs: {id}`, and the account's zone names (`network.vpc.zones`; which names an account sees differs between
 accounts). On AWS, deploying without them fails (docs/deploy.md lists them);
 the emulator refuses them the same way (moto itself, or moto_compat), so the
 e2e tests make them first, in the account and region the stack goes to, as a
@@ -59,6 +59,9 @@ def provide(emulator: Emulator, app: m.App):
         emulator.provide_certificate(lb.https.certificate_arn)
     for zone_id, domain in sorted(hosted_zones(app).items()):
         emulator.provide_hosted_zone(zone_id, domain)
+    for file_system in sorted({v.efs.file_system_id for s in app.services for v in s.efs_volumes
+                               if not v.efs.managed}):
+        emulator.provide_file_system(file_system)
     if lb and lb.access_logs and lb.access_logs.bucket:
         provide_log_bucket(emulator, lb.access_logs.bucket, lb.access_logs.prefix)
     for arn in sorted({a for s in app.services for a in s.task_role.managed_policies}):
