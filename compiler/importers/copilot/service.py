@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from compiler.diagnostics import Locator
 from compiler.importers.copilot.context import Context
 from compiler.importers.copilot.task import Translator, Workload, as_int, order
 from compiler.importers.copilot.yamlread import as_bool
 
+_ZONE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _ALB_HC = {"interval": (5, 300), "timeout": (2, 120), "grace_period": (0, 2147483647)}
 
 
@@ -87,6 +90,12 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
             if names:
                 out["alias"] = names if len(names) > 1 else names[0]
                 work.aliases += names
+            bad = [z for z in zones if not _ZONE.match(z) and "${" not in z]
+            for z in bad:
+                t.drop(path, f"{z!r} is not a Route 53 hosted zone ID (Z and up to 31 capitals and digits); "
+                       "the alias is routed as a host rule: add the zone's ID as hosted_zone for its record "
+                       "and certificate", where)
+            zones = [z for z in zones if z not in bad]
             if zones:
                 out["hosted_zone"] = zones[0]
                 work.hosted_zones += zones
@@ -94,8 +103,13 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
                     t.drop(path, "aliases in several hosted zones: one hosted_zone per service is supported; "
                            f"{zones[0]} is used", where)
         elif key == "hosted_zone":
-            out["hosted_zone"] = t.text(value)
-            work.hosted_zones.append(out["hosted_zone"])
+            zone = t.text(value)
+            if _ZONE.match(zone) or "${" in zone:
+                out["hosted_zone"] = zone
+                work.hosted_zones.append(zone)
+            else:
+                t.drop(path, f"{zone!r} is not a Route 53 hosted zone ID (Z and up to 31 capitals and "
+                       "digits); the alias is routed as a host rule: give the zone's ID", where)
         elif key in ("target_container", "targetContainer"):
             if str(value) != t.base[-1]:
                 t.drop(path, "routing to a sidecar is not supported; the main container receives traffic",
