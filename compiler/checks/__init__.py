@@ -29,6 +29,9 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
     FC250 worker_ports           a service without a port has no http, connect or discovery
+    FC251 jobs                   job schedules, timeouts and names; the task rules over jobs
+    FC252 messaging              topics, subscriptions, FIFO, queue limits, SNS/SQS endpoints
+    FC253 queue_scaling          queue_delay needs a subscription and durations above zero
 """
 
 from __future__ import annotations
@@ -44,10 +47,13 @@ from compiler.checks import (
     exec_readonly,
     fargate_size,
     http_needs_alb,
+    jobs,
     load_balancer,
+    messaging,
     names,
     plain_secrets,
     private_egress,
+    queue_scaling,
     routes,
     scaling,
     stack_pinning,
@@ -89,6 +95,9 @@ RULES = (
     substitutions,
     task_size,
     worker_ports,
+    jobs,
+    messaging,
+    queue_scaling,
 )
 
 
