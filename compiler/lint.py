@@ -58,16 +58,20 @@ def lint_text(text: str) -> list[dict]:
     template, matches = decode_str(text)
     if template is not None and not matches:
         matches = list(_runner().validate_template(template))
-    return [
-        {
-            "rule": match.rule.id,
-            "line": match.linenumber,
-            "col": match.columnnumber,
-            "message": match.message,
-            "path": "/".join(str(p) for p in (match.path or [])),
-        }
-        for match in matches
-    ]
+    return [_finding(match) for match in matches]
+
+
+def _finding(match) -> dict:
+    """A cfn-lint Match as plain data. Matches from the parser (E0000: the template could
+    not be decoded) carry no path and may lack a position; they are still findings."""
+    rule = getattr(match, "rule", None)
+    return {
+        "rule": getattr(rule, "id", None) or "E0000",
+        "line": getattr(match, "linenumber", None) or 1,
+        "col": getattr(match, "columnnumber", None) or 1,
+        "message": str(getattr(match, "message", "") or match),
+        "path": "/".join(str(p) for p in (getattr(match, "path", None) or [])),
+    }
 
 
 def _severity(rule: str) -> str:

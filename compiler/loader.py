@@ -52,6 +52,7 @@ CODES = {
     "FC010": "more than one document in the file",
     "FC011": "a mapping key that is not a string",
     "FC012": "a merge key (<<) whose value is not a mapping or a list of mappings",
+    "FC013": "an escape sequence for a character YAML does not allow raw (C0/C1 controls, DEL, U+FFFE, ...)",
 }
 
 MAX_BYTES = 1024 * 1024
@@ -317,8 +318,18 @@ class _Builder:
         if node.tag != expected:
             self.report("FC007", node, path, f"YAML tag {_short(node.tag)} is not supported", _TAG_HINT)
 
+    def unprintable(self, node, path):
+        """A quoted escape ("\\x93", "\\uFFFF") can make what the file itself may not hold:
+        refused like the raw character, since AWS APIs and template parsers refuse it too."""
+        bad = Reader.NON_PRINTABLE.search(node.value)
+        if bad:
+            self.report("FC013", node, path,
+                        f"control character U+{ord(bad.group()):04X} (written as an escape) is not allowed",
+                        "remove it; tabs and line breaks are the only control characters a value may hold")
+
     def scalar(self, node, path):
         if node.tag in _TEXT:
+            self.unprintable(node, path)
             return node.value
         make = _SCALARS.get(node.tag)
         if make is None:
@@ -382,6 +393,7 @@ class _Builder:
             self.spend(origin or (node, path))
             node = node.target
         if isinstance(node, ScalarNode) and node.tag in _TEXT:
+            self.unprintable(node, path + (node.value,))
             return node.value
         if isinstance(node, ScalarNode) and node.tag not in _KINDS:
             self.report("FC007", node, path + (node.value,), f"YAML tag {_short(node.tag)} is not supported", _TAG_HINT)

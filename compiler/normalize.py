@@ -317,7 +317,8 @@ def _http(spec: Mapping[str, Any]) -> m.Http:
     hc = spec.get("healthcheck") or {}
     interval = hc.get("interval", 30)
     return m.Http(
-        paths=() if is_default else tuple("/*" if p == "/" else p for p in paths),
+        # "/" in a rule is "/*"; a list holding both would repeat a value ALB refuses.
+        paths=() if is_default else tuple(dict.fromkeys("/*" if p == "/" else p for p in paths)),
         hosts=hosts,
         is_default=is_default,
         priority=None if is_default else spec.get("priority"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -68,8 +69,51 @@ def _strict_integer(checker, instance) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
+def ecma_regex(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) pattern as the Python regex that means the same.
+
+    The schema's patterns are written for ECMA-262, which editors use for completion
+    and validation. Python's `re` differs in two ways that matter here: `$` also
+    matches before a final newline (so "web\\n" would pass "^[a-z]+$"), and `\\d`
+    matches any Unicode digit. Outside a character class `$` becomes `\\Z`; `\\d`
+    becomes `0-9` (in a class) or `[0-9]`.
+    """
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            pair = pattern[i:i + 2]
+            out.append(("0-9" if in_class else "[0-9]") if pair == "\\d" else pair)
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "]":   # "[]...]": a leading ] is literal
+                out.append("[]")
+                i += 2
+                continue
+        elif c == "$":
+            c = r"\Z"
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(ecma_regex(pattern))
+
+
+def _ecma_pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 StrictValidator = validators.extend(
     Draft202012Validator,
+    validators={"pattern": _ecma_pattern},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
 )
 
@@ -250,6 +294,8 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, int) and abs(value) >= 10 ** 30:
+        return f"a {len(str(abs(value)))}-digit number"
     return str(value)
 
 

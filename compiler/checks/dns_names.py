@@ -77,6 +77,11 @@ def _cloud_map_names(app: App, data: dict, locator: Locator) -> list[Diagnostic]
                             f"the Service Connect name of service {s.name}",
                             _alias_path(data, s.name), s.connect.alias))
         for name, what, path, alias in entries:
+            _, why = dns_problem(name)
+            if why and alias is None:   # aliases are checked above
+                found.append(locator.error(
+                    CODE, path, f"discovery registers the service name '{name}' as a DNS name, "
+                    f"which {why}", hint="rename the service, or drop discovery"))
             if name not in owners:
                 owners[name] = (what, alias)
             elif alias is None or owners[name][1] != alias:   # equal aliases: reported above

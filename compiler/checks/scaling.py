@@ -1,8 +1,13 @@
-"""FC211: counts within 5000 tasks per service; autoscaling range and target; `requests` needs `http`."""
+"""FC211: counts within 5000 tasks per service; autoscaling range, from 0 only on a queue; `requests` needs `http`."""
+
+# A range starting at 0 needs a policy that can scale out from zero tasks: target tracking
+# on CPU, memory or requests per target has no datapoint while no task runs, so its alarm
+# never fires and the service stays at zero. Only queue-backlog scaling (`queue_delay`, a
+# metric that exists without tasks) may start at 0.
 
 from __future__ import annotations
 
-from compiler.checks._util import svc
+from compiler.checks._util import given, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
 
@@ -36,6 +41,12 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             found.append(locator.error(
                 CODE, svc(s.name, "count", "range"),
                 f"range {sc.min}-{sc.max} never runs a task; the maximum must be 1 or more"))
+        elif sc.min == 0 and not given(data, *svc(s.name, "count", "queue_delay")):
+            found.append(locator.error(
+                CODE, svc(s.name, "count", "range"),
+                f"range {sc.min}-{sc.max} starts at 0, but target tracking on cpu, memory or "
+                "requests has no metric while no task runs, so it would never scale out",
+                hint=f"start the range at 1 (1-{sc.max}), or scale on a queue with queue_delay"))
         if (sc.cpu_percentage is None and sc.memory_percentage is None and sc.requests is None
                 and sc.queue is None):
             found.append(locator.error(

@@ -1,9 +1,13 @@
-"""FC212: task role policies name exact actions (no wildcards) on at least one resource."""
+"""FC212: task role policies name exact, existing actions (no wildcards) on at least one resource."""
+
+# Actions are checked against the service authorization reference cfn-lint ships
+# (compiler/iam_actions.py), so a typo (`s3:GetObjekt`) is refused at its line.
 
 from __future__ import annotations
 
 import re
 
+from compiler import iam_actions
 from compiler.checks._util import raw, svc
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App
@@ -38,6 +42,10 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                         CODE, path,
                         f"'{action}' is not an IAM action; write service:Action, "
                         "like s3:GetObject"))
+                else:
+                    why, hint = iam_actions.problem(action)
+                    if why:
+                        found.append(locator.error(CODE, path, why, hint=hint))
             if not policy.resources:
                 found.append(locator.error(
                     CODE, (*base, "policies", i, "resources"),
