@@ -130,3 +130,22 @@ def test_queue_backlog_scaling_and_the_wake_up_from_zero():
     assert "LedgerQueueWakeUp" not in services["Resources"]
     assert services["Resources"]["LedgerQueueScaling"]["Properties"][
         "TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 4.0  # ceil(100 / 30)
+
+
+def test_messaging_capacity_is_refused_before_building(tmp_path):
+    """Over 200 outputs in messaging.json (1 per topic, 3 per subscriber) is a located error,
+    not a troposphere exception."""
+    import yaml
+
+    from compiler.pipeline import INVALID, compile_spec
+
+    services = {"pub": {"image": "nginx:1", "publish": {"topics": [{"name": "t"}]}}}
+    services.update({f"w{i}": {"image": "busybox:1", "subscribe": {"topics": [{"service": "pub", "name": "t"}]}}
+                     for i in range(67)})                     # 1 + 3 × 67 = 202 outputs
+    spec = tmp_path / "big.yaml"
+    spec.write_text(yaml.safe_dump({"app": "big", "services": services}))
+    result = compile_spec(str(spec), str(tmp_path / "out"), lint=False)
+    assert result.status == INVALID
+    assert [(d.code, d.path) for d in result.diagnostics] == [("FC252", "services")]
+    assert "202 outputs" in result.diagnostics[0].message
+    assert not (tmp_path / "out").exists()

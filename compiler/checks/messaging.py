@@ -34,6 +34,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         found += _variables(s, locator)
     found += _endpoints(app, data, locator)
     found += _logical_ids(app, locator)
+    found += _capacity(app, locator)
     return found
 
 
@@ -150,3 +151,49 @@ def _logical_ids(app: App, locator: Locator) -> list[Diagnostic]:
                 key=True))
         owners.setdefault(logical, what)
     return found
+
+
+
+# CloudFormation's per-template limits (troposphere refuses more, too).
+MAX_OUTPUTS, MAX_RESOURCES, MAX_PARAMETERS = 200, 500, 200
+# Wired parameters a services stack may take besides the messaging ones: the network's 4,
+# the first stack's 4 shared values, the ALB's 2 and 2 per routed service (an upper bound).
+BASE_PARAMETERS = 10
+
+
+def _capacity(app: App, locator: Locator) -> list[Diagnostic]:
+    """messaging.json's outputs and resources, and each services stack's parameters, within
+    CloudFormation's limits: counted before building, from the model."""
+    found = []
+    subscribers = [s for s in app.services if s.subscribe]
+    topics = sum(len(s.publish) for s in app.services)
+    outputs = topics + 3 * len(subscribers)
+    resources = topics + sum(3 + len(s.subscribe.topics) for s in subscribers)
+    for what, count, limit in (("outputs", outputs, MAX_OUTPUTS), ("resources", resources, MAX_RESOURCES)):
+        if count > limit:
+            found.append(locator.error(
+                CODE, ("services",),
+                f"messaging.json would have {count} {what} (1 per topic, 3 per subscribing service"
+                + (", 1 per subscription and topic" if what == "resources" else "")
+                + f"); CloudFormation allows {limit} per template",
+                hint="fewer topics or subscribing services", key=True))
+    for stem, members in services_groups(app):
+        wired = sum(len(s.publish) + (3 if s.subscribe else 0) for s in members)
+        if not wired:
+            continue
+        bound = BASE_PARAMETERS + 2 * sum(1 for s in members if s.http) + wired
+        if bound > MAX_PARAMETERS:
+            last = [s for s in members if s.publish or s.subscribe][-1]
+            found.append(locator.error(
+                CODE, svc(last.name),
+                f"the {stem} stack would take up to {bound} parameters (1 per published topic, "
+                f"3 per subscriber, besides the network's, cluster's and load balancer's); "
+                f"CloudFormation allows {MAX_PARAMETERS}",
+                hint="pin some publishing or subscribing services to another stack with stack: NAME",
+                key=True))
+    return found
+
+
+def services_groups(app: App):
+    from compiler.stacks.services import groups   # the stacks import checks: import late
+    return groups(app)
