@@ -19,6 +19,7 @@ from importlib.metadata import version
 
 from compiler import cachefiles
 from compiler.diagnostics import ERROR, WARNING, Diagnostic
+from compiler.rules import RULES_DIR, rules_digest
 
 # W3002: local TemplateURLs are exactly what `aws cloudformation package` expects.
 IGNORED_CHECKS = ("W3002",)
@@ -31,7 +32,7 @@ PARALLEL_MIN_BYTES = 300_000  # below this, forking costs more than it saves
 def cache_key(text: str) -> str:
     settings = json.dumps(
         {"cfn-lint": version("cfn-lint"), "ignore": IGNORED_CHECKS, "regions": REGIONS,
-         "format": CACHE_FORMAT},
+         "format": CACHE_FORMAT, "rules": rules_digest()},
         sort_keys=True,
     )
     return hashlib.sha256((settings + "\0" + text).encode()).hexdigest()
@@ -48,7 +49,8 @@ def _runner():
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
-    return Runner(ConfigMixIn(regions=list(REGIONS), ignore_checks=list(IGNORED_CHECKS)))
+    return Runner(ConfigMixIn(regions=list(REGIONS), ignore_checks=list(IGNORED_CHECKS),
+                              append_rules=[RULES_DIR]))  # our own rules, compiler/rules/
 
 
 def lint_text(text: str) -> list[dict]:

@@ -33,3 +33,26 @@ def log_group_name(app: str, env: str, service: str) -> str:
 
 def flow_log_group_name(app: str, env: str) -> str:
     return shorten(f"/vpc/{app}-{env}/flow-logs", 512)
+
+
+# EC2's characters for security group rule descriptions (UserIdGroupPair, PrefixListId;
+# cidr rules and group descriptions also take '&'), and their length limit.
+_NOT_EC2_DESCRIPTION = re.compile(r"[^a-zA-Z0-9 ._\-:/()#,@\[\]+=;{}!$*]")
+EC2_DESCRIPTION_MAX = 255
+
+
+def ec2_description(text: str) -> str:
+    """Text EC2 accepts as any security group or rule description: other characters
+    become '-', and it is cut to 255 characters (compiler/rules E9001 checks the same)."""
+    text = _NOT_EC2_DESCRIPTION.sub("-", text)
+    return text if len(text) <= EC2_DESCRIPTION_MAX else text[: EC2_DESCRIPTION_MAX - 3] + "..."
+
+
+def listing_within(prefix: str, names: list[str], limit: int = EC2_DESCRIPTION_MAX) -> str:
+    """`prefix` + as many of `names` as fit in `limit` characters, then "and N more"."""
+    for shown in range(len(names), 0, -1):
+        more = len(names) - shown
+        text = prefix + ", ".join(names[:shown]) + (f" and {more} more" if more else "")
+        if len(text) <= limit:
+            return text
+    return (prefix + f"{len(names)} services")[:limit]

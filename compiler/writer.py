@@ -21,6 +21,12 @@ def serialize(template: Template, fmt: str = "json") -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it; put it straight back
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(files: dict[str, str], target: Path) -> None:
     """Replace directory `target` with exactly `files`, or change nothing.
 
@@ -31,6 +37,9 @@ def write_atomically(files: dict[str, str], target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        # mkdtemp makes the directory 0700; the output is an ordinary directory (0777 minus
+        # the umask, like mkdir), readable by CI users and containers as the files are.
+        os.chmod(staging, 0o777 & ~_umask())
         for name, text in sorted(files.items()):
             (staging / name).write_text(text, encoding="utf-8")
         if target.exists():

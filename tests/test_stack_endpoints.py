@@ -54,8 +54,19 @@ def test_interface_endpoints():
     found = of_type(tpl, "AWS::EC2::VPCEndpoint")
     interface = {k: p for k, p in found.items() if p["VpcEndpointType"] == "Interface"}
     assert len(interface) == len(ALL_INTERFACE)
-    assert sorted(p["ServiceName"]["Fn::Sub"] for p in interface.values()) == sorted(
-        f"com.amazonaws.${{AWS::Region}}.{s}" for s in ALL_INTERFACE)
+    names = {}
+    for p in interface.values():
+        name = p["ServiceName"]
+        if "Fn::If" in name:  # China-prefixed: cn.com.amazonaws in the aws-cn partition
+            condition, china, other = name["Fn::If"]
+            assert condition == endpoints.IN_CHINA
+            assert china["Fn::Sub"] == "cn." + other["Fn::Sub"]
+            name = other
+        names[name["Fn::Sub"]] = "Fn::If" in p["ServiceName"]
+    assert sorted(names) == sorted(f"com.amazonaws.${{AWS::Region}}.{s}" for s in ALL_INTERFACE)
+    assert {n.rsplit("}.", 1)[1] for n, china in names.items() if china} == (
+        endpoints.CHINA_PREFIXED & set(ALL_INTERFACE))
+    assert tpl["Conditions"] == {endpoints.IN_CHINA: {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}}
     for p in interface.values():
         assert p["PrivateDnsEnabled"] is True
         assert p["SubnetIds"] == {"Ref": "PrivateSubnetIds"}
@@ -64,6 +75,35 @@ def test_interface_endpoints():
         assert "RouteTableIds" not in p
     assert tpl["Parameters"]["PrivateSubnetIds"]["Type"] == "List<AWS::EC2::Subnet::Id>"
     assert tpl["Parameters"]["VpcId"]["Type"] == "AWS::EC2::VPC::Id"
+
+
+@pytest.mark.parametrize("eps, condition", [(["logs", "ssm"], False), (["s3", "dynamodb"], False),
+                                            (["ecr.api", "logs"], True)])
+def test_china_condition_only_when_used(eps, condition):
+    assert ("Conditions" in build(eps)) is condition
+
+
+@pytest.mark.parametrize("region", ["cn-north-1", "cn-northwest-1"])
+def test_china_names_resolve(region):
+    """What CloudFormation resolves in the China regions: the documented names."""
+    tpl = build(["s3", "ecr.api", "ecr.dkr", "logs", "sqs", "sts", "monitoring"])
+    resolved = {}
+    for key, r in tpl["Resources"].items():
+        name = r["Properties"].get("ServiceName")
+        if name is None:
+            continue
+        if "Fn::If" in name:
+            name = name["Fn::If"][1]
+        resolved[key] = name["Fn::Sub"].replace("${AWS::Region}", region)
+    assert resolved == {
+        "S3Endpoint": f"com.amazonaws.{region}.s3",
+        "EcrApiEndpoint": f"cn.com.amazonaws.{region}.ecr.api",
+        "EcrDkrEndpoint": f"cn.com.amazonaws.{region}.ecr.dkr",
+        "LogsEndpoint": f"com.amazonaws.{region}.logs",
+        "SqsEndpoint": f"cn.com.amazonaws.{region}.sqs",
+        "StsEndpoint": f"cn.com.amazonaws.{region}.sts",
+        "MonitoringEndpoint": f"cn.com.amazonaws.{region}.monitoring",
+    }
 
 
 def test_security_group_https_from_vpc_only():
@@ -112,6 +152,7 @@ def test_deterministic():
 def test_cfn_lint_clean(eps):
     matches = cfnlint.api.lint(
         json.dumps(build(eps)),
-        config=cfnlint.api.ManualArgs(regions=["us-east-1"], ignore_checks=["W3002"]),
+        config=cfnlint.api.ManualArgs(regions=["us-east-1", "cn-north-1", "cn-northwest-1"],
+                                      ignore_checks=["W3002"]),
     )
     assert [(m.rule.id, m.message) for m in matches] == []

@@ -19,7 +19,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC213 plain_secrets          credentials not in plain variables (Security Hub ECS.8)
     FC214 deployment             deployment percentages can replace a task
     FC215 dns_names              namespace and Service Connect aliases are valid, unique DNS
-    FC216 load_balancer          allowed_cidrs, TLS policy, access-log bucket
+    FC216 load_balancer          allowed_cidrs, security group rule quotas, TLS policy, access-log bucket
     FC217 stack_pinning          at most 30 services pinned to one stack
     FC218 tags                   AWS tag rules; reserved keys
     FC219 env_names              a name is a variable or a secret, not both

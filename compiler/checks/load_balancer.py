@@ -1,4 +1,4 @@
-"""FC216: load balancer settings: source cidrs, TLS policy and access-log bucket."""
+"""FC216: load balancer settings: source cidrs, security group rule quotas, TLS policy, access-log bucket."""
 
 from __future__ import annotations
 
@@ -61,8 +61,10 @@ SSL_POLICIES = {
     "ELBSecurityPolicy-TLS-1-0-2015-04": "1.0",
 }
 RECOMMENDED_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-# Inbound rules per security group (AWS's default quota): one per allowed cidr and listener port.
+# Inbound and outbound rules per security group (AWS's default quotas, compiler/rules E9002):
+# one inbound rule per allowed cidr and listener port, one outbound rule per routed task port.
 MAX_INGRESS_RULES = 60
+MAX_EGRESS_RULES = 60
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
@@ -81,11 +83,28 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             f"{MAX_INGRESS_RULES} by default",
             hint=f"at most {MAX_INGRESS_RULES // len(lb.listener_ports)} cidrs with these listeners; "
             "merge neighbouring ranges into larger ones"))
+    found += _egress(app, locator)
     if lb.https:
         found += _policy(lb.https.ssl_policy, data, locator)
     if lb.access_logs:
         found += _access_logs(lb.access_logs, locator)
     return found
+
+
+def _egress(app: App, locator: Locator) -> list[Diagnostic]:
+    """The ALB's security group has one outbound rule per distinct port of a routed service."""
+    first_on_port: dict[int, str] = {}
+    for service in app.routed_services:
+        first_on_port.setdefault(service.port, service.name)
+    if len(first_on_port) <= MAX_EGRESS_RULES:
+        return []
+    over = list(first_on_port.values())[MAX_EGRESS_RULES]
+    return [locator.error(
+        CODE, ("services", over, "port"),
+        f"the services behind the load balancer listen on {len(first_on_port)} different ports, "
+        f"and its security group needs an outbound rule for each; AWS allows {MAX_EGRESS_RULES} "
+        f"by default, and {over} brings port number {MAX_EGRESS_RULES + 1}",
+        hint="tasks have their own IP addresses: services can share one container port, e.g. 8080")]
 
 
 def _cidrs(cidrs, data, locator) -> list[Diagnostic]:

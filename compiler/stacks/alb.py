@@ -16,6 +16,7 @@ from troposphere import ec2, s3
 from troposphere import elasticloadbalancingv2 as elb
 
 from compiler import model as m
+from compiler import naming
 from compiler.naming import pascal
 from compiler.stacks import scanner_skips as skips
 from compiler.stacks.common import SUBNET_LIST, new_template, tags, wire_output, wire_param
@@ -226,7 +227,7 @@ def _security_group(
             FromPort=port,
             ToPort=port,
             CidrIp=Ref(vpc_cidr),
-            Description=f"To tasks on port {port}: {', '.join(names)}",
+            Description=naming.ec2_description(naming.listing_within(f"To tasks on port {port}: ", names)),
         )
         for port, names in sorted(services_by_port.items())
     ]

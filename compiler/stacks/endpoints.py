@@ -4,16 +4,31 @@ s3 and dynamodb are gateway endpoints on the private route tables; every other
 name is an interface endpoint in the private subnets with private DNS on, behind
 one shared security group that admits HTTPS from the VPC cidr and allows no
 egress (endpoint network interfaces answer connections, they never open them).
+
+In the China partition (cn-north-1, cn-northwest-1) several interface endpoint
+services are named cn.com.amazonaws.<region>.<service> instead of
+com.amazonaws.<region>.<service> (`aws ec2 describe-vpc-endpoint-services` there;
+the AWS CDK keeps the same table). The templates stay region-agnostic: those
+names are an Fn::If on the stack's partition.
 """
 
 from __future__ import annotations
 
-from troposphere import Parameter, Ref, Sub, Template
+from troposphere import Equals, If, Parameter, Ref, Sub, Template
 from troposphere import ec2
 
 from compiler import model as m
 from compiler import naming
 from compiler.stacks import common
+
+
+# Interface endpoint services of the spec's list that carry the "cn." prefix in both China
+# regions (the other services of the list, and gateway endpoints, keep com.amazonaws).
+CHINA_PREFIXED = frozenset({
+    "application-autoscaling", "ecr.api", "ecr.dkr", "elasticfilesystem", "execute-api",
+    "kinesis-streams", "lambda", "monitoring", "sqs", "states", "sts", "xray",
+})
+IN_CHINA = "InChinaPartition"
 
 
 def endpoint_logical_id(service: str) -> str:
@@ -58,6 +73,8 @@ def build(app: m.App) -> Template:
             )],
             Tags=common.tags(app, f"{prefix}-endpoints"),
         ))
+        if CHINA_PREFIXED.intersection(net.interface_endpoints):
+            t.add_condition(IN_CHINA, Equals(Ref("AWS::Partition"), "aws-cn"))
         for service in net.interface_endpoints:
             _endpoint(t, app, service, vpc_id, "Interface", SubnetIds=Ref(subnets),
                       SecurityGroupIds=[Ref(sg)], PrivateDnsEnabled=True)
@@ -71,8 +88,16 @@ def _endpoint(t: Template, app: m.App, service: str, vpc_id: Parameter, kind: st
     return t.add_resource(ec2.VPCEndpoint(
         endpoint_logical_id(service),
         VpcEndpointType=kind,
-        ServiceName=Sub(f"com.amazonaws.${{AWS::Region}}.{service}"),
+        ServiceName=service_name(service, kind),
         VpcId=Ref(vpc_id),
         Tags=common.tags(app, f"{app.stack_name}-{service}"),
         **props,
     ))
+
+
+def service_name(service: str, kind: str):
+    """The endpoint service's name in the stack's own region (and partition)."""
+    name = Sub(f"com.amazonaws.${{AWS::Region}}.{service}")
+    if kind == "Interface" and service in CHINA_PREFIXED:
+        return If(IN_CHINA, Sub(f"cn.com.amazonaws.${{AWS::Region}}.{service}"), name)
+    return name

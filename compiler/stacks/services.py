@@ -291,13 +291,17 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service) -> None:
         ))
         service_props["ServiceRegistries"] = [ecs.ServiceRegistry(RegistryArn=GetAtt(discovery, "Arn"))]
 
+    if svc.scaling is None:
+        # Autoscaled: no DesiredCount, or every stack update would reset the scaled count
+        # (W9003). A new service then starts with 1 task and the ScalableTarget moves it
+        # into MinCapacity..MaxCapacity; an update leaves the running count alone.
+        service_props["DesiredCount"] = svc.desired_count
     placement_public = svc.placement == "public"
     subnets = wire("PublicSubnetIds" if placement_public else "PrivateSubnetIds", common.SUBNET_LIST)
     service = t.add_resource(ecs.Service(
         pid + ECS_SERVICE,
         Cluster=wire("ClusterName"),
         TaskDefinition=Ref(task_definition),
-        DesiredCount=svc.desired_count,
         PlatformVersion="LATEST",
         NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(
             Subnets=subnets,
@@ -382,6 +386,7 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
             Name=sidecar.name,
             Image=sidecar.image,
             Essential=sidecar.essential,
+            ReadonlyRootFilesystem=svc.storage.readonly_fs,  # the whole task (Security Hub ECS.5)
             Privileged=False,
             LogConfiguration=log_configuration(sidecar.name),
             **props,
@@ -400,13 +405,14 @@ def _ingress(app: m.App, svc: m.Service, wire: _Wiring) -> list[ec2.SecurityGrou
         rules.append(ec2.SecurityGroupRule(
             IpProtocol="tcp", FromPort=svc.port, ToPort=svc.port,
             SourceSecurityGroupId=wire("AlbSecurityGroupId"),
-            Description=f"From the load balancer to {svc.name}:{svc.port}",
+            Description=naming.ec2_description(f"From the load balancer to {svc.name}:{svc.port}"),
         ))
     if svc.connect or svc.discovery:
         rules.append(ec2.SecurityGroupRule(
             IpProtocol="tcp", FromPort=svc.port, ToPort=svc.port,
             SourceSecurityGroupId=wire("ServicesSecurityGroupId"),
-            Description=f"From the app's other services to {svc.name}:{svc.port}",
+            # No apostrophe: EC2 refuses it in rule descriptions (compiler/rules E9001).
+            Description=naming.ec2_description(f"From the other services of the app to {svc.name}:{svc.port}"),
         ))
     return rules
 

@@ -2,7 +2,10 @@
 
 `deploy()` runs the real `aws cloudformation package` (nested templates to S3) and
 `aws cloudformation deploy` (a change set, executed, waited for) against the
-emulator. `Deployment` then reads what was made through boto3 only: the stacks
+emulator, after the project's own cfn-lint rules (compiler/rules/) passed every
+template: the emulator accepts what EC2 and CloudFormation refuse (descriptions
+with an apostrophe, rules past a group's quota, control characters), so a green
+deploy here must not depend on its leniency. `Deployment` then reads what was made through boto3 only: the stacks
 and their resources, and each service's own describe/list calls, the way one
 would inspect a real account. Tests compare it with the compiler's model.
 """
@@ -16,6 +19,8 @@ from typing import Any
 
 from emulator import Emulator
 
+from compiler.rules import RULES_DIR
+
 BUCKET = "fargate-compile-artifacts"
 # AWS limits the emulator does not enforce: a template sent in the request body
 # (what `deploy` does with the packaged root) and one read from S3.
@@ -23,13 +28,39 @@ MAX_TEMPLATE_BODY = 51_200
 MAX_TEMPLATE_URL_BODY = 1_000_000
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
 NESTED_STACK = "AWS::CloudFormation::Stack"
+# Findings of compiler/rules/ that stop a deploy: every error (AWS would refuse the
+# template) and the warnings the compiler's own output must never earn.
+REFUSED_WARNINGS = ("W9003", "W9004")
+
+
+class RefusedTemplate(AssertionError):
+    """A template that a real AWS deploy would refuse (or that breaks our own rules)."""
+
+
+def check_aws_rules(template_dir: Path) -> None:
+    """Run compiler/rules/ over every template in the directory; raise on a refused finding."""
+    import cfnlint.api
+    from cfnlint.rules import RulesCollection
+
+    rules = RulesCollection()
+    rules.create_from_directory(RULES_DIR)
+    refused = []
+    for path in sorted(template_dir.glob("*.json")) + sorted(template_dir.glob("*.yaml")):
+        for match in cfnlint.api.lint(path.read_text(encoding="utf-8"), rules=rules):
+            rule = match.rule.id
+            if rule.startswith("E") or rule in REFUSED_WARNINGS:
+                refused.append(f"{path.name}:{match.linenumber}: {rule} {match.message}")
+    if refused:
+        raise RefusedTemplate("AWS would refuse these templates:\n" + "\n".join(refused))
 
 
 def deploy(emulator: Emulator, template_dir: Path, stack_name: str, work: Path) -> Path:
     """`aws cloudformation package` + `aws cloudformation deploy`, as docs/deploy.md tells users.
 
-    Returns the packaged root template.
+    Returns the packaged root template. Raises RefusedTemplate, before touching
+    the emulator, when compiler/rules/ finds what a real deploy would refuse.
     """
+    check_aws_rules(template_dir)
     emulator.create_bucket(BUCKET)
     packaged = work / "packaged.yaml"
     emulator.aws(

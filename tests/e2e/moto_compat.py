@@ -509,10 +509,14 @@ def _service_discovery() -> None:
 # CloudFormation types in moto either: autoscaling silently disappears. These
 # models register them through moto's Application Auto Scaling backend. The
 # target's Ref is what AWS returns, "<resource id>|<dimension>|<namespace>",
-# which a policy's ScalingTargetId points at.
+# which a policy's ScalingTargetId points at. And RegisterScalableTarget on AWS
+# moves an active resource's current capacity into MinCapacity..MaxCapacity
+# (API reference); moto leaves an ECS service's desired count where it was, so
+# a service created without DesiredCount (1 task) would stay below its minimum.
 def _application_autoscaling() -> None:
     from moto.applicationautoscaling.models import applicationautoscaling_backends
     from moto.core.common_models import CloudFormationModel
+    from moto.ecs.models import ecs_backends
 
     class ScalableTarget(CloudFormationModel):
         __module__ = "moto.applicationautoscaling.models"  # moto files models by the module they live in
@@ -555,6 +559,11 @@ def _application_autoscaling() -> None:
                 role_arn=props.get("RoleARN"),
                 suspended_state=props.get("SuspendedState"),
             )
+            if target.service_namespace == "ecs" and target.scalable_dimension == "ecs:service:DesiredCount":
+                _, cluster, name = target.resource_id.split("/")
+                [service], _ = ecs_backends[account_id][region_name].describe_services(cluster, [name])
+                service.desired_count = min(max(service.desired_count, target.min_capacity),
+                                            target.max_capacity)
             return cls(target)
 
         def delete(self, account_id: str, region_name: str) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from deployed import BUCKET, Stack, deploy, read_stack
+from deployed import BUCKET, RefusedTemplate, Stack, deploy, read_stack
 from emulator import REGION
 
 NESTED = Path(__file__).parent / "templates" / "nested"
@@ -163,3 +163,22 @@ def test_pseudo_parameters_answer_for_the_stack_region(emulator):
         "us-gov-west-1": {"Partition": "aws-us-gov", "Suffix": "amazonaws.com"},
     }
     emulator.reset()
+
+
+def test_deploy_refuses_what_aws_refuses(emulator, tmp_path):
+    """moto takes a rule description with an apostrophe; EC2 does not. The harness
+    runs compiler/rules/ first, so such a template never reaches the emulator."""
+    import json
+
+    emulator.reset()
+    templates = tmp_path / "templates"
+    shutil.copytree(NESTED, templates)
+    app = json.loads((templates / "app.json").read_text())
+    group = app["Resources"]["Group"]["Properties"]
+    group["SecurityGroupIngress"] = [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+                                      "CidrIp": "10.0.0.0/16", "Description": "the app's clients"}]
+    (templates / "app.json").write_text(json.dumps(app))
+    with pytest.raises(RefusedTemplate, match=r"app.json:\d+: E9001 rule Description"):
+        deploy(emulator, templates, "refused", tmp_path)
+    stacks = emulator.client("cloudformation").list_stacks()["StackSummaries"]
+    assert [s for s in stacks if s["StackName"] == "refused"] == []

@@ -1,0 +1,38 @@
+"""fargate-compile's own cfn-lint rules: what AWS enforces and cfn-lint does not check.
+
+One rule per file, the way cfn-lint's own rules are written; each names the AWS
+document it enforces in `source_url`. The compile's lint step loads this
+directory with cfn-lint's append-rules mechanism, and any template can be
+checked with it:
+
+    cfn-lint --append-rules "$(python -c 'import compiler.rules as r; print(r.RULES_DIR)')" -- template.json
+
+cfn-lint imports every `[A-Za-z1-9]*.py` file here on its own (not as a module of
+this package), so each rule file imports only cfnlint and the standard library.
+
+    E9001 SecurityGroupDescriptions    group and rule descriptions: EC2's characters, 255 at most
+    E9002 SecurityGroupRuleCount       inbound/outbound rules per group, IPv4 and IPv6 (quota 60)
+    W9003 ServiceDesiredCountScaled    DesiredCount on an autoscaled ECS service
+    W9004 ReadonlyRootFilesystem       all containers of a task read-only, or none
+    W9005 ListenerRuleShadowed         a listener rule no request can reach
+    E9006 ControlCharacters            control characters, U+FFFE/U+FFFF, lone surrogates
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+
+RULES_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@functools.lru_cache(maxsize=1)
+def rules_digest() -> str:
+    """sha256 over the rule files: part of the lint cache key, so a changed rule re-lints."""
+    digest = hashlib.sha256()
+    for name in sorted(os.listdir(RULES_DIR)):
+        if name.endswith(".py"):
+            with open(os.path.join(RULES_DIR, name), "rb") as handle:
+                digest.update(name.encode() + b"\0" + handle.read() + b"\0")
+    return digest.hexdigest()

@@ -1,0 +1,152 @@
+"""Our cfn-lint rules (compiler/rules/): each bad fixture gives exactly the expected
+findings, each good fixture none; the compile's lint step runs them; and every
+template the test suite compiles (examples, e2e specs, the scale spec) is clean."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cfnlint.api
+import pytest
+import yaml
+from cfnlint.rules import RulesCollection
+
+from compiler.lint import lint_templates
+from compiler.pipeline import compile_spec
+from compiler.rules import RULES_DIR
+from compiler.rules.ListenerRuleShadowed import glob_covers
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures"
+IDS = {"E9001", "E9002", "W9003", "W9004", "W9005", "E9006"}
+
+SG = "Resources/Group/Properties"
+ENV = "Resources/Task/Properties/ContainerDefinitions/0/Environment"
+BAD = {
+    "e9001-rule-apostrophe.json": [("E9001", f"{SG}/SecurityGroupIngress/0/Description")],
+    "e9001-ampersand-on-group-reference.json": [("E9001", "Resources/Standalone/Properties/Description")],
+    "e9001-too-long.json": [("E9001", f"{SG}/SecurityGroupEgress/0/Description"),
+                            ("E9001", "Resources/GroupSub/Properties/GroupDescription")],
+    "e9001-join-and-if.json": [("E9001", f"{SG}/GroupDescription"),
+                               ("E9001", f"{SG}/SecurityGroupEgress/0/Description")],
+    "e9002-sixty-one-outbound.json": [("E9002", SG)],
+    "e9002-group-reference-counts-for-ipv6.json": [("E9002", SG)],
+    "w9003-desired-count-on-scaled-service.json": [
+        ("W9003", "Resources/Other/Properties/DesiredCount"),
+        ("W9003", "Resources/Scaled/Properties/DesiredCount")],
+    "w9004-writable-sidecar.json": [("W9004", "Resources/Mixed/Properties/ContainerDefinitions/1"),
+                                    ("W9004", "Resources/Mixed/Properties/ContainerDefinitions/2")],
+    "w9005-shadowed-rules.json": [("W9005", "Resources/ApiV2/Properties/Priority"),
+                                  ("W9005", "Resources/Version/Properties/Priority"),
+                                  ("W9005", "Resources/Www/Properties/Priority")],
+    "e9006-control-characters.json": [("E9006", f"{ENV}/{i}/Value") for i in range(4)],
+}
+
+
+@pytest.fixture(scope="module")
+def ours() -> RulesCollection:
+    rules = RulesCollection()
+    rules.create_from_directory(RULES_DIR)
+    return rules
+
+
+def findings(text: str, rules: RulesCollection) -> list[tuple[str, str]]:
+    return sorted((m.rule.id, "/".join(map(str, getattr(m, "path", None) or [])))
+                  for m in cfnlint.api.lint(text, rules=rules))
+
+
+def test_every_rule_is_loaded_with_an_id_description_and_aws_source(ours):
+    assert {r.id for r in ours} == IDS
+    for rule in ours:
+        assert rule.shortdesc and rule.description and rule.source_url.startswith("https://")
+        assert "fargate-compile" in rule.tags
+
+
+def test_every_rule_has_a_bad_and_a_good_fixture():
+    covered = {expected[0] for found in BAD.values() for expected in found}
+    assert covered == IDS
+    assert sorted(p.name for p in (FIXTURES / "bad").iterdir()) == sorted(BAD)
+    assert len(list((FIXTURES / "good").iterdir())) >= len(IDS)
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_fixture(name, ours):
+    assert findings((FIXTURES / "bad" / name).read_text(), ours) == sorted(BAD[name])
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "good").iterdir()), ids=lambda p: p.stem)
+def test_good_fixture(path, ours):
+    assert findings(path.read_text(), ours) == []
+
+
+def test_lone_surrogates_and_control_characters_in_keys(ours):
+    """cfn-lint's own JSON decoder refuses a lone surrogate escape (E0000), so the
+    rule is shown one on a template built in memory, as a program would hand it over."""
+    from cfnlint.template import Template
+
+    [rule] = [r for r in ours if r.id == "E9006"]
+    template = Template("t.json", {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {
+        "DisplayName": "half \ud83d", "Tags": [{"Key": "a\x1bb", "Value": "ok"}]}}}})
+    assert sorted("/".join(map(str, m.path)) for m in rule.match(template)) == [
+        "Resources/Topic/Properties/DisplayName", "Resources/Topic/Properties/Tags/0/Key"]
+
+
+@pytest.mark.parametrize("pattern, other, expected", [
+    ("/api/*", "/api/v2/*", True),
+    ("/api/*", "/api", False),
+    ("/api*", "/api", True),
+    ("*", "/anything?*", True),
+    ("/v?/*", "/v1/items/*", True),
+    ("/v?/x", "/v10/x", False),
+    ("/v?/x", "/v*/x", False),          # * may be empty or long: not one character
+    ("/a*b", "/a*c*b", True),
+    ("/a*b*", "/a?b", True),
+    ("/a?b", "/a*b", False),
+    ("/exact", "/exact", True),
+    ("/exact", "/Exact", False),
+])
+def test_glob_covers(pattern, other, expected):
+    assert glob_covers(pattern, other) is expected
+
+
+def test_the_compile_lint_step_runs_our_rules():
+    """A bad template fails through the same entry point the pipeline lints with."""
+    text = (FIXTURES / "bad" / "e9001-rule-apostrophe.json").read_text()
+    found = lint_templates({"services.json": text}, use_cache=False)
+    assert [(d.code, d.severity) for d in found if d.code in IDS] == [("E9001", "error")]
+
+
+def test_the_cfn_lint_command_line_takes_the_rules_directory():
+    """What the README tells users to run."""
+    bad = FIXTURES / "bad" / "w9004-writable-sidecar.json"
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"  # the console script of this environment
+    run = subprocess.run([str(cfn_lint), "--append-rules", RULES_DIR, "--format", "parseable", "--", str(bad)],
+                         capture_output=True, text=True)
+    assert "W9004" in run.stdout, run.stdout + run.stderr
+    assert run.returncode != 0
+
+
+def _specs() -> list[Path]:
+    return sorted((ROOT / "examples").glob("*.yaml")) + sorted((ROOT / "tests" / "e2e" / "specs").glob("*.yaml"))
+
+
+def _scale_spec(tmp_path: Path) -> Path:
+    from test_scale import big_spec  # tests/ is on sys.path (rootdir conftest)
+
+    path = tmp_path / "scale.yaml"
+    path.write_text(yaml.safe_dump(big_spec(120), sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize("spec", _specs() + ["scale-120"], ids=lambda p: getattr(p, "stem", p))
+def test_every_compiled_template_passes_our_rules(spec, tmp_path, ours):
+    """Warnings included: the compile itself fails only on our errors (exit 3)."""
+    path = _scale_spec(tmp_path) if spec == "scale-120" else spec
+    result = compile_spec(str(path), str(tmp_path / "out"), lint=False)
+    assert result.files, [d.format() for d in result.diagnostics]
+    for name, text in result.files.items():
+        assert findings(text, ours) == [], name
+        json.loads(text)
