@@ -143,6 +143,8 @@ def _logical_ids(app: App, locator: Locator) -> list[Diagnostic]:
     owners: dict[str, str] = {}
     found = []
     for logical, what in messaging.logical_ids(app):
+        if owners.get(logical) == what:
+            continue                    # the same topic or subscription twice: reported above
         if logical in owners:
             found.append(locator.error(
                 CODE, ("services",),
