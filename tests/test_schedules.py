@@ -69,13 +69,13 @@ def test_bad_schedule_is_refused_with_a_reason(written, fragment):
 
 @pytest.mark.parametrize("written, seconds", [
     (90, 90.0), ("90", 90.0), ("1h30m", 5400.0), ("90m", 5400.0), ("45s", 45.0),
-    ("250ms", 0.25), ("1.5h", 5400.0), ("2m30s", 150.0),
+    ("250ms", 0.25), ("1.5h", 5400.0), ("2m30s", 150.0), ("5d", 432000.0),
 ])
 def test_durations(written, seconds):
     assert duration_seconds(written) == seconds
 
 
-@pytest.mark.parametrize("written", ["1d", "h", "1 h", "-5s", True])
+@pytest.mark.parametrize("written", ["1w", "h", "1 h", "-5s", True])
 def test_bad_durations(written):
     with pytest.raises(ScheduleError):
         duration_seconds(written)
