@@ -1,11 +1,9 @@
-"""FC251: scheduled jobs: a schedule EventBridge takes, a timeout Step Functions takes,
-names apart from the services'; and the task rules services get, applied to jobs.
+"""FC251: job schedules, timeouts and names; the task rules services get, re-run over the jobs."""
 
-The task rules (cpu/memory, task role, plain secrets, variable/secret names, container
-ports and names, egress without NAT) read `app.services`; a job carries the same task
-fields (model._TaskFields), so they run once more over the jobs, with paths under
-`jobs.` instead of `services.`. Their findings keep their own codes.
-"""
+# The task rules (cpu/memory, task role, plain secrets, variable/secret names, container
+# ports and names, egress without NAT) read `app.services`; a job carries the same task
+# fields (model._TaskFields), so they run once more over the jobs, with paths under
+# `jobs.` instead of `services.`. Their findings keep their own codes.
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""FC252: publish/subscribe: topics named once, subscriptions to topics that exist,
-FIFO on both ends or neither, queue settings within SQS's limits, the compiler's
-environment variable names left free, the SNS/SQS endpoints without NAT."""
+"""FC252: topics, subscriptions, FIFO, queue limits, compiler-set variables, SNS/SQS endpoints."""
 
 from __future__ import annotations
 
