@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -43,6 +44,15 @@ def fingerprint(spec_bytes: bytes, options: dict) -> str:
             digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(b"spec\0" + spec_bytes)
     return digest.hexdigest()
+
+
+_REFERENCED = re.compile(rb"\$\{([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def referenced_names(spec_bytes: bytes) -> list[str]:
+    """Names a spec's ${NAME} references may read (a superset: escapes and comments count too);
+    their values belong in the fingerprint (see compiler/variables.py)."""
+    return sorted({m.decode() for m in _REFERENCED.findall(spec_bytes)})
 
 
 def _sha(data: bytes) -> str:

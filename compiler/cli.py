@@ -35,8 +35,41 @@ def _compile_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="do not use or fill the cfn-lint result cache")
     p.add_argument("--format", choices=("json", "yaml"), default="json", help="template format (default: json)")
     p.add_argument("--diagnostics", choices=("text", "json"), default="text", help="how findings are printed on stderr")
+    add_environment_arguments(p, all_envs=True)
     p.add_argument("--version", action="version", version=f"fargate-compile {__version__}")
     return p
+
+
+def add_environment_arguments(p: argparse.ArgumentParser, all_envs: bool = False) -> None:
+    """--env and --var (and, for commands that can, --all-envs): every command that reads a spec."""
+    group = p.add_mutually_exclusive_group() if all_envs else p
+    group.add_argument("--env", metavar="NAME",
+                       help="compile for this environment: the spec with its environments.NAME overrides "
+                            "(default: the spec's own environment)")
+    if all_envs:
+        group.add_argument("--all-envs", action="store_true",
+                           help="compile every environment the spec defines, each into <app>-<env>/")
+    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", type=_assignment,
+                   help="a value for ${NAME} in the spec (repeatable; overrides the process environment)")
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    from compiler.variables import parse_assignment
+
+    try:
+        return parse_assignment(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def variable_values(args) -> dict[str, str]:
+    """What ${NAME} reads: the process environment, overlaid with --var NAME=VALUE."""
+    return {**os.environ, **dict(args.var)}
+
+
+def unknown_environment(prog: str, exc) -> int:
+    print(f"{prog}: error: {exc}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def report_invalid(spec: str, diags, style: str, outcome: str) -> int:
@@ -62,11 +95,18 @@ def main(argv: list[str] | None = None) -> int:
             from compiler.plan_cli import main as plan_main
 
             return plan_main(argv[1:])
+        if argv[:1] == ["import-copilot"]:
+            from compiler.import_cli import main as import_main
+
+            return import_main(argv[1:])
         if argv[:1] == ["diff"]:
             from compiler.diff_cli import main as diff_main
 
             return diff_main(argv[1:])
-        return _compile(_compile_parser().parse_args(argv))
+        args = _compile_parser().parse_args(argv)
+        if args.all_envs:
+            return _compile_all(args)
+        return _compile(args)
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     except KeyboardInterrupt:
@@ -83,9 +123,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def _compile_all(args) -> int:
+    """Every environment of the spec, one after the other; the worst exit status."""
+    from compiler.pipeline import environment_names
+
+    names = environment_names(args.spec)
+    if not names:  # unreadable or broken: the plain compile reports it
+        return _compile(args)
+    worst = EXIT_OK
+    for name in names:
+        print(f"fargate-compile: environment {name}", file=sys.stderr)
+        args.env = name
+        worst = max(worst, _compile(args))
+    return worst
+
+
 def _compile(args) -> int:
     from compiler import buildcache
 
+    values = variable_values(args)
     key = None
     if not args.no_cache:
         try:
@@ -93,7 +149,10 @@ def _compile(args) -> int:
         except OSError:
             spec_bytes = None  # the loader reports it properly below
         if spec_bytes is not None:
-            key = buildcache.fingerprint(spec_bytes, {"format": args.format, "lint": not args.no_lint})
+            # The values of the variables the spec may use decide the output too (hashed, never stored).
+            used = {name: values.get(name) for name in buildcache.referenced_names(spec_bytes)}
+            key = buildcache.fingerprint(spec_bytes, {"format": args.format, "lint": not args.no_lint,
+                                                      "env": args.env, "variables": used})
             record = buildcache.lookup(key, args.output_dir)
             if record is not None:  # an identical compile's output is in place: nothing to do
                 from compiler.diagnostics import Diagnostic
@@ -105,14 +164,18 @@ def _compile(args) -> int:
                 return EXIT_OK
 
     from compiler import pipeline
+    from compiler.environments import UnknownEnvironment
     from compiler.loader import UnreadableFile
 
     try:
         result = pipeline.compile_spec(args.spec, args.output_dir, args.format,
-                                       lint=not args.no_lint, use_cache=not args.no_cache)
+                                       lint=not args.no_lint, use_cache=not args.no_cache,
+                                       env=args.env, values=values)
     except (UnreadableFile, pipeline.UnwritableOutput) as exc:
         print(f"fargate-compile: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except UnknownEnvironment as exc:
+        return unknown_environment("fargate-compile", exc)
     print_diagnostics(result.diagnostics, args.diagnostics)
     if result.status == pipeline.INVALID:
         return report_invalid(args.spec, result.diagnostics, args.diagnostics, "nothing was written")

@@ -241,6 +241,7 @@ class Service(_TaskFields):
     spot: bool
     task_role: TaskRole
     stack: Optional[str]              # pinned stack group, if any
+    user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
 
@@ -267,6 +268,7 @@ class Job(_TaskFields):
     entrypoint: tuple[str, ...]
     storage: Storage
     task_role: TaskRole
+    user: Optional[str]               # the main container's user; None: the image's
     # What a job's task never has: class constants, not fields (the task builders
     # read them as they read a service's).
     port = None

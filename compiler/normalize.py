@@ -193,6 +193,7 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         spot=spec.get("spot", False),
         task_role=_task_role(role),
         stack=spec.get("stack"),
+        user=_text(spec["user"]) if spec.get("user") is not None else None,
         publish=tuple(sorted(
             (m.Topic(t["name"], t.get("fifo", False)) for t in (spec.get("publish") or {}).get("topics", ())),
             key=lambda t: t.name,
@@ -282,6 +283,7 @@ def _job(name: str, spec: Mapping[str, Any]) -> m.Job:
         entrypoint=tuple(spec.get("entrypoint", ())),
         storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral"))),
         task_role=_task_role(spec.get("task_role") or {}),
+        user=_text(spec["user"]) if spec.get("user") is not None else None,
     )
 
 

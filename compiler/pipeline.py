@@ -1,4 +1,5 @@
-"""The pipeline: load -> schema -> checks -> normalize -> stacks -> lint -> write.
+"""The pipeline: load -> environment -> variables -> schema -> normalize -> checks -> stacks
+-> lint -> write.
 
 Every stage returns values; problems are Diagnostics. Nothing is written unless
 every stage before `write` passed. The CLI decides what to print and the exit code.
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from troposphere import Template
 
-from compiler import checks, loader, schema
+from compiler import checks, environments, loader, schema, variables
 from compiler.diagnostics import Diagnostic, Locator, errors, ordered
 from compiler.lint import lint_templates
 from compiler.model import App
@@ -39,23 +41,43 @@ class Result:
     output: Path | None = None
 
 
-def validate(path: str) -> tuple[App | None, list[Diagnostic]]:
-    """Load and check a spec: the model, or the reasons there is none."""
-    app, _, found = _validate(path)
+def validate(path: str, env: str | None = None,
+             values: Mapping[str, str] | None = None) -> tuple[App | None, list[Diagnostic]]:
+    """Load and check a spec for one environment: the model, or the reasons there is none.
+
+    `env`: the environment to compile (None: the spec's own); `values`: what ${NAME}
+    references read (the CLI passes the process environment overlaid with --var).
+    Raises environments.UnknownEnvironment for an env the spec does not define.
+    """
+    app, _, found, _ = _validate(path, env, values)
     return app, found
 
 
-def _validate(path: str) -> tuple[App | None, Locator, list[Diagnostic]]:
+def _validate(path: str, env: str | None = None,
+              values: Mapping[str, str] | None = None):
+    """(model or None, locator, findings, secret variable values to keep out of messages)."""
     data, locator, found = loader.load(path)
     if errors(found):
-        return None, locator, found
-    data = empty_blocks(data)
-    found += schema.validate(data, locator)
+        return None, locator, found, {}
+    data, locator, chosen = environments.select(data, locator, env)
+    substituted = variables.substitute(data, locator, values or {})
+    found += chosen + substituted.diagnostics
+    data = empty_blocks(substituted.data)
+    found += substituted.unrelated(schema.validate(data, locator))
     if errors(found):
-        return None, locator, ordered(found)
+        return None, locator, substituted.redact(ordered(found)), substituted.secrets
     app = normalize(data)
     found += checks.run(app, data, locator)
-    return (None if errors(found) else app), locator, ordered(found)
+    return (None if errors(found) else app), locator, substituted.redact(ordered(found)), substituted.secrets
+
+
+def environment_names(path: str) -> list[str]:
+    """Every environment the spec at `path` can be compiled for; [] when it cannot be loaded."""
+    try:
+        data, _, found = loader.load(path)
+    except loader.UnreadableFile:
+        return []
+    return [] if errors(found) else environments.names(data)
 
 
 def build_templates(app: App, extension: str = "json") -> list[tuple[str, Template]]:
@@ -74,8 +96,9 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
 
 
 def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
-                 lint: bool = True, use_cache: bool = True) -> Result:
-    app, locator, found = _validate(path)
+                 lint: bool = True, use_cache: bool = True, env: str | None = None,
+                 values: Mapping[str, str] | None = None) -> Result:
+    app, locator, found, secrets = _validate(path, env, values)
     if app is None:
         return Result(INVALID, found)
     built = build_templates(app, fmt)
@@ -87,7 +110,7 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
     if oversized:
         return Result(INVALID, ordered(found + oversized))
     if lint:
-        found += lint_templates(files, use_cache=use_cache)
+        found += variables.redact(lint_templates(files, use_cache=use_cache), secrets)
         if errors(found):
             return Result(LINT_FAILED, found, app, files, resources)
     target = Path(output_dir) / app.stack_name

@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compiler.cli import EXIT_OK, EXIT_USAGE, Parser, print_diagnostics, report_invalid
+from compiler.cli import (EXIT_OK, EXIT_USAGE, Parser, add_environment_arguments, print_diagnostics,
+                          report_invalid, unknown_environment, variable_values)
 from compiler.plan import cost, diagram, make_plan, prices, report
 
 
@@ -42,11 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--diagram-dir", metavar="DIR", help="write <app>-<env>.dot (and .svg with Graphviz) here")
     p.add_argument("--diagnostics", choices=("text", "json"), default="text",
                    help="how spec problems are printed on stderr")
+    add_environment_arguments(p)
     return p
 
 
 def main(argv: list[str]) -> int:
     from compiler import pipeline
+    from compiler.environments import UnknownEnvironment
     from compiler.loader import UnreadableFile
 
     args = _parser().parse_args(argv)
@@ -58,10 +61,12 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
 
     try:
-        app, found = pipeline.validate(args.spec)
+        app, found = pipeline.validate(args.spec, args.env, variable_values(args))
     except UnreadableFile as exc:
         print(f"fargate-compile plan: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except UnknownEnvironment as exc:
+        return unknown_environment("fargate-compile plan", exc)
     print_diagnostics(found, args.diagnostics)
     if app is None:
         return report_invalid(args.spec, found, args.diagnostics, "nothing was planned")

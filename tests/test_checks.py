@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from builds import all_builds
 from compiler import checks, schema
 from compiler.diagnostics import ERROR, WARNING, Locator, errors
 from compiler.normalize import normalize
@@ -457,10 +458,12 @@ def test_complete_example_has_no_findings():
     assert diagnose(yaml.safe_load(COMPLETE)) == []
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
-def test_examples_have_no_errors(example):
-    data = yaml.safe_load(example.read_text(encoding="utf-8"))
-    assert errors(diagnose(data)) == []
+@pytest.mark.parametrize("build", all_builds(EXAMPLES), ids=str)
+def test_examples_have_no_errors(build):
+    from compiler.pipeline import validate
+
+    app, found = validate(str(build.spec), build.env, build.values)
+    assert errors(found) == [] and app is not None
 
 
 def test_services_stack_over_a_megabyte_is_refused_when_measured():

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import checks, loader, schema
+from compiler import checks, environments, loader, schema, variables
 from compiler.cli import main
 from compiler.diagnostics import Diagnostic
 
@@ -136,6 +136,7 @@ def test_corpus_covers_every_rule():
     assert {rule.CODE for rule in checks.RULES} - warning_only <= codes
     assert set(loader.CODES) <= codes
     assert set(schema.CODES) <= codes
+    assert set(variables.CODES) | set(environments.CODES) <= codes
 
 
 @pytest.mark.parametrize("spec, expected", CASES, ids=[path.name for path, _ in CASES])

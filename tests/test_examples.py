@@ -13,23 +13,25 @@ from pathlib import Path
 
 import pytest
 
+from builds import all_builds
 from compiler.pipeline import OK, compile_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+BUILDS = all_builds(EXAMPLES)
 
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_example_compiles_lint_clean_and_matches_golden(example, tmp_path):
-    result = compile_spec(str(example), str(tmp_path))
+@pytest.mark.parametrize("build", BUILDS, ids=str)
+def test_example_compiles_lint_clean_and_matches_golden(build, tmp_path):
+    result = compile_spec(str(build.spec), str(tmp_path), env=build.env, values=build.values)
     assert result.status == OK, "\n".join(d.format() for d in result.diagnostics)
     assert [d for d in result.diagnostics if d.severity == "error"] == []
     written = {p.name: p.read_text() for p in result.output.iterdir()}
     assert written == result.files
-    golden = GOLDEN / example.stem
+    golden = GOLDEN / build.id
     if UPDATE:
         golden.mkdir(parents=True, exist_ok=True)
         for old in golden.iterdir():
@@ -39,12 +41,19 @@ def test_example_compiles_lint_clean_and_matches_golden(example, tmp_path):
     expected = {p.name: p.read_text() for p in golden.iterdir()} if golden.exists() else {}
     assert sorted(written) == sorted(expected), "templates differ from golden set (UPDATE_GOLDEN=1 to accept)"
     for name in written:
-        assert written[name] == expected[name], f"{example.stem}/{name} differs from its golden file"
+        assert written[name] == expected[name], f"{build.id}/{name} differs from its golden file"
 
 
 def test_examples_cover_every_networking_pattern():
     names = {p.stem for p in EXAMPLES}
     assert {"complete", "private-endpoints", "private-nat", "public-tasks"} <= names
+
+
+def test_examples_cover_environments_and_outside_values():
+    """environments.yaml is compiled for dev and prod; ci-image-tag.yaml with its --var."""
+    ids = {b.id: b for b in BUILDS}
+    assert {"environments", "environments--prod", "ci-image-tag"} <= set(ids)
+    assert ids["ci-image-tag"].values == {"IMAGE_TAG": "2026.11.27-4f2a9c1"}
 
 
 def _compile_in_subprocess(example: Path, out: Path, seed: str) -> dict[str, bytes]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from builds import builds
 from compiler import cli, pipeline
 from compiler.plan import LIMITS, StackInfo, cost, diagram, make_plan, prices, report, rollout
 from compiler.writer import serialize
@@ -29,7 +30,8 @@ TABLE = prices.load()
 
 def app_of(name_or_path) -> object:
     path = name_or_path if isinstance(name_or_path, Path) else EXAMPLES / name_or_path
-    app, found = pipeline.validate(str(path))
+    build = builds(path)[0]     # the spec's own environment, with the values it names
+    app, found = pipeline.validate(str(path), build.env, build.values)
     assert app is not None, [d.format() for d in found]
     return app
 

@@ -32,6 +32,7 @@ import pytest
 import yaml
 from troposphere import ec2
 
+from builds import Build, all_builds
 from compiler.checks import plain_secrets
 from compiler.normalize import normalize
 from compiler.pipeline import OK, compile_spec
@@ -87,14 +88,14 @@ class Compiled:
 @pytest.fixture(scope="session")
 def compiled(tmp_path_factory) -> Compiled:
     root = tmp_path_factory.mktemp("security") / "templates"
-    specs = {p.stem: p for p in EXAMPLES}
+    specs = {b.id: b for b in all_builds(EXAMPLES)}
     spec_dir = tmp_path_factory.mktemp("security-specs")
     for name, spec in EXTRA_SPECS.items():
-        specs[name] = spec_dir / f"{name}.yaml"
-        specs[name].write_text(yaml.safe_dump(spec, sort_keys=False))
+        specs[name] = Build(spec_dir / f"{name}.yaml")
+        specs[name].spec.write_text(yaml.safe_dump(spec, sort_keys=False))
     dirs, found = {}, {}
-    for name, path in sorted(specs.items()):
-        result = compile_spec(str(path), str(root / name))
+    for name, build in sorted(specs.items()):
+        result = compile_spec(str(build.spec), str(root / name), env=build.env, values=build.values)
         assert result.status == OK, "\n".join(d.format() for d in result.diagnostics)
         dirs[name] = result.output.relative_to(root)
         found[name] = {f: json.loads(text) for f, text in result.files.items()}

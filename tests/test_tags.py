@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
+from builds import all_builds
 from compiler.pipeline import build_templates, validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +27,9 @@ def tag_map(tags) -> dict:
     return {t["Key"]: t["Value"] for t in tags}
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_every_taggable_resource_is_tagged(example):
-    app, diags = validate(str(example))
+@pytest.mark.parametrize("build", all_builds(EXAMPLES), ids=str)
+def test_every_taggable_resource_is_tagged(build):
+    app, diags = validate(str(build.spec), build.env, build.values)
     assert app is not None, [d.format() for d in diags]
     expected = dict(app.tags) | {
         "fargate-compile:application": app.app,

@@ -32,6 +32,10 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC251 jobs                   job schedules, timeouts and names; the task rules over jobs
     FC252 messaging              topics, subscriptions, FIFO, queue limits, SNS/SQS endpoints
     FC253 queue_scaling          queue_delay needs a subscription and durations above zero
+
+Codes FC301-FC303 belong to the stages before validation (compiler/variables.py,
+compiler/environments.py); FC3xx codes after them are cross-field rules of existing
+VPCs and `security: strict`.
 """
 
 from __future__ import annotations

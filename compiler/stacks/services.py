@@ -364,6 +364,8 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
             Command=list(hc.command), Interval=hc.interval, Retries=hc.retries,
             Timeout=hc.timeout, StartPeriod=hc.start_period,
         )
+    if svc.user is not None:
+        main["User"] = svc.user
     if svc.exec:
         # ECS Exec: an init process reaps the SSM agent's child processes.
         main["LinuxParameters"] = ecs.LinuxParameters(InitProcessEnabled=True)

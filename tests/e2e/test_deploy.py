@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from builds import all_builds
 from compiler import model as m
 from compiler.iam import SQS_CONSUME
 from compiler.naming import pascal
@@ -80,6 +81,8 @@ def spec_ids(paths: list[Path]) -> list[str]:
 
 
 SPECS = spec_paths()
+# One deployment per environment of a spec, with the values it names (tests/builds.py).
+BUILDS = all_builds(SPECS)
 ANYWHERE = "0.0.0.0/0"
 
 
@@ -167,15 +170,22 @@ class Deployed:
         return {listener["Port"]: listener for listener in found}
 
 
-@pytest.fixture(scope="module", params=SPECS, ids=spec_ids(SPECS))
+def build_ids(builds) -> list[str]:
+    stems = dict(zip(SPECS, spec_ids(SPECS)))
+    return [stems[b.spec] + (f"--{b.env}" if b.env else "") for b in builds]
+
+
+@pytest.fixture(scope="module", params=BUILDS, ids=build_ids(BUILDS))
 def deployed(request, emulator, tmp_path_factory):
-    spec = request.param
+    build = request.param
+    spec = build.spec
     # The expectations: the normalized model of the spec, every default applied.
-    app, diagnostics = validate(str(spec))
+    app, diagnostics = validate(str(spec), build.env, build.values)
     assert app is not None, "\n".join(str(d) for d in diagnostics)
     emulator.reset()
-    work = tmp_path_factory.mktemp(spec.stem)
-    result = compile_spec(str(spec), str(work / "templates_out"), lint=True)
+    work = tmp_path_factory.mktemp(build.id)
+    result = compile_spec(str(spec), str(work / "templates_out"), lint=True, env=build.env,
+                          values=build.values)
     assert result.status == OK, "\n".join(str(d) for d in result.diagnostics)
     assert result.app == app
     emulator = emulator.in_region(prerequisites.region_of(app))
@@ -191,8 +201,8 @@ def deployed(request, emulator, tmp_path_factory):
 def test_examples_cover_every_networking_pattern():
     """private subnets + endpoints only, private subnets + NAT, tasks in public subnets."""
     patterns = set()
-    for spec in EXAMPLES:
-        app, diagnostics = validate(str(spec))
+    for build in all_builds(EXAMPLES):
+        app, diagnostics = validate(str(build.spec), build.env, build.values)
         assert app is not None, diagnostics
         for svc in app.services:
             if svc.placement == "public":
@@ -708,6 +718,7 @@ def test_task_definitions(deployed):
         assert (env, secrets) == (dict(svc.variables), {s.name: s.value_from for s in svc.secrets})
         assert set(wired) == _wired_variables(svc), svc.name
         assert main.get("readonlyRootFilesystem", False) is svc.storage.readonly_fs
+        assert main.get("user") == svc.user, svc.name
         assert main.get("privileged", False) is False
         assert main.get("command", []) == list(svc.command), svc.name
         assert main.get("entryPoint", []) == list(svc.entrypoint), svc.name

@@ -1,0 +1,76 @@
+"""`fargate-compile import-copilot WORKSPACE_DIR`: an AWS Copilot app -> one spec of ours.
+
+Writes the spec to --output (default stdout); every manifest key that could not be
+translated, and every Copilot default carried over explicitly, is a located warning
+on stderr (MANIFEST:LINE:COL: warning: KEY: ...) and a comment in the spec.
+Exit 0 when a spec was written, 1 when the workspace cannot be read, 2 for usage.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from compiler.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, print_diagnostics
+
+
+def _parser() -> Parser:
+    p = Parser(prog="fargate-compile import-copilot",
+               description="Read an AWS Copilot workspace and write one fargate-compile spec.")
+    p.add_argument("workspace", metavar="WORKSPACE_DIR", help="the directory holding copilot/ (or copilot/ itself)")
+    p.add_argument("--env", help="the Copilot environment to import (needed when the workspace has several)")
+    p.add_argument("--output", "-o", metavar="SPEC.yaml", help="where to write the spec (default: stdout)")
+    p.add_argument("--diagnostics", choices=("text", "json"), default="text",
+                   help="how warnings and errors are printed on stderr")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    from compiler.diagnostics import ordered
+    from compiler.importers.copilot import render
+    from compiler.importers.copilot.workspace import UsageError, WorkspaceError, import_workspace
+
+    args = _parser().parse_args(argv)
+    try:
+        result = import_workspace(args.workspace, args.env)
+    except UsageError as exc:
+        print(f"fargate-compile import-copilot: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WorkspaceError as exc:
+        print_diagnostics(ordered(exc.args[0]), args.diagnostics)
+        if args.diagnostics == "text":
+            print(f"{args.workspace}: the workspace cannot be read; no spec was written", file=sys.stderr)
+        return EXIT_INVALID
+    text = render(result, args.workspace)
+    print_diagnostics(ordered(result.diagnostics), args.diagnostics)
+    if args.output:
+        try:
+            _write(args.output, text)
+        except OSError as exc:
+            print(f"fargate-compile import-copilot: error: cannot write {args.output}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        if args.diagnostics == "text":
+            counts = {}
+            for outcome in result.outcome.values():
+                counts[outcome] = counts.get(outcome, 0) + 1
+            summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+            print(f"{args.output}: written ({summary}; environment {result.env})", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _write(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".import-", suffix=".yaml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,253 @@
+"""A Copilot workspace -> one spec of ours (data, comments, located diagnostics).
+
+    copilot/.workspace                       application: NAME
+    copilot/<workload>/manifest.yml          services and jobs
+    copilot/environments/<env>/manifest.yml  the network and load balancer
+
+With an environment chosen, each workload's `environments.<env>` override is applied
+(the spec describes that environment, the way `copilot deploy --env` does), and the
+environment's manifest becomes the spec's network and load balancer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.diagnostics import Diagnostic, ERROR, Locator
+from compiler.importers.copilot import environment, overrides, workload
+from compiler.importers.copilot.context import SKIPPED, UNREADABLE, UNTRANSLATED, Context
+from compiler.importers.copilot.yamlread import Unreadable, read
+
+_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+class WorkspaceError(Exception):
+    """The workspace cannot be read: .args[0] is a list of Diagnostics (exit 1)."""
+
+
+class UsageError(Exception):
+    """The command cannot choose what to import (exit 2): the message says why."""
+
+
+@dataclass
+class Imported:
+    spec: dict
+    comments: dict
+    diagnostics: list[Diagnostic]
+    env: str
+    # workload name -> "complete" | "partial" | "refused", for the import report
+    outcome: dict[str, str] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+
+
+def find_copilot_dir(root: str) -> Path:
+    path = Path(root)
+    if (path / "copilot").is_dir():
+        return path / "copilot"
+    if path.name == "copilot" or (path / ".workspace").is_file():
+        return path
+    raise UsageError(f"{root}: no copilot/ directory here (give the directory that holds copilot/, "
+                     "or copilot/ itself)")
+
+
+def import_workspace(root: str, env: str | None = None) -> Imported:
+    cdir = find_copilot_dir(root)
+    ctx = Context()
+    app = _app_name(cdir, ctx)
+    manifests = _manifests(cdir)
+    env_files = {p.parent.name: p for p in manifests if p.parent.parent.name == "environments"}
+    work_files = [p for p in manifests if p.parent.parent.name != "environments"]
+    if not work_files:
+        raise WorkspaceError([Diagnostic(str(cdir), 1, 1, UNREADABLE, "<root>",
+                                         "no workload manifests (copilot/<name>/manifest.yml) in the workspace")])
+    env_name = _choose_env(env, env_files)
+    problems: list[Diagnostic] = []
+    loaded = []
+    for path in sorted(work_files, key=lambda p: p.parent.name):
+        try:
+            data, loc = read(str(path), _shown(path))
+        except Unreadable as exc:
+            problems.append(exc.args[0])
+            continue
+        loaded.append((path, data, loc))
+    env_data, env_loc = None, None
+    if env_name in env_files:
+        try:
+            env_data, env_loc = read(str(env_files[env_name]), _shown(env_files[env_name]))
+        except Unreadable as exc:
+            problems.append(exc.args[0])
+    if problems:
+        raise WorkspaceError(problems)
+    return _translate(app, env_name, env_data, env_loc, loaded, ctx)
+
+
+def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
+    spec_env = env_name
+    if not _ENV_NAME.match(spec_env):
+        spec_env = re.sub(r"[^a-z0-9-]+", "-", spec_env.lower()).strip("-")[:20] or "dev"
+        if not spec_env[0].isalpha():
+            spec_env = ("e-" + spec_env)[:20]
+    spec: dict = {"app": app, "environment": spec_env}
+    envi = environment.translate(env_data, env_loc, ctx)
+    result = Imported(spec, ctx.comments, ctx.diagnostics, env_name)
+    services, jobs = {}, {}
+    works = []
+    for path, data, loc in loaded:
+        before = len(ctx.diagnostics)
+        if not isinstance(data, dict):
+            ctx.diagnostics.append(Diagnostic(loc.file, 1, 1, UNREADABLE, "<root>",
+                                              "the manifest is not a mapping", severity="warning"))
+            result.outcome[path.parent.name] = "refused"
+            continue
+        kind = str(data.get("type", ""))
+        raw_name = data.get("name") or path.parent.name
+        result.types[str(raw_name)] = kind
+        data, loc = overrides.apply(data, loc, env_name)
+        if kind in workload.NOT_FARGATE:
+            ctx.warn(SKIPPED, loc, ("type",), f"{kind} is {workload.NOT_FARGATE[kind]}; not imported")
+            result.outcome[str(raw_name)] = "refused"
+            continue
+        if kind not in workload.SERVICE_TYPES and kind != workload.JOB_TYPE:
+            ctx.warn(SKIPPED, loc, ("type",), f"unknown workload type {kind!r}; not imported")
+            result.outcome[str(raw_name)] = "refused"
+            continue
+        name = workload.spec_name(raw_name, loc, ("name",), ctx, "workload")
+        if kind == workload.JOB_TYPE:
+            w = workload.job(name, data, loc, ctx, app, spec_env)
+            jobs[name] = w.spec
+        else:
+            w = workload.service(kind, name, data, loc, ctx, app, spec_env)
+            services[name] = w.spec
+        works.append((w, loc))
+        partial = any(d.code == UNTRANSLATED for d in ctx.diagnostics[before:])
+        result.outcome[str(raw_name)] = "partial" if partial else "complete"
+    network = dict(envi.network)
+    if not envi.imported_vpc:
+        private = any(w.needs_nat for w, _ in works)
+        network["nat"] = "per_az" if private else "none"
+        ctx.comment(("network", "nat"), "Copilot adds a NAT gateway per zone when a workload runs in private "
+                    "subnets" if private else "every workload is in public subnets: no NAT gateway needed")
+    _order_network(network)
+    spec["network"] = network
+    lb = _load_balancer(works, envi, ctx)
+    if lb is not None:
+        spec["load_balancer"] = lb
+    spec["discovery"] = {"namespace": f"{spec_env}.{app}.local"}
+    ctx.comment(("discovery", "namespace"), "Copilot's namespace, so services keep their DNS names "
+                "(<service>.<env>.<app>.local)")
+    if not services and not jobs:
+        raise WorkspaceError(ctx.diagnostics + [Diagnostic(
+            str(loaded[0][0].parent.parent), 1, 1, UNREADABLE, "<root>",
+            "no workload here is a Fargate service or job (Load Balanced Web, Backend, Worker "
+            "Service or Scheduled Job): there is nothing to import")])
+    spec["services"] = services
+    if jobs:
+        spec["jobs"] = jobs
+    if not services:
+        spec.pop("services")
+    return result
+
+
+def _load_balancer(works, envi, ctx) -> dict | None:
+    public = [w for w, _ in works if w.http == "public"]
+    internal = [(w, loc) for w, loc in works if w.http == "internal"]
+    if not public and not internal:
+        return None
+    if public and internal:
+        for w, loc in internal:
+            w.spec.pop("http", None)
+            ctx.untranslated(loc, ("http",), "Copilot gives Backend Services an internal load balancer beside "
+                             "the public one; here one load balancer serves the app, and a backend on the "
+                             "public one would be exposed: reach it through Service Connect or Cloud Map",
+                             ("services", w.name))
+            w.spec.setdefault("discovery", True)
+    lb = dict(envi.public_lb if public else envi.private_lb)
+    if not public:
+        lb["public"] = False
+    routed = public or [w for w, _ in internal]
+    for w in routed:
+        http = w.spec.get("http", {})
+        if "alias" in http and "hosted_zone" not in http and "https" not in lb:
+            names = http.pop("alias")
+            names = names if isinstance(names, list) else [names]
+            http["hosts"] = names
+            ctx.comment(("services", w.name, "http", "hosts"), "the alias became a host rule: add hosted_zone "
+                        "(and alias) to make the DNS record and certificate here")
+            _warn_alias(ctx, w)
+    ordered = {k: lb[k] for k in ("public", "allowed_cidrs", "https", "access_logs") if k in lb}
+    ordered.update({k: v for k, v in lb.items() if k not in ordered})
+    return ordered
+
+
+def _warn_alias(ctx: Context, w) -> None:
+    ctx.comment(("services", w.name, "http"), "Copilot took the hosted zone from the application's domain "
+                "(copilot app init --domain), which no manifest records")
+
+
+def _order_network(network: dict) -> None:
+    items = sorted(network.items(), key=lambda kv: ("vpc", "nat", "endpoints", "flow_logs").index(kv[0])
+                   if kv[0] in ("vpc", "nat", "endpoints", "flow_logs") else 9)
+    network.clear()
+    network.update(items)
+
+
+def _app_name(cdir: Path, ctx: Context) -> str:
+    ws = cdir / ".workspace"
+    raw = None
+    if ws.is_file():
+        try:
+            data, loc = read(str(ws), _shown(ws))
+        except Unreadable as exc:
+            raise WorkspaceError([exc.args[0]]) from None
+        if isinstance(data, dict) and data.get("application"):
+            raw = str(data["application"])
+    if raw is None:
+        raise WorkspaceError([Diagnostic(_shown(ws), 1, 1, UNREADABLE, "application",
+                                         "copilot/.workspace must name the application (application: NAME)")])
+    if re.match(r"^[a-z][a-z0-9-]{0,19}$", raw):
+        return raw
+    fixed = re.sub(r"[^a-z0-9-]+", "-", raw.lower()).strip("-")[:20].rstrip("-") or "app"
+    if not fixed[0].isalpha():
+        fixed = ("a-" + fixed)[:20]
+    ctx.diagnostics.append(Locator(_shown(ws)).error("FC504", ("application",), f"application name {raw!r} "
+                           f"does not fit ^[a-z][a-z0-9-]{{0,19}}$: imported as {fixed!r}", severity="warning"))
+    return fixed
+
+
+def _manifests(cdir: Path) -> list[Path]:
+    found = []
+    for sub in sorted(cdir.iterdir()):
+        if not sub.is_dir() or sub.name.startswith("."):
+            continue
+        if sub.name == "environments":
+            found += sorted(p / "manifest.yml" for p in sub.iterdir() if (p / "manifest.yml").is_file())
+        elif sub.name != "pipelines" and (sub / "manifest.yml").is_file():
+            found.append(sub / "manifest.yml")
+    return found
+
+
+def _choose_env(env: str | None, env_files: dict) -> str:
+    if env is not None:
+        if env_files and env not in env_files:
+            raise UsageError(f"no environment {env!r} in the workspace; it has: {', '.join(sorted(env_files))}")
+        return env
+    if len(env_files) == 1:
+        return next(iter(env_files))
+    if len(env_files) > 1:
+        raise UsageError(f"the workspace has several environments ({', '.join(sorted(env_files))}): "
+                         "choose one with --env")
+    return "dev"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def has_errors(diags) -> bool:
+    return any(d.severity == ERROR for d in diags)
