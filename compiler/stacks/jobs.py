@@ -155,4 +155,5 @@ def _job(app: m.App, t: Template, wire: _Wiring, job: m.Job) -> None:
         ScheduleExpression=job.schedule,
         State="ENABLED",
         Targets=[events.Target(Id="StateMachine", Arn=Ref(machine), RoleArn=GetAtt(schedule_role, "Arn"))],
+        Tags=tags,
     ))

@@ -479,7 +479,7 @@ def _autoscaling(app: m.App, t: Template, wire: _Wiring, svc: m.Service,
             ),
         ))
     if scaling.queue is not None:
-        _queue_scaling(app, t, wire, svc, service, target)
+        _queue_scaling(app, t, wire, svc, service, target, svc_tags)
 
 
 # Queue-backlog scaling: the metric math of AWS's "SQS queue backlog per task" example
@@ -518,7 +518,7 @@ def _queue_metrics(wire: _Wiring, svc: m.Service, service: ecs.Service, kind: ty
 
 
 def _queue_scaling(app: m.App, t: Template, wire: _Wiring, svc: m.Service,
-                   service: ecs.Service, target: aas.ScalableTarget) -> None:
+                   service: ecs.Service, target: aas.ScalableTarget, svc_tags) -> None:
     """Target tracking on the queue's backlog per task (latency / processing time messages),
     and, when the range starts at 0, a wake-up: an alarm on "messages wait, no task runs"
     that adds one task (target tracking computes from the running count, so it never
@@ -575,4 +575,5 @@ def _queue_scaling(app: m.App, t: Template, wire: _Wiring, svc: m.Service,
         DatapointsToAlarm=1,
         TreatMissingData="notBreaching",
         AlarmActions=[Ref(wake_up)],
+        Tags=svc_tags,
     ))
