@@ -14,6 +14,7 @@ import pytest
 import yaml
 from cfnlint.rules import RulesCollection
 
+from builds import Build, all_builds
 from compiler.lint import lint_templates
 from compiler.pipeline import compile_spec
 from compiler.rules import RULES_DIR
@@ -129,8 +130,9 @@ def test_the_cfn_lint_command_line_takes_the_rules_directory():
     assert run.returncode != 0
 
 
-def _specs() -> list[Path]:
-    return sorted((ROOT / "examples").glob("*.yaml")) + sorted((ROOT / "tests" / "e2e" / "specs").glob("*.yaml"))
+def _specs() -> list:
+    """Every environment of every example and e2e spec, with the values it names (tests/builds.py)."""
+    return all_builds(sorted((ROOT / "examples").glob("*.yaml")) + sorted((ROOT / "tests" / "e2e" / "specs").glob("*.yaml")))
 
 
 def _scale_spec(tmp_path: Path) -> Path:
@@ -141,11 +143,11 @@ def _scale_spec(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("spec", _specs() + ["scale-120"], ids=lambda p: getattr(p, "stem", p))
+@pytest.mark.parametrize("spec", _specs() + ["scale-120"], ids=str)
 def test_every_compiled_template_passes_our_rules(spec, tmp_path, ours):
     """Warnings included: the compile itself fails only on our errors (exit 3)."""
-    path = _scale_spec(tmp_path) if spec == "scale-120" else spec
-    result = compile_spec(str(path), str(tmp_path / "out"), lint=False)
+    build = Build(_scale_spec(tmp_path)) if spec == "scale-120" else spec
+    result = compile_spec(str(build.spec), str(tmp_path / "out"), lint=False, env=build.env, values=build.values)
     assert result.files, [d.format() for d in result.diagnostics]
     for name, text in result.files.items():
         assert findings(text, ours) == [], name
