@@ -27,14 +27,15 @@ class Parser(argparse.ArgumentParser):
 
 def _compile_parser() -> argparse.ArgumentParser:
     p = Parser(prog="fargate-compile", description="Compile a Fargate app spec into nested CloudFormation templates.",
-                epilog="Also: 'fargate-compile plan SPEC' for cost, deploy time and a diagram; "
-                      "'fargate-compile diff OLD NEW' for what an update changes and its hazards.")
+                epilog="Other commands: 'fargate-compile check SPEC...' validates without building; "
+                      "'plan SPEC' shows cost, deploy time and a diagram; 'diff OLD NEW' shows what an "
+                      "update changes and its hazards; 'schema' prints the spec's JSON Schema.")
     p.add_argument("spec", help="the YAML spec file")
     p.add_argument("--output-dir", default="templates_out", help="where <app>-<environment>/ is written (default: templates_out)")
     p.add_argument("--no-lint", action="store_true", help="skip cfn-lint (not recommended)")
     p.add_argument("--no-cache", action="store_true", help="do not use or fill the cfn-lint result cache")
     p.add_argument("--format", choices=("json", "yaml"), default="json", help="template format (default: json)")
-    p.add_argument("--diagnostics", choices=("text", "json"), default="text", help="how findings are printed on stderr")
+    add_diagnostics_arguments(p)
     add_environment_arguments(p, all_envs=True)
     p.add_argument("--version", action="version", version=f"fargate-compile {__version__}")
     return p
@@ -80,35 +81,60 @@ def report_invalid(spec: str, diags, style: str, outcome: str) -> int:
     return EXIT_INVALID
 
 
-def print_diagnostics(diags, style: str) -> None:
-    if style == "json":
-        print(json.dumps([d.as_json() for d in diags], indent=2), file=sys.stderr)
+DIAGNOSTIC_STYLES = ("text", "json", "sarif")
+
+
+def add_diagnostics_arguments(p: argparse.ArgumentParser, what: str = "findings") -> None:
+    """--diagnostics and --diagnostics-file: the same on every command that reports Diagnostics."""
+    p.add_argument("--diagnostics", choices=DIAGNOSTIC_STYLES, default="text",
+                   help=f"how {what} are reported: text lines, a JSON list, or a SARIF 2.1.0 log "
+                        "for code scanning (default: text)")
+    p.add_argument("--diagnostics-file", metavar="PATH",
+                   help=f"write the {what} to PATH instead of stderr (e.g. results.sarif)")
+
+
+def print_diagnostics(diags, style: str, to: str | None = None, extra=()) -> None:
+    """Diagnostics on stderr, or into the file `to`. `extra`: sarif.Finding results of a command's own.
+
+    A SARIF or JSON report is always written, even empty: an upload of an empty SARIF log
+    is how code scanning learns that earlier alerts are fixed.
+    """
+    if style == "sarif":
+        from compiler import sarif
+
+        text = json.dumps(sarif.log(diags, extra), indent=2) + "\n"
+    elif style == "json":
+        text = json.dumps([d.as_json() for d in diags], indent=2) + "\n"
     else:
-        for d in diags:
-            print(d.format(), file=sys.stderr)
+        text = "".join(d.format() + "\n" for d in diags)
+    if to is None:
+        sys.stderr.write(text)
+        return
+    try:
+        with open(to, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        raise UnwritableReport(f"cannot write {to}: {exc.strerror or exc}") from None
+
+
+class UnwritableReport(Exception):
+    """--diagnostics-file cannot be written (a usage error, exit 2)."""
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        if argv[:1] == ["plan"]:
-            from compiler.plan_cli import main as plan_main
-
-            return plan_main(argv[1:])
-        if argv[:1] == ["import-copilot"]:
-            from compiler.import_cli import main as import_main
-
-            return import_main(argv[1:])
-        if argv[:1] == ["diff"]:
-            from compiler.diff_cli import main as diff_main
-
-            return diff_main(argv[1:])
+        if argv[:1] and argv[0] in SUBCOMMANDS:
+            return _subcommand(argv[0])(argv[1:])
         args = _compile_parser().parse_args(argv)
         if args.all_envs:
             return _compile_all(args)
         return _compile(args)
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    except UnwritableReport as exc:
+        print(f"fargate-compile: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `fargate-compile ... | head`: the reader left; not our bug
@@ -121,6 +147,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fargate-compile: internal error: {kind.__name__}: {value} "
               "(a compiler bug; set FARGATE_COMPILE_DEBUG=1 for details and please report it)", file=sys.stderr)
         return EXIT_BUG
+
+
+# Commands other than compiling: name -> module with main(argv) -> exit status, imported only when used.
+SUBCOMMANDS = {
+    "check": "compiler.check_cli",
+    "diff": "compiler.diff_cli",
+    "import-copilot": "compiler.import_cli",
+    "plan": "compiler.plan_cli",
+    "schema": "compiler.schema_cli",
+}
+
+
+def _subcommand(name: str):
+    import importlib
+
+    return importlib.import_module(SUBCOMMANDS[name]).main
+
+
+def parser_for(argv: list[str]) -> tuple[argparse.ArgumentParser, list[str]]:
+    """The parser that reads `argv`, and the arguments it reads (for tools and tests)."""
+    import importlib
+
+    if argv[:1] and argv[0] in SUBCOMMANDS:
+        return importlib.import_module(SUBCOMMANDS[argv[0]]).parser(), argv[1:]
+    return _compile_parser(), argv
 
 
 def _compile_all(args) -> int:
@@ -157,7 +208,8 @@ def _compile(args) -> int:
             if record is not None:  # an identical compile's output is in place: nothing to do
                 from compiler.diagnostics import Diagnostic
 
-                print_diagnostics([Diagnostic(**d) for d in record["diagnostics"]], args.diagnostics)
+                print_diagnostics([Diagnostic(**d) for d in record["diagnostics"]], args.diagnostics,
+                                  args.diagnostics_file)
                 _summary(record["stack_name"], record["output"],
                          [(name, res, size) for name, _sha, res, size in record["files"]],
                          unchanged=True)
@@ -176,12 +228,13 @@ def _compile(args) -> int:
         return EXIT_USAGE
     except UnknownEnvironment as exc:
         return unknown_environment("fargate-compile", exc)
-    print_diagnostics(result.diagnostics, args.diagnostics)
+    print_diagnostics(result.diagnostics, args.diagnostics, args.diagnostics_file)
     if result.status == pipeline.INVALID:
         return report_invalid(args.spec, result.diagnostics, args.diagnostics, "nothing was written")
     if result.status == pipeline.LINT_FAILED:
-        print("fargate-compile: a generated template failed cfn-lint: this is a compiler bug, "
-              "please report it; nothing was written", file=sys.stderr)
+        if args.diagnostics == "text" or args.diagnostics_file:
+            print("fargate-compile: a generated template failed cfn-lint: this is a compiler bug, "
+                  "please report it; nothing was written", file=sys.stderr)
         return EXIT_BUG
     if key is not None:
         buildcache.store(key, result.app.stack_name, result.files, result.resources,

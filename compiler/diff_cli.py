@@ -1,7 +1,7 @@
 """`fargate-compile diff OLD NEW`: what updating a deployed app from OLD to NEW does.
 
 OLD and NEW are output directories (templates_out/<app>-<env>/) or spec files (compiled
-in memory: no lint, nothing written). The report goes to stdout; spec problems to stderr.
+in memory: no lint, nothing written; `--env`/`--var` apply to both spec sides). The report goes to stdout; spec problems to stderr.
 Exit status: 0 no hazard, 4 at least one hazard, 1 a spec is invalid, 2 usage error or an
 unreadable side, 3 an internal error.
 """
@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-from compiler.cli import EXIT_OK, EXIT_USAGE, Parser, print_diagnostics, report_invalid
+from compiler.cli import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments,
+                          add_environment_arguments, print_diagnostics, unknown_environment, variable_values)
 
 EXIT_HAZARD = 4
 
@@ -26,31 +27,45 @@ def parser() -> Parser:
     p.add_argument("old", help="the deployed side: templates_out/<app>-<env>/ or a spec file")
     p.add_argument("new", help="the side to deploy: an output directory or a spec file")
     p.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout (default: text)")
-    p.add_argument("--diagnostics", choices=("text", "json"), default="text",
-                   help="how spec problems are printed on stderr")
+    add_diagnostics_arguments(p, "spec problems (and, as SARIF, the hazards)")
+    add_environment_arguments(p)  # for the sides that are spec files
     return p
 
 
-def _side(path: str, style: str):
-    """(TemplateSet, None) or (None, exit code) after printing why."""
+def _side(path: str, found: list, env: str | None, values: dict):
+    """A TemplateSet, or an exit status after saying why there is none. Spec findings go to `found`."""
     from compiler.diff import templates
+    from compiler.environments import UnknownEnvironment
     from compiler.loader import UnreadableFile
 
     if os.path.isdir(path):
         try:
-            return templates.from_directory(path), None
+            return templates.from_directory(path)
         except templates.Unreadable as exc:
             print(f"fargate-compile diff: error: {exc}", file=sys.stderr)
-            return None, EXIT_USAGE
+            return EXIT_USAGE
     try:
-        side, found = templates.from_spec(path)
+        side, diags = templates.from_spec(path, env, values)
     except UnreadableFile as exc:
         print(f"fargate-compile diff: error: {exc}", file=sys.stderr)
-        return None, EXIT_USAGE
-    print_diagnostics(found, style)
-    if side is None:
-        return None, report_invalid(path, found, style, "nothing was compared")
-    return side, None
+        return EXIT_USAGE
+    except UnknownEnvironment as exc:
+        return unknown_environment(f"fargate-compile diff: {path}", exc)
+    found += diags
+    return EXIT_INVALID if side is None else side
+
+
+def _findings(result, new):
+    from compiler.diff.hazards import describe
+    from compiler.diff.locate import locate
+    from compiler.sarif import Finding, Rule
+
+    out = []
+    for hazard in result.hazards:
+        file, line, col = locate(new, hazard.stack, hazard.id)
+        rule = Rule(f"diff/{hazard.kind}", describe(hazard.kind), describe(hazard.kind, full=True))
+        out.append(Finding(rule, f"{hazard.stack}:{hazard.id}: {hazard.message}", file, line, col))
+    return out
 
 
 def main(argv: list[str]) -> int:
@@ -59,16 +74,24 @@ def main(argv: list[str]) -> int:
     from compiler.diff.report import render
 
     args = parser().parse_args(argv)
-    old, failed = _side(args.old, args.diagnostics)
-    if old is None:
-        return failed
-    new, failed = _side(args.new, args.diagnostics)
-    if new is None:
-        return failed
+    found: list = []
+    values = variable_values(args)
+    sides = [_side(args.old, found, args.env, values), _side(args.new, found, args.env, values)]
+    failed = [s for s in sides if isinstance(s, int)]
+    if failed:
+        print_diagnostics(found, args.diagnostics, args.diagnostics_file)
+        if args.diagnostics == "text" and EXIT_INVALID in failed:
+            errors = sum(1 for d in found if d.severity == "error")
+            print(f"fargate-compile diff: {errors} error{'s' if errors != 1 else ''}; nothing was compared",
+                  file=sys.stderr)
+        return max(failed)
+    old, new = sides
     try:
         result = compute(old, new)
     except MissingSchemas as exc:
         print(f"fargate-compile diff: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    extra = _findings(result, new) if args.diagnostics == "sarif" else ()
+    print_diagnostics(found, args.diagnostics, args.diagnostics_file, extra)
     sys.stdout.write(render(result, args.format))
     return EXIT_HAZARD if result.hazards else EXIT_OK

@@ -11,8 +11,9 @@ Execution role (used by the ECS agent to start the task):
     public.ecr.aws, ...) need no IAM permission at all.
   - logs:CreateLogStream/PutLogEvents on the service's own log group.
   - secretsmanager:GetSecretValue / ssm:GetParameters on exactly the secrets and
-    parameters the task's containers reference. kms:Decrypt is left out: the
-    default AWS-managed keys need no grant.
+    parameters the task's containers reference; kms:Decrypt only on the
+    customer-managed keys the spec names (`secrets_kms_keys`), only through those
+    two services: the default AWS-managed keys need no grant.
 Task role (assumed by the application): the spec's statements, plus the ECS Exec
 channels when `exec: true`.
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from awacs.aws import (Action, Allow, ArnEquals, Condition, PolicyDocument, Principal, Statement,
-                       StringEquals)
+                       StringEquals, StringLike)
 from awacs.sts import AssumeRole
 from troposphere import AccountId, Sub
 
@@ -175,6 +176,15 @@ def execution_policy(service: m.Service, log_group_arn: Any) -> PolicyDocument:
             ["ssm:GetParameters"],
             sorted((ssm_parameter_arn(p) for p in parameters), key=_resource_key),
         ))
+    kinds = sorted({s.kind for s in secrets})
+    if service.secrets_kms_keys and kinds:
+        # Secrets Manager and SSM decrypt with the caller's credentials on its behalf, so
+        # kms:ViaService is that service's endpoint ("secretsmanager.us-east-1.amazonaws.com";
+        # a pattern, so that every region and partition suffix matches): the role cannot use
+        # the keys directly.
+        statement = _allow("SecretsKms", ["kms:Decrypt"], service.secrets_kms_keys)
+        statement.Condition = Condition(StringLike("kms:ViaService", [f"{k}.*" for k in kinds]))
+        statements.append(statement)
     return PolicyDocument(Version="2012-10-17", Statement=statements)
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 
-from compiler.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, print_diagnostics
+from compiler.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments, print_diagnostics
 
 
 def _parser() -> Parser:
@@ -21,8 +21,7 @@ def _parser() -> Parser:
     p.add_argument("workspace", metavar="WORKSPACE_DIR", help="the directory holding copilot/ (or copilot/ itself)")
     p.add_argument("--env", help="the Copilot environment to import (needed when the workspace has several)")
     p.add_argument("--output", "-o", metavar="SPEC.yaml", help="where to write the spec (default: stdout)")
-    p.add_argument("--diagnostics", choices=("text", "json"), default="text",
-                   help="how warnings and errors are printed on stderr")
+    add_diagnostics_arguments(p, "warnings and errors")
     return p
 
 
@@ -38,12 +37,12 @@ def main(argv: list[str]) -> int:
         print(f"fargate-compile import-copilot: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except WorkspaceError as exc:
-        print_diagnostics(ordered(exc.args[0]), args.diagnostics)
+        print_diagnostics(ordered(exc.args[0]), args.diagnostics, args.diagnostics_file)
         if args.diagnostics == "text":
             print(f"{args.workspace}: the workspace cannot be read; no spec was written", file=sys.stderr)
         return EXIT_INVALID
     text = render(result, args.workspace)
-    print_diagnostics(ordered(result.diagnostics), args.diagnostics)
+    print_diagnostics(ordered(result.diagnostics), args.diagnostics, args.diagnostics_file)
     if args.output:
         try:
             _write(args.output, text)
@@ -74,3 +73,6 @@ def _write(path: str, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+parser = _parser  # every command module exposes parser() (cli.parser_for)

@@ -90,6 +90,7 @@ class Http:
     healthcheck: HealthCheck
     deregistration_delay: int
     stickiness: bool
+    protocol: str                     # HTTP | HTTPS: ALB to container, target group and health check
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,8 @@ class Service(_TaskFields):
     spot: bool
     task_role: TaskRole
     stack: Optional[str]              # pinned stack group, if any
+    depends_on: tuple[str, ...]       # services created before this one (sorted)
+    secrets_kms_keys: tuple[str, ...]  # KMS key ARNs the execution role may decrypt with (sorted)
     user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
@@ -279,6 +282,8 @@ class Job(_TaskFields):
     discovery = False
     publish = ()
     subscribe = None
+    depends_on = ()
+    secrets_kms_keys = ()
 
 
 @dataclass(frozen=True)

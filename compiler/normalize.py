@@ -193,6 +193,8 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         spot=spec.get("spot", False),
         task_role=_task_role(role),
         stack=spec.get("stack"),
+        depends_on=tuple(sorted(set(spec.get("depends_on", ())))),
+        secrets_kms_keys=tuple(sorted(set(spec.get("secrets_kms_keys", ())))),
         user=_text(spec["user"]) if spec.get("user") is not None else None,
         publish=tuple(sorted(
             (m.Topic(t["name"], t.get("fifo", False)) for t in (spec.get("publish") or {}).get("topics", ())),
@@ -335,6 +337,7 @@ def _http(spec: Mapping[str, Any]) -> m.Http:
         ),
         deregistration_delay=spec.get("deregistration_delay", 60),
         stickiness=spec.get("stickiness", False),
+        protocol=spec.get("protocol", "HTTP"),
     )
 
 

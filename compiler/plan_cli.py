@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compiler.cli import (EXIT_OK, EXIT_USAGE, Parser, add_environment_arguments, print_diagnostics,
-                          report_invalid, unknown_environment, variable_values)
+from compiler.cli import (EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments, add_environment_arguments,
+                          print_diagnostics, report_invalid, unknown_environment, variable_values)
 from compiler.plan import cost, diagram, make_plan, prices, report
 
 
@@ -41,8 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--region", default=prices.DEFAULT_REGION,
                    help=f"the region whose prices to use (default: {prices.DEFAULT_REGION})")
     p.add_argument("--diagram-dir", metavar="DIR", help="write <app>-<env>.dot (and .svg with Graphviz) here")
-    p.add_argument("--diagnostics", choices=("text", "json"), default="text",
-                   help="how spec problems are printed on stderr")
+    add_diagnostics_arguments(p, "spec problems")
     add_environment_arguments(p)
     return p
 
@@ -67,7 +66,7 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     except UnknownEnvironment as exc:
         return unknown_environment("fargate-compile plan", exc)
-    print_diagnostics(found, args.diagnostics)
+    print_diagnostics(found, args.diagnostics, args.diagnostics_file)
     if app is None:
         return report_invalid(args.spec, found, args.diagnostics, "nothing was planned")
 
@@ -100,3 +99,6 @@ def _write_diagram(plan, directory: Path) -> tuple[str, ...]:
             svg_path.write_text(svg, encoding="utf-8")
             written.append(str(svg_path))
     return tuple(written)
+
+
+parser = _parser  # every command module exposes parser() (cli.parser_for)

@@ -175,3 +175,119 @@ def test_a_range_from_zero_is_allowed_with_queue_delay():
     app = normalize(data)
     data["services"]["web"]["count"]["queue_delay"] = {"acceptable_latency": "10m"}   # the workloads key
     assert checks.run(app, data, Locator("spec.yaml")) == []
+
+
+# --- http.protocol --------------------------------------------------------------------------------
+
+def _built(data: dict) -> dict[str, dict]:
+    from compiler.pipeline import build_templates
+
+    return {stem: t.to_dict() for stem, t in build_templates(normalize(data))}
+
+
+def test_https_targets_use_https_for_traffic_and_health_checks():
+    data = spec(api={"port": 8443, "http": {"path": "/api/*", "protocol": "HTTPS"}, "connect": True})
+    built = _built(data)
+    groups = {k: v["Properties"] for k, v in built["alb"]["Resources"].items()
+              if v["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup"}
+    assert (groups["ApiTargetGroup"]["Protocol"], groups["ApiTargetGroup"]["HealthCheckProtocol"]) == ("HTTPS", "HTTPS")
+    assert (groups["WebTargetGroup"]["Protocol"], groups["WebTargetGroup"]["HealthCheckProtocol"]) == ("HTTP", "HTTP")
+    resources = built["services"]["Resources"]
+    [api_port] = resources["ApiTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["PortMappings"]
+    assert "AppProtocol" not in api_port     # Service Connect must not parse TLS as HTTP
+
+
+# --- depends_on ----------------------------------------------------------------------------------
+
+def test_servers_in_the_same_stack_are_created_first():
+    data = spec(web={"depends_on": ["api", "db"]}, api={"connect": True},
+                db={"port": 5432, "discovery": True})
+    assert diagnose(data) == []
+    resources = _built(data)["services"]["Resources"]
+    assert resources["WebEcsService"]["DependsOn"] == ["ApiEcsService", "DbEcsService"]
+    assert "DependsOn" not in resources["ApiEcsService"]
+
+
+def test_servers_in_another_stack_order_the_nested_stacks():
+    data = spec(web={"stack": "front", "depends_on": ["db", "api"]}, api={"connect": True},
+                db={"port": 5432, "discovery": True, "stack": "data"})
+    assert diagnose(data) == []
+    root = _built(data)["root"]["Resources"]
+    # services (api) already feeds services-front its cluster: only the data stack is added
+    assert root["ServicesFrontStack"]["DependsOn"] == ["ServicesDataStack"]
+    assert "DependsOn" not in root["ServicesDataStack"]
+
+
+@pytest.mark.parametrize("services, path, text", [
+    ({"web": {"depends_on": ["web"]}}, "services.web.depends_on[0]", "itself"),
+    ({"web": {"depends_on": ["nope"]}}, "services.web.depends_on[0]", "no service 'nope'"),
+    ({"web": {"depends_on": ["api"]}}, "services.web.depends_on[0]", "neither connect nor discovery"),
+    ({"web": {"connect": True, "depends_on": ["api"]}, "api": {"connect": True, "depends_on": ["x"]},
+      "x": {"connect": True, "depends_on": ["web"]}}, "services.x.depends_on[0]", "a cycle"),
+    ({"web": {"connect": True, "depends_on": ["x"]}, "x": {"connect": True, "stack": "b"}},
+     "services.web.depends_on[0]", "cannot be ordered"),
+    ({"x": {"connect": True, "stack": "a", "depends_on": ["y"]},
+      "y": {"connect": True, "stack": "b", "depends_on": ["z"]},
+      "z": {"connect": True, "stack": "a"}}, "services.y.depends_on[0]", "cannot be ordered"),
+])
+def test_impossible_dependencies_are_refused_where_written(services, path, text):
+    found = diagnose(spec(**services))
+    assert [(d.code, d.path) for d in found] == [("FC270", path)], [d.format() for d in found]
+    assert text in found[0].message
+
+
+# --- secrets: KMS keys and regions ---------------------------------------------------------------
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+SECRET = "arn:aws:secretsmanager:{}:123456789012:secret:shop/db-AbCdEf"
+NO_NAT = {"nat": "none", "endpoints": ["ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager", "ssm"]}
+
+
+def _statements(data: dict, service: str = "api") -> dict:
+    role = _built(data)["services"]["Resources"][f"{service.title()}ExecutionRole"]
+    return {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+
+
+def test_kms_keys_are_decryptable_only_through_the_secret_services():
+    data = spec(api={"secrets": {"DB": SECRET.format("us-east-1"), "FLAG": "/shop/flag"},
+                     "secrets_kms_keys": [KEY]})
+    assert diagnose(data) == []
+    kms = _statements(data)["SecretsKms"]
+    assert kms["Action"] == ["kms:Decrypt"] and kms["Resource"] == [KEY]
+    assert kms["Condition"] == {"StringLike": {"kms:ViaService": ["secretsmanager.*", "ssm.*"]}}
+
+
+def test_no_kms_statement_without_keys():
+    data = spec(api={"secrets": {"DB": SECRET.format("us-east-1")}})
+    assert "SecretsKms" not in _statements(data)
+
+
+@pytest.mark.parametrize("api, text", [
+    ({"secrets_kms_keys": [KEY]}, "reads no secrets"),
+    ({"secrets_kms_keys": [KEY], "secrets": {"DB": SECRET.format("eu-west-1")}}, "KMS key in us-east-1"),
+])
+def test_unusable_kms_keys_are_warnings(api, text):
+    [found] = diagnose(spec(api=api))
+    assert (found.code, found.severity) == ("FC271", "warning") and text in found.message
+
+
+@pytest.mark.parametrize("network, api, expect", [
+    # pinned by the ECR image (us-east-1): a secret in eu-west-1 is unreachable
+    (NO_NAT, {"secrets": {"DB": SECRET.format("eu-west-1")}}, ["services.api.secrets.DB"]),
+    # nothing pins the region: two regions in one task, at most one is the stack's
+    (NO_NAT, {"image": "nginx", "secrets": {"A": SECRET.format("eu-west-1"), "B": SECRET.format("us-east-1")}},
+     ["services.api.secrets.B"]),
+    # public tasks reach any region
+    (NO_NAT, {"placement": "public", "secrets": {"A": SECRET.format("eu-west-1")}}, []),
+    ({"nat": "single"}, {"secrets": {"DB": SECRET.format("eu-west-1")}}, []),      # NAT: any region
+    (NO_NAT, {"secrets": {"DB": SECRET.format("us-east-1"),
+                          "P": "arn:aws:ssm:us-west-2:123456789012:parameter/p"}},
+     ["services.api.secrets.P"]),
+    (NO_NAT, {"secrets": {"DB": SECRET.format("us-east-1"), "P": "/by/name"}}, []),
+])
+def test_a_secret_in_another_region_without_nat_is_refused(network, api, expect):
+    data = spec(api=api)
+    data["network"] = copy.deepcopy(network)
+    assert schema_findings(data) == []
+    found = [d for d in checks.run(normalize(data), data, Locator("spec.yaml")) if d.code == "FC271"]
+    assert [d.path for d in found] == expect, [d.format() for d in found]

@@ -14,13 +14,13 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC208 container_ports        distinct ports and names within a task
     FC209 names                  path-safe names, distinct logical IDs, AWS name lengths
     FC210 private_egress         private services without NAT: endpoints, ECR images
-    FC211 scaling                autoscaling range and targets; `requests` needs `http`
-    FC212 task_role              no wildcard actions; resources given; managed policy ARNs
+    FC211 scaling                autoscaling range and targets (from 0 only with queue_delay); `requests` needs `http`
+    FC212 task_role              known, exact actions (no wildcards); resources given; managed policy ARNs
     FC213 plain_secrets          credentials not in plain variables (Security Hub ECS.8)
     FC214 deployment             deployment percentages can replace a task
-    FC215 dns_names              namespace and Service Connect aliases are valid, unique DNS
+    FC215 dns_names              namespace, Service Connect aliases and discovery names are valid, unique DNS
     FC216 load_balancer          allowed_cidrs, security group rule quotas, TLS policy, access-log bucket
-    FC217 stack_pinning          at most 30 services pinned to one stack
+    FC217 stack_pinning          at most 30 services pinned to one stack; distinct stack logical IDs
     FC218 tags                   AWS tag rules; reserved keys
     FC219 env_names              a name is a variable or a secret, not both
     FC220 exec_readonly          warning: ECS Exec needs a writable root filesystem
@@ -32,6 +32,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC251 jobs                   job schedules, timeouts and names; the task rules over jobs
     FC252 messaging              topics, subscriptions, FIFO, queue limits, SNS/SQS endpoints
     FC253 queue_scaling          queue_delay needs a subscription and durations above zero
+    FC270 depends_on             depends_on names servers of the spec, without cycles of services or stacks
+    FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
 
 Codes FC301-FC303 belong to the stages before validation (compiler/variables.py,
 compiler/environments.py); FC3xx codes after them are cross-field rules of existing
@@ -45,6 +47,7 @@ from compiler.checks import (
     alb_healthcheck,
     container_healthcheck,
     container_ports,
+    depends_on,
     deployment,
     dns_names,
     env_names,
@@ -60,6 +63,7 @@ from compiler.checks import (
     queue_scaling,
     routes,
     scaling,
+    secrets_reach,
     stack_pinning,
     subnets,
     substitutions,
@@ -102,6 +106,8 @@ RULES = (
     jobs,
     messaging,
     queue_scaling,
+    depends_on,
+    secrets_reach,
 )
 
 

@@ -61,14 +61,14 @@ class Changes:
     new_values: Resolver
 
     def old_file(self, identity: Identity) -> str:
-        return self.old.files_by_key()[identity[0]]
+        return self.old._by_key[identity[0]]
 
     def new_file(self, identity: Identity) -> str:
-        return self.new.files_by_key()[identity[0]]
+        return self.new._by_key[identity[0]]
 
     def file(self, identity: Identity) -> str:
         """The file a reader finds the resource in: the new one, else the old one."""
-        return self.new.files_by_key().get(identity[0]) or self.old_file(identity)
+        return self.new._by_key.get(identity[0]) or self.old_file(identity)
 
     def old_resource(self, identity: Identity) -> dict:
         return self.old.resources(self.old_file(identity))[identity[1]]
@@ -157,9 +157,13 @@ def compare(old: TemplateSet, new: TemplateSet) -> Changes:
     common = sorted(set(before) & set(after))
     replaced: set[Identity] = set()
     changed_paths: dict[Identity, list] = {}
-    while True:  # replacements propagate through references until nothing more changes
-        grew = False
-        for identity in common:
+    # What each resource's properties refer to, so that a replacement re-examines only its dependants.
+    uses = {i: refers_to(new_r.resolve(after[i], _properties(new.resources(after[i])[i[1]])), set(after))
+            for i in common}
+    pending = set(common)
+    while pending:  # replacements propagate through references until nothing more changes
+        grown = set()
+        for identity in sorted(pending):
             if identity in replaced:
                 continue
             a, b = old.resources(before[identity])[identity[1]], new.resources(after[identity])[identity[1]]
@@ -173,9 +177,16 @@ def compare(old: TemplateSet, new: TemplateSet) -> Changes:
                     _touches(p, paths, old_props, new_props, old_r, new_r, before[identity], after[identity],
                              replaced) for p in always):
                 replaced.add(identity)
-                grew = True
-        if not grew:
-            break
+                grown.add(identity)
+        pending = {i for i in common if i not in replaced and uses[i] & grown}
+    # Values that changed because of replacements found after a resource was last examined.
+    for identity in common:
+        if identity not in replaced and uses[identity] & replaced:
+            a, b = old.resources(before[identity])[identity[1]], new.resources(after[identity])[identity[1]]
+            paths = []
+            _leaf_changes(_properties(a), _properties(b), (), old_r, new_r, before[identity], after[identity],
+                          replaced, paths)
+            changed_paths[identity] = paths
 
     old_files, new_files = old.files_by_key(), new.files_by_key()
     display = {key: new_files.get(key) or old_files[key] for key in set(old_files) | set(new_files)}

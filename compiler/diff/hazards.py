@@ -1,18 +1,4 @@
-"""What in a set of changes can hurt a running app: hazards as values.
-
-kinds:
-  replacement    a stateful or traffic-serving resource is replaced, or moves to another
-                 nested stack (deleted and re-created)
-  vpc-move       a load balancer that stays would have to change VPC (it cannot)
-  name-clash     a new physical resource needs a name (log group name, listener rule
-                 priority, Cloud Map or Service Connect name...) that an existing one still
-                 holds while the update runs (old resources are deleted only in cleanup)
-  traffic-gap    an existing listener or rule forwards to a target group created by this
-                 update, which has no registered targets until the tasks pass health checks
-  count-reset    an autoscaled ECS service with DesiredCount in its template is updated:
-                 CloudFormation sends DesiredCount and the running count jumps back to it
-  data-deletion  a resource holding data is removed or replaced without a Retain policy
-"""
+"""What in a set of changes can hurt a running app: hazards as values (kinds in KINDS)."""
 
 from __future__ import annotations
 
@@ -21,7 +7,40 @@ from dataclasses import dataclass
 from compiler.diff.changes import Changes, Identity
 from compiler.diff.resolve import refers_to
 
-KINDS = ("replacement", "vpc-move", "name-clash", "traffic-gap", "count-reset", "data-deletion")
+# kind -> (short description, help text); the order is the report's.
+KINDS = {
+    "replacement": (
+        "A stateful or traffic-serving resource is replaced",
+        "A stateful or traffic-serving resource (log group, file system, queue, topic, Cloud Map namespace "
+        "or service, target group, listener, load balancer, ECS service, VPC, subnet) is replaced, or "
+        "moves to another nested stack: CloudFormation creates a new one and deletes the old one."),
+    "vpc-move": (
+        "A load balancer would have to change VPC",
+        "The VPC or subnets change under a load balancer that stays: a load balancer cannot move to "
+        "another VPC, so the update fails."),
+    "name-clash": (
+        "A new resource needs a name an old one still holds",
+        "A new physical resource needs a name (log group name, listener rule priority, Cloud Map or "
+        "Service Connect name...) that an existing resource still holds while the update runs: old "
+        "resources are deleted only in the cleanup phase, so the create fails or races."),
+    "traffic-gap": (
+        "Traffic is routed to a target group with no targets yet",
+        "An existing listener or rule forwards to a target group this update creates; it has no "
+        "registered targets until the service's tasks pass health checks, and requests fail meanwhile."),
+    "count-reset": (
+        "An autoscaled service's running count is reset",
+        "An autoscaled ECS service whose template sets DesiredCount is updated: CloudFormation sends "
+        "DesiredCount and the running task count jumps back to it."),
+    "data-deletion": (
+        "Data is deleted",
+        "A resource holding data (logs, files, messages...) is removed or replaced without a "
+        "DeletionPolicy or UpdateReplacePolicy of Retain: its data is deleted with it."),
+}
+
+
+def describe(kind: str, full: bool = False) -> str:
+    return KINDS[kind][1 if full else 0]
+
 
 VPC, SUBNET = "AWS::EC2::VPC", "AWS::EC2::Subnet"
 TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
@@ -70,7 +89,7 @@ def _props(resource: dict) -> dict:
 def find(changes: Changes) -> list[Hazard]:
     found = (_replacements(changes) + _vpc_moves(changes) + _name_clashes(changes)
              + _traffic_gaps(changes) + _count_resets(changes) + _data_deletions(changes))
-    return sorted(set(found), key=lambda h: (KINDS.index(h.kind), h.stack, h.id, h.message))
+    return sorted(set(found), key=lambda h: (list(KINDS).index(h.kind), h.stack, h.id, h.message))
 
 
 def _moves(changes: Changes) -> dict[Identity, Identity]:
@@ -271,12 +290,13 @@ def _traffic_gaps(changes: Changes) -> list[Hazard]:
 
 
 def _count_resets(changes: Changes) -> list[Hazard]:
+    scaled = _autoscaled(changes)
     out = []
     for identity, change in sorted(changes.modified().items()):
         if change.type != ECS_SERVICE or change.replacement or not change.properties_changed:
             continue
         desired = _props(changes.new_resource(identity)).get("DesiredCount")
-        if desired is None or not _autoscaled(changes, identity):
+        if desired is None or identity not in scaled:
             continue
         out.append(Hazard("count-reset", changes.file(identity), identity[1],
                           f"the service is autoscaled and its template sets DesiredCount {desired}: updating it "
@@ -285,14 +305,16 @@ def _count_resets(changes: Changes) -> list[Hazard]:
     return out
 
 
-def _autoscaled(changes: Changes, service: Identity) -> bool:
+def _autoscaled(changes: Changes) -> set[Identity]:
+    """ECS services a ScalableTarget of the new templates scales (its ResourceId refers to them)."""
+    services = {(changes.new.key(f), i) for f in changes.new.templates
+                for i, r in changes.new.resources(f).items() if _type(r) == ECS_SERVICE}
+    scaled = set()
     for file in changes.new.templates:
         for resource in changes.new.resources(file).values():
             if _type(resource) == SCALABLE_TARGET:
-                where = changes.new_values.resolve(file, _props(resource).get("ResourceId"))
-                if refers_to(where, {service}):
-                    return True
-    return False
+                scaled |= refers_to(changes.new_values.resolve(file, _props(resource).get("ResourceId")), services)
+    return scaled
 
 
 def _data_deletions(changes: Changes) -> list[Hazard]:

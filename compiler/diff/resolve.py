@@ -31,6 +31,7 @@ def is_intrinsic(value) -> bool:
 class Resolver:
     def __init__(self, side: TemplateSet):
         self.side = side
+        self._params: dict[tuple[str, str], object] = {}  # (file, parameter) -> resolved value
 
     def resolve(self, file: str, value, depth: int = 0):
         if depth > MAX_DEPTH:
@@ -63,15 +64,21 @@ class Resolver:
         if name in (template.get("Resources") or {}):
             return ("res", self.side.key(file), name)
         if name in (template.get("Parameters") or {}):
-            stack = self.side.stack_of.get(file)
-            if stack is not None:
-                passed = ((self.side.resources(self.side.root).get(stack) or {}).get("Properties") or {}) \
-                    .get("Parameters") or {}
-                if name in passed:
-                    return self.resolve(self.side.root, passed[name], depth + 1)
-            default = (template["Parameters"][name] or {}).get("Default")
-            return ("param", self.side.key(file), name, self.resolve(file, default, depth + 1))
+            if (file, name) not in self._params:  # resolved values are immutable tuples: cache them
+                self._params[(file, name)] = self._parameter(file, template, name, depth)
+            return self._params[(file, name)]
         return ("unknown-ref", self.side.key(file), name)
+
+    def _parameter(self, file: str, template: dict, name: str, depth: int):
+        """What the root passes for a child's parameter, else its default."""
+        stack = self.side.stack_of.get(file)
+        if stack is not None:
+            passed = ((self.side.resources(self.side.root).get(stack) or {}).get("Properties") or {}) \
+                .get("Parameters") or {}
+            if name in passed:
+                return self.resolve(self.side.root, passed[name], depth + 1)
+        default = (template["Parameters"][name] or {}).get("Default")
+        return ("param", self.side.key(file), name, self.resolve(file, default, depth + 1))
 
     def _getatt(self, file: str, arg, depth: int):
         if isinstance(arg, str) and "." in arg:

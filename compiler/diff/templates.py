@@ -8,6 +8,7 @@ writes them before `aws cloudformation package` uploads them.
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class TemplateSet:
     root: str | None = None                   # the file holding the nested stack resources
     stack_of: dict[str, str] = field(default_factory=dict)   # child file -> its stack resource in root
     file_of: dict[str, str] = field(default_factory=dict)    # stack resource in root -> child file
+    directory: str | None = None              # where the files are, when read from an output directory
 
     def resources(self, name: str) -> dict[str, dict]:
         return self.templates[name].get("Resources") or {}
@@ -43,8 +45,12 @@ class TemplateSet:
             return ""
         return self.stack_of.get(name, name)
 
-    def files_by_key(self) -> dict[str, str]:
+    @functools.cached_property
+    def _by_key(self) -> dict[str, str]:
         return {self.key(name): name for name in self.templates}
+
+    def files_by_key(self) -> dict[str, str]:
+        return dict(self._by_key)
 
 
 def link(label: str, templates: dict[str, dict]) -> TemplateSet:
@@ -93,7 +99,9 @@ def from_directory(directory: str) -> TemplateSet:
                 raise Unreadable(f"{path}: cannot read a template: {exc}") from None
     if not templates:
         raise Unreadable(f"{directory}: no templates (*.json, *.yaml) in it")
-    return link(directory, templates)
+    side = link(directory, templates)
+    side.directory = directory
+    return side
 
 
 def from_templates(label: str, built) -> TemplateSet:
@@ -101,11 +109,14 @@ def from_templates(label: str, built) -> TemplateSet:
     return link(label, {f"{stem}.json": json.loads(json.dumps(t.to_dict())) for stem, t in built})
 
 
-def from_spec(path: str):
-    """Compile a spec in memory (no lint, nothing written): (TemplateSet or None, diagnostics)."""
+def from_spec(path: str, env: str | None = None, values=None):
+    """Compile a spec in memory (no lint, nothing written): (TemplateSet or None, diagnostics).
+
+    `env`, `values`: as pipeline.validate takes them (--env, and what ${NAME} reads).
+    """
     from compiler import pipeline
 
-    app, found = pipeline.validate(path)
+    app, found = pipeline.validate(path, env, values)
     if app is None:
         return None, found
     return from_templates(path, pipeline.build_templates(app)), found

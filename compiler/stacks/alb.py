@@ -370,11 +370,11 @@ def _target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
     return elb.TargetGroup(
         target_group_id(service),
         TargetType="ip",
-        Protocol="HTTP",
+        Protocol=http.protocol,
         Port=service.port,
         VpcId=Ref(vpc_id),
         HealthCheckEnabled=True,
-        HealthCheckProtocol="HTTP",
+        HealthCheckProtocol=http.protocol,
         HealthCheckPath=hc.path,
         Matcher=elb.Matcher(HttpCode=hc.success_codes),
         HealthyThresholdCount=hc.healthy_threshold,

@@ -36,6 +36,19 @@ def stack_logical_id(stem: str) -> str:
     return pascal(stem) + "Stack"
 
 
+def depends_on_stacks(app: m.App) -> dict[str, set[str]]:
+    """Services stack stem -> the other services stacks holding servers its services depend on."""
+    from compiler.stacks.services import service_stems   # services -> checks -> root: import late
+
+    stems = service_stems(app)
+    found: dict[str, set[str]] = {}
+    for s in app.services:
+        for server in s.depends_on:
+            if server in stems and stems[server] != stems[s.name]:
+                found.setdefault(stems[s.name], set()).add(stems[server])
+    return found
+
+
 def build(app: m.App, children: list[tuple[str, Template]], extension: str = "json") -> Template:
     t = new_template(app, "root stack")
     producers: dict[str, str] = {}
@@ -45,6 +58,7 @@ def build(app: m.App, children: list[tuple[str, Template]], extension: str = "js
                 raise WiringError(f"output {name} is produced by both {producers[name]} and {stem}")
             producers[name] = stem
 
+    server_stacks = depends_on_stacks(app)
     stacks: dict[str, Stack] = {}
     for stem, child in children:
         params = {}
@@ -57,6 +71,12 @@ def build(app: m.App, children: list[tuple[str, Template]], extension: str = "js
         if stem.startswith("services") and "endpoints" in stacks:
             # Tasks in private subnets pull images through the endpoints: they must exist first.
             depends.add(stacks["endpoints"].title)
+        # depends_on across services stacks: the servers' stack first (checks/depends_on.py
+        # refuses what would make a cycle, such as a client in the first stack).
+        # A stack already waits for the stacks it takes Parameters from.
+        feeding = {producers[name] for name in child.parameters}
+        depends.update(stack_logical_id(server) for server in server_stacks.get(stem, ())
+                       if server not in feeding)
         kwargs = {"DependsOn": sorted(depends)} if depends else {}
         if params:
             kwargs["Parameters"] = params

@@ -111,9 +111,19 @@ def _build_group(app: m.App, name: str, services: tuple[m.Service, ...], first: 
     wire = _Wiring(t)
     if first:
         _shared(app, t, wire)
+    peers = frozenset(s.name for s in services)
     for service in services:
-        _service(app, t, wire, service)
+        _service(app, t, wire, service, peers)
     return t
+
+
+def service_stems(app: m.App) -> dict[str, str]:
+    """Service name -> the file stem of the services stack it is built in."""
+    return {s.name: stem_ for stem_, group in groups(app) for s in group}
+
+
+def ecs_service_id(name: str) -> str:
+    return naming.pascal(name) + ECS_SERVICE
 
 
 def _shared(app: m.App, t: Template, wire: _Wiring) -> None:
@@ -253,7 +263,7 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
     return Task(log_group, execution_role, task_role, task_definition, security_group)
 
 
-def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service) -> None:
+def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: frozenset[str]) -> None:
     pid = naming.pascal(svc.name)
     svc_tags = common.tags(app, f"{app.stack_name}-{svc.name}", **{"fargate-compile:service": svc.name})
     env, statements = messaging.service_wiring(svc, wire)
@@ -290,6 +300,12 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service) -> None:
             Tags=svc_tags,
         ))
         service_props["ServiceRegistries"] = [ecs.ServiceRegistry(RegistryArn=GetAtt(discovery, "Arn"))]
+
+    # depends_on: servers in this stack first (servers in other stacks: the root orders the
+    # stacks). DependsOn only orders creation; adding or removing it replaces nothing.
+    local_servers = sorted(ecs_service_id(d) for d in svc.depends_on if d in peers)
+    if local_servers:
+        service_props["DependsOn"] = local_servers
 
     if svc.scaling is None:
         # Autoscaled: no DesiredCount, or every stack update would reset the scaled count
@@ -355,7 +371,9 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
             ecs.Environment(Name=k, Value=v) for k, v in sorted(extra_env.items()))
     if svc.port is not None:
         mapping = {"ContainerPort": svc.port, "Protocol": "tcp", "Name": port_name(svc.name, svc.port)}
-        if svc.http or svc.connect:
+        # A container that serves TLS itself (http.protocol HTTPS) is plain TCP to the
+        # Service Connect proxy: "http" would make the proxy parse TLS bytes as HTTP.
+        if (svc.http or svc.connect) and not (svc.http and svc.http.protocol == "HTTPS"):
             mapping["AppProtocol"] = "http"
         main["PortMappings"] = [ecs.PortMapping(**mapping)]
     if svc.healthcheck:
