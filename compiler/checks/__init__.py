@@ -28,6 +28,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
+    FC240 volumes                volume and mount paths, uid/gid pairs, known volumes, distinct IDs
+    FC241 custom_domains         alias domain shape and hosted zone, certificate limits
     FC250 worker_ports           a service without a port has no http, connect or discovery
     FC251 jobs                   job schedules, timeouts and names; the task rules over jobs
     FC252 messaging              topics, subscriptions, FIFO, queue limits, SNS/SQS endpoints
@@ -47,6 +49,7 @@ from compiler.checks import (
     alb_healthcheck,
     container_healthcheck,
     container_ports,
+    custom_domains,
     depends_on,
     deployment,
     dns_names,
@@ -71,6 +74,7 @@ from compiler.checks import (
     task_role,
     task_size,
     vpc_cidr,
+    volumes,
     worker_ports,
     zones,
 )
@@ -102,6 +106,8 @@ RULES = (
     alb_capacity,
     substitutions,
     task_size,
+    volumes,
+    custom_domains,
     worker_ports,
     jobs,
     messaging,

@@ -46,6 +46,9 @@ class Assumptions:
     flow_log_gb: float = 5.0          # VPC flow-log records per month (any traffic filter)
     messages_per_topic: float = 1_000_000   # messages published to each topic per month
     job_minutes: float = 10.0         # how long one run of a job takes (capped by its timeout)
+    efs_gb: float = 10.0              # data stored on the managed EFS file system (and backed up)
+    efs_read_gb: float = 20.0         # read from it per month
+    efs_write_gb: float = 5.0         # written to it per month
 
     def described(self) -> dict[str, str]:
         return {
@@ -59,6 +62,9 @@ class Assumptions:
                                   "every one delivered to each subscribed queue (filter policies ignored: an upper "
                                   "bound) and received and deleted once (2 SQS requests)",
             "job_minutes": f"{_num(self.job_minutes)} minutes per job run (or the job's timeout when shorter)",
+            "efs_gb": f"{_num(self.efs_gb)} GB stored on the managed EFS file system (one backup copy as large)",
+            "efs_read_gb": f"{_num(self.efs_read_gb)} GB/month read from the managed EFS file system",
+            "efs_write_gb": f"{_num(self.efs_write_gb)} GB/month written to the managed EFS file system",
         }
 
 
@@ -254,6 +260,8 @@ def fixed_costs(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list
                               f"1 hosted zone × {_usd(p.hosted_zone_month)}/month", p.hosted_zone_month))
     items += messaging_items(app, p, a)
     items += job_items(app, p, hours, a)
+    items += storage_items(app, p, a)
+    items += domain_items(app)
     return items
 
 
@@ -366,6 +374,39 @@ def job_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list[L
             f"≈{_num(round(transitions, 1))} transitions × {_usd(p.step_functions_transition_thousand)}/1,000",
             transitions / 1000 * p.step_functions_transition_thousand,
             "the EventBridge schedule itself is free"))
+    return items
+
+
+def storage_items(app: m.App, p: RegionPrices, a: Assumptions) -> list[LineItem]:
+    """The managed EFS file system: storage, elastic throughput and its backups (existing
+    file systems are billed to whoever owns them)."""
+    if not app.uses_managed_efs:
+        return []
+    return [
+        LineItem("EFS", "Standard storage", f"{_num(a.efs_gb)} GB × {_usd(p.efs_standard_gb_month)}/GB-month",
+                 a.efs_gb * p.efs_standard_gb_month, "assumed data stored"),
+        LineItem("EFS", "Elastic Throughput reads", f"{_num(a.efs_read_gb)} GB × {_usd(p.efs_elastic_read_gb)}/GB",
+                 a.efs_read_gb * p.efs_elastic_read_gb, "assumed reads"),
+        LineItem("EFS", "Elastic Throughput writes", f"{_num(a.efs_write_gb)} GB × {_usd(p.efs_elastic_write_gb)}/GB",
+                 a.efs_write_gb * p.efs_elastic_write_gb, "assumed writes"),
+        LineItem("EFS", "automatic backups (AWS Backup, warm storage)",
+                 f"{_num(a.efs_gb)} GB × {_usd(p.efs_backup_gb_month)}/GB-month",
+                 a.efs_gb * p.efs_backup_gb_month, "one backup copy of the assumed data (incremental)"),
+    ]
+
+
+def domain_items(app: m.App) -> list[LineItem]:
+    """Custom domains: the records and certificates cost nothing; the hosted zone is the user's."""
+    names = app.alias_zones
+    lb = app.load_balancer
+    if not names or lb is None:
+        return []
+    n = len(names)
+    items = [LineItem("Custom domains", f"Route 53 alias records ({n})",
+                      "alias queries to the load balancer are free", 0.0,
+                      "the hosted zone itself is yours, already billed")]
+    if lb.https and lb.https.certificate_arn is None:
+        items.append(LineItem("Custom domains", f"ACM public certificates ({n})", "free", 0.0))
     return items
 
 

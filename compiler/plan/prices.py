@@ -51,6 +51,10 @@ class RegionPrices:
     sqs_fifo_million: float           # per million requests, FIFO queues
     step_functions_transition_thousand: float  # standard workflows, per 1,000 state transitions
     alarm_metric_month: float         # CloudWatch alarm, per metric per month
+    efs_standard_gb_month: float      # EFS Standard storage (us-east-1's, for every region)
+    efs_elastic_read_gb: float        # EFS Elastic Throughput, per GB read
+    efs_elastic_write_gb: float       # ... per GB written
+    efs_backup_gb_month: float        # AWS Backup, EFS warm backup storage
 
 
 @dataclass(frozen=True)

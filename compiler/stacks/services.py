@@ -39,7 +39,7 @@ from troposphere import cloudwatch, ec2, ecs, iam, logs, servicediscovery
 from compiler import iam as policies
 from compiler import model as m
 from compiler import naming
-from compiler.stacks import common, messaging, scanner_skips
+from compiler.stacks import common, messaging, scanner_skips, storage
 
 SERVICES_PER_STACK = 30
 FIRST_STACK = "services"
@@ -183,6 +183,7 @@ class Task:
     task_role: iam.Role
     task_definition: ecs.TaskDefinition
     security_group: ec2.SecurityGroup
+    nfs_rule: str | None              # logical ID of the NFS ingress rule on the file system's group
 
 
 def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
@@ -210,8 +211,9 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
         )],
         Tags=tags,
     ))
+    volumes = storage.volume_resources(app, t, wire, workload, tags)
     task_role_props: dict[str, Any] = {}
-    task_doc = policies.task_policy(workload, task_statements)
+    task_doc = policies.task_policy(workload, list(task_statements) + list(volumes.role_statements))
     if task_doc is not None:
         task_role_props["Policies"] = [iam.Policy(PolicyName="task", PolicyDocument=task_doc)]
     if workload.task_role.managed_policies:
@@ -226,6 +228,8 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
     task_props: dict[str, Any] = {}
     if workload.storage.ephemeral is not None:
         task_props["EphemeralStorage"] = ecs.EphemeralStorage(SizeInGiB=workload.storage.ephemeral)
+    if volumes.volumes:
+        task_props["Volumes"] = volumes.volumes
     task_definition = t.add_resource(ecs.TaskDefinition(
         pid + TASK_DEFINITION,
         Family=naming.shorten(f"{app.app}-{app.environment}-{workload.name}", 255),
@@ -260,7 +264,8 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
         ],
         Tags=tags,
     ))
-    return Task(log_group, execution_role, task_role, task_definition, security_group)
+    nfs_rule = storage.nfs_ingress(t, wire, workload, security_group)
+    return Task(log_group, execution_role, task_role, task_definition, security_group, nfs_rule)
 
 
 def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: frozenset[str]) -> None:
@@ -268,9 +273,12 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: froz
     svc_tags = common.tags(app, f"{app.stack_name}-{svc.name}", **{"fargate-compile:service": svc.name})
     env, statements = messaging.service_wiring(svc, wire)
     task = task_resources(app, t, wire, svc, svc_tags, _ingress(app, svc, wire), env, statements)
-    task_definition, task_sg = task.task_definition, task.security_group
+    task_definition, task_sg, nfs_rule = task.task_definition, task.security_group, task.nfs_rule
 
     service_props: dict[str, Any] = {}
+    if nfs_rule:
+        # The first tasks mount the file system: its door must be open before they start.
+        service_props["DependsOn"] = [nfs_rule]
     if svc.spot:
         service_props["CapacityProviderStrategy"] = [
             ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE_SPOT", Weight=1),
@@ -387,6 +395,8 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
     if svc.exec:
         # ECS Exec: an init process reaps the SSM agent's child processes.
         main["LinuxParameters"] = ecs.LinuxParameters(InitProcessEnabled=True)
+    if svc.storage.volumes:
+        main["MountPoints"] = storage.mount_points(svc.storage.volumes)
     containers = [ecs.ContainerDefinition(
         Name=svc.name,
         Image=svc.image,
@@ -398,6 +408,8 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
     )]
     for sidecar in sorted(svc.sidecars, key=lambda s: s.name):
         props = common_props(sidecar.variables, sidecar.secrets, sidecar.command, sidecar.entrypoint)
+        if sidecar.mount_points:
+            props["MountPoints"] = storage.sidecar_mount_points(sidecar)
         if sidecar.port is not None:
             props["PortMappings"] = [ecs.PortMapping(
                 ContainerPort=sidecar.port, Protocol="tcp", Name=port_name(sidecar.name, sidecar.port),
