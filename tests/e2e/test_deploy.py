@@ -555,7 +555,9 @@ def test_target_groups(deployed):
         arn = deployed.target_group_arn(svc)
         [tg] = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
         hc = svc.http.healthcheck
-        assert (tg["Protocol"], tg["Port"], tg["TargetType"], tg["VpcId"]) == ("HTTP", svc.port, "ip", deployed.vpc_id)
+        assert (tg["Protocol"], tg["Port"], tg["TargetType"], tg["VpcId"]) == (
+            svc.http.protocol, svc.port, "ip", deployed.vpc_id)
+        assert tg["HealthCheckProtocol"] == svc.http.protocol, svc.name
         assert tg["LoadBalancerArns"] == [deployed.load_balancer()["LoadBalancerArn"]]
         assert {
             "path": tg["HealthCheckPath"],
@@ -836,6 +838,9 @@ def test_iam_roles(deployed):
                       f"arn:{deployed.partition}:ssm:{deployed.region}:{ACCOUNT}:parameter/{p.value_from.lstrip('/')}"
                       for p in parameters}
             assert granted == wanted, svc.name
+        if svc.secrets_kms_keys and svc.all_secrets:
+            expected_actions.add("kms:Decrypt")
+            assert by_action["kms:Decrypt"] == set(svc.secrets_kms_keys), svc.name
         assert set(by_action) == expected_actions, svc.name
 
 
