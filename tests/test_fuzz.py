@@ -46,6 +46,8 @@ SEED = int(os.environ.get("FC_FUZZ_SEED", "20261127"))
 EXAMPLES = int(os.environ.get("FC_FUZZ_EXAMPLES", "30"))
 SPECS = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples").glob("*.yaml"))}
 SCHEMA = load_schema()
+# What examples/ci-image-tag.yaml needs (tests/builds.py passes the same), so its mutations compile.
+VARIABLES = ["--var", "IMAGE_TAG=2026.11.27-fuzz"]
 LOCATED = re.compile(r'^.+:\d+:\d+: (error|warning): (?:[^\s"]|"(?:[^"\\]|\\.)*")+: .+$', re.DOTALL)
 
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
@@ -62,7 +64,7 @@ def compile_and_judge(data) -> int:
         spec.write_text(text, encoding="utf-8")
         stderr, stdout = io.StringIO(), io.StringIO()
         with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
-            status = main([str(spec), "--output-dir", str(out), "--diagnostics", "json"])
+            status = main([str(spec), "--output-dir", str(out), "--diagnostics", "json", *VARIABLES])
         err = stderr.getvalue()
         context = f"exit {status}\n--- spec\n{text}\n--- stderr\n{err}"
         assert "Traceback" not in err and "internal error" not in err, context
@@ -78,13 +80,10 @@ def compile_and_judge(data) -> int:
             assert not out.exists(), context
         else:
             assert from_templates == [], context        # lint-clean: no error, no warning
-            assert (out / "-".join(_stack_name(data)) / "root.json").is_file(), context
+            [target] = list(out.iterdir())
+            assert (target / "root.json").is_file(), context
         event(f"exit {status}")      # shown by --hypothesis-show-statistics
         return status
-
-
-def _stack_name(data) -> tuple[str, str]:
-    return data["app"], data.get("environment", "dev")
 
 
 # --- schema-driven generation ----------------------------------------------------------------------
@@ -192,9 +191,24 @@ def _parent(data, path):
 
 
 def mutate(draw, data) -> dict:
-    kind = draw(st.sampled_from(["replace", "replace", "add", "delete", "service", "depends_on"]))
+    kind = draw(st.sampled_from(["replace", "replace", "add", "delete", "service", "depends_on", "edge"]))
     places = list(_places(data))
-    if kind == "replace":
+    texts = [p for p in places if isinstance(_get(data, p), str)]
+    if kind == "edge" and texts:
+        # Text a regex may mishandle: a final line break ("$" in Python matches before it),
+        # edge whitespace, a non-ASCII digit ("\d" in Python matches it), a trailing hyphen.
+        suffix = draw(st.sampled_from(["\n", " ", "\t", "\u0663", "-"]))
+        keys = [p for p in places if isinstance(p[-1], str)]
+        if draw(st.booleans()):
+            path = draw(st.sampled_from(texts))
+            _parent(data, path)[path[-1]] = _get(data, path) + suffix
+        else:                               # the same at a key (a service, tag or variable name)
+            path = draw(st.sampled_from(keys))
+            parent = _parent(data, path)
+            renamed = {(k + suffix if k == path[-1] else k): v for k, v in parent.items()}
+            parent.clear()
+            parent.update(renamed)
+    elif kind == "replace":
         path = draw(st.sampled_from(places))
         _parent(data, path)[path[-1]] = draw(values_for(schema_at(path, data)))
     elif kind in ("add", "delete"):
