@@ -29,7 +29,8 @@ def _compile_parser() -> argparse.ArgumentParser:
     p = Parser(prog="fargate-compile", description="Compile a Fargate app spec into nested CloudFormation templates.",
                 epilog="Other commands: 'fargate-compile check SPEC...' validates without building; "
                       "'plan SPEC' shows cost, deploy time and a diagram; 'diff OLD NEW' shows what an "
-                      "update changes and its hazards; 'schema' prints the spec's JSON Schema.")
+                      "update changes and its hazards; 'schema' prints the spec's JSON Schema; "
+                      "'import-copilot DIR' writes a spec from an AWS Copilot workspace.")
     p.add_argument("spec", help="the YAML spec file")
     p.add_argument("--output-dir", default="templates_out", help="where <app>-<environment>/ is written (default: templates_out)")
     p.add_argument("--no-lint", action="store_true", help="skip cfn-lint (not recommended)")
@@ -37,6 +38,9 @@ def _compile_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "yaml"), default="json", help="template format (default: json)")
     add_diagnostics_arguments(p)
     add_environment_arguments(p, all_envs=True)
+    p.add_argument("--progress", action="store_true",
+                   help="show lint progress on stderr even when it is not a terminal (shown on a terminal by default "
+                        "when linting takes over a second)")
     p.add_argument("--version", action="version", version=f"fargate-compile {__version__}")
     return p
 
@@ -215,19 +219,29 @@ def _compile(args) -> int:
                          unchanged=True)
                 return EXIT_OK
 
-    from compiler import pipeline
-    from compiler.environments import UnknownEnvironment
-    from compiler.loader import UnreadableFile
+    # The lint workers load cfn-lint on the other cores while this process compiles.
+    from compiler import lint
 
+    pool = None if args.no_lint else lint.start_pool()
     try:
-        result = pipeline.compile_spec(args.spec, args.output_dir, args.format,
-                                       lint=not args.no_lint, use_cache=not args.no_cache,
-                                       env=args.env, values=values)
-    except (UnreadableFile, pipeline.UnwritableOutput) as exc:
-        print(f"fargate-compile: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except UnknownEnvironment as exc:
-        return unknown_environment("fargate-compile", exc)
+        from compiler import pipeline
+        from compiler.environments import UnknownEnvironment
+        from compiler.loader import UnreadableFile
+
+        try:
+            result = pipeline.compile_spec(args.spec, args.output_dir, args.format,
+                                           lint=not args.no_lint, use_cache=not args.no_cache,
+                                           env=args.env, values=values,
+                                           lint_pool=pool, progress=_progress_printer(args.progress))
+        except (UnreadableFile, pipeline.UnwritableOutput) as exc:
+            print(f"fargate-compile: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except UnknownEnvironment as exc:
+            return unknown_environment("fargate-compile", exc)
+    finally:
+        if pool is not None:
+            pool.close()
+
     print_diagnostics(result.diagnostics, args.diagnostics, args.diagnostics_file)
     if result.status == pipeline.INVALID:
         return report_invalid(args.spec, result.diagnostics, args.diagnostics, "nothing was written")
@@ -242,6 +256,36 @@ def _compile(args) -> int:
     _summary(result.app.stack_name, result.output,
              [(name, result.resources[name], len(text.encode())) for name, text in result.files.items()])
     return EXIT_OK
+
+
+def _progress_printer(forced: bool):
+    """Lint progress on stderr: on a terminal once linting has taken a second (one line,
+    redrawn, erased at the end); with --progress always, one line per change when stderr
+    is not a terminal (CI logs); never otherwise."""
+    tty = sys.stderr.isatty()
+    if not (forced or tty):
+        return None
+    import time
+
+    start = time.monotonic()
+    shown = [""]
+
+    def show(done: int, total: int, running: list[str]) -> None:
+        if not forced and time.monotonic() - start < 1.0:
+            return
+        now = f"linting {', '.join(running)}" if running and done < total else "linted"
+        line = f"{now}: {done} of {total} templates done"
+        if line == shown[0]:
+            return
+        shown[0] = line
+        if tty:
+            end = "\r\x1b[K" if done == total else ""
+            sys.stderr.write(f"\r\x1b[K{line}{end}")
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    return show
 
 
 def _summary(stack_name: str, output, rows, unchanged: bool = False) -> None:

@@ -1,23 +1,34 @@
-"""cfn-lint over every generated template, in-process, cached, in parallel.
+"""cfn-lint over every generated template: cached, on every core, started early.
 
 Findings come back as Diagnostics (file = the template's name). Results are
 cached per template content: the key is sha256 of the template text, the
 cfn-lint version and the rule settings, stored under $XDG_CACHE_HOME
 (else ~/.cache)/fargate-compile/lint/. A corrupt or unwritable cache is
 ignored: it can make a compile slower, never make it fail.
+
+Work sharing (every rule still runs on every template): templates are linted
+by a pool of processes (lintpool.py). When one template is most of the work,
+it is linted as shards that together equal one whole run. ~80% of cfn-lint's
+time is E3002, the JSON-schema walk of each resource's Properties (with the
+keyword rules it calls); shard 0 runs every rule on the whole template but
+walks only its own resources' Properties, and each further shard runs only the
+E1001 walk (which holds E3002) over its own resources. Resources that a
+stateful keyword rule compares with each other (subnets, endpoints...) stay
+together in shard 0, in template order. Findings are merged and de-duplicated;
+tests/test_lint.py checks they equal a whole serial run on every example.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import json
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
+import math
 from importlib.metadata import version
+from typing import Callable
 
-from compiler import cachefiles
+from compiler import cachefiles, lintpool
 from compiler.diagnostics import ERROR, WARNING, Diagnostic
 from compiler.rules import RULES_DIR, rules_digest
 
@@ -26,7 +37,11 @@ IGNORED_CHECKS = ("W3002",)
 REGIONS = ("us-east-1",)
 CACHE_FORMAT = 1
 CACHE_KIND = "lint"
-PARALLEL_MIN_BYTES = 300_000  # below this, forking costs more than it saves
+PARALLEL_MIN_BYTES = 300_000  # without a started pool: below this, forking costs more than it saves
+
+SCHEMA_RULE = "E1001"     # the JSON-schema walk of the whole template
+RESOURCES_RULE = "E3001"  # its walk of each resource (E3002 Properties and the rules under it)
+SHARD_OVERHEAD = 0.03      # shard 0 also runs every rule outside the walk: about this share of the work
 
 
 def cache_key(text: str) -> str:
@@ -45,7 +60,7 @@ def _read_cache(key: str) -> list[dict] | None:
 
 @functools.lru_cache(maxsize=1)
 def _runner():
-    """One cfn-lint Runner per process: building it (loading every rule) costs ~0.8 s."""
+    """One cfn-lint Runner per process: building it (loading every rule) costs ~0.25 s after the import."""
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
@@ -53,13 +68,19 @@ def _runner():
                               append_rules=[RULES_DIR]))  # our own rules, compiler/rules/
 
 
-def lint_text(text: str) -> list[dict]:
-    """cfn-lint one template; findings as plain dicts (picklable, cacheable)."""
-    from cfnlint.decode.decode import decode_str
+def prepare() -> None:
+    """Import cfn-lint and build the rule set with the cyclic collector paused (it would
+    only walk objects that live as long as the process: ~25% of this step's time), then
+    keep the collector off them for good (gc.freeze; forked workers share them)."""
+    gc.disable()
+    try:
+        _runner()
+    finally:
+        gc.enable()
+    gc.freeze()
 
-    template, matches = decode_str(text)
-    if template is not None and not matches:
-        matches = list(_runner().validate_template(template))
+
+def _plain(matches) -> list[dict]:
     return [_finding(match) for match in matches]
 
 
@@ -76,12 +97,142 @@ def _finding(match) -> dict:
     }
 
 
+def lint_text(text: str) -> list[dict]:
+    """cfn-lint one template; findings as plain dicts (picklable, cacheable)."""
+    from cfnlint.decode.decode import decode_str
+
+    template, matches = decode_str(text)
+    if template is not None and not matches:
+        matches = list(_runner().validate_template(template))
+    return _plain(matches)
+
+
+def lint_shard(text: str, resources: frozenset[str], schema_only: bool) -> list[dict]:
+    """One shard of a template (see the module docstring): E3001 walks only `resources`;
+    with `schema_only`, E1001's walk is the only rule run."""
+    from cfnlint.decode.decode import decode_str
+
+    template, matches = decode_str(text)
+    if template is None or matches:
+        return _plain(matches) if not schema_only else []  # parse errors: reported once, by shard 0
+    rules = _runner().rules.data
+    validators = rules[RESOURCES_RULE].validators
+    walk = validators["patternProperties"]
+
+    def pattern_properties(validator, patterns, instance, schema):
+        if list(validator.context.path.path) == ["Resources"] and isinstance(instance, dict):
+            instance = {name: body for name, body in instance.items() if name in resources}
+        return walk(validator, patterns, instance, schema)
+
+    silenced = [rule for rule_id, rule in rules.items() if rule_id != SCHEMA_RULE] if schema_only else []
+    validators["patternProperties"] = pattern_properties
+    for rule in silenced:
+        rule.matchall = rule.matchall_resource_properties = _nothing
+    try:
+        return _plain(_runner().validate_template(template))
+    finally:
+        validators["patternProperties"] = walk
+        for rule in silenced:
+            del rule.matchall, rule.matchall_resource_properties
+
+
+def _nothing(*args, **kwargs) -> list:
+    return []
+
+
+def run_task(task: tuple):
+    """A pool task: ("whole", text), ("shard", text, resources, schema_only) or ("stateful",)."""
+    if task[0] == "whole":
+        return lint_text(task[1])
+    if task[0] == "stateful":
+        return stateful_types()
+    _, text, resources, schema_only = task
+    return lint_shard(text, resources, schema_only)
+
+
+@functools.lru_cache(maxsize=1)
+def stateful_types() -> frozenset[str] | None:
+    """Resource types whose keyword rules keep state across resources (they compare a
+    resource with the ones walked before it); None if such a rule is not tied to types."""
+    from cfnlint.rules import CloudFormationLintRule
+
+    types = set()
+    for rule in _runner().rules.data.values():
+        if type(rule).initialize is CloudFormationLintRule.initialize or not getattr(rule, "keywords", None):
+            continue
+        for keyword in rule.keywords:
+            parts = keyword.split("/")
+            if len(parts) < 2 or parts[0] != "Resources" or "::" not in parts[1]:
+                return None
+            types.add(parts[1])
+    return frozenset(types)
+
+
+def shard_tasks(text: str, shards: int, pinned: frozenset[str]) -> list[tuple]:
+    """Split one template into `shards` tasks balanced by resource size; resources of
+    `pinned` types stay in shard 0, the one that runs every rule."""
+    resources = json.loads(text).get("Resources") or {}
+    load = [len(text) * SHARD_OVERHEAD] + [0.0] * (shards - 1)
+    members: list[set[str]] = [set() for _ in range(shards)]
+    sizes = {name: len(json.dumps(body)) for name, body in resources.items()}
+    for name in sorted(resources, key=lambda n: (-sizes[n], n)):
+        body = resources[name]
+        kind = body.get("Type") if isinstance(body, dict) else None
+        i = 0 if kind in pinned else min(range(shards), key=lambda k: (load[k], k))
+        members[i].add(name)
+        load[i] += sizes[name]
+    return [("shard", text, frozenset(m), i > 0) for i, m in enumerate(members)]
+
+
+def _merge(parts: list[list[dict]]) -> list[dict]:
+    seen = {}
+    for part in parts:
+        for finding in part:
+            seen.setdefault(json.dumps(finding, sort_keys=True), finding)
+    return sorted(seen.values(), key=lambda f: (f["line"], f["col"], f["rule"], f["path"], f["message"]))
+
+
+def plan(texts: dict[str, str], jobs: int, pinned: frozenset[str] | None) -> list[tuple[str, tuple]]:
+    """(template name, task) pairs, biggest first. A template bigger than one worker's
+    share is split into shards (unless `pinned` is None: then nothing is split)."""
+    total = sum(len(t) for t in texts.values())
+    share = total / jobs
+    planned = []
+    for name, text in texts.items():
+        shards = math.ceil(len(text) / share) if jobs > 1 and pinned is not None else 1
+        if shards > 1:
+            tasks = shard_tasks(text, shards, pinned)
+            planned += [(name, t, len(text) / shards) for t in tasks]
+        else:
+            planned.append((name, ("whole", text), len(text)))
+    planned.sort(key=lambda p: -p[2])
+    return [(name, task) for name, task, _ in planned]
+
+
+def start_pool(jobs: int | None = None) -> lintpool.Pool | None:
+    """Start the lint workers now (they load cfn-lint while the caller does other work)."""
+    jobs = jobs or lintpool.usable_cores()
+    return lintpool.start(_prepare_worker, run_task, jobs) if jobs > 1 else None
+
+
+def _prepare_worker() -> None:
+    prepare()
+    stateful_types()
+
+
 def _severity(rule: str) -> str:
     return ERROR if rule.startswith("E") else WARNING
 
 
-def lint_templates(texts: dict[str, str], use_cache: bool = True, jobs: int | None = None) -> list[Diagnostic]:
-    """Lint {filename: template text}; return every finding as a Diagnostic."""
+Progress = Callable[[int, int, list[str]], None]  # (templates done, templates to lint, names in work)
+
+
+def lint_templates(texts: dict[str, str], use_cache: bool = True, jobs: int | None = None,
+                   pool: lintpool.Pool | None = None, progress: Progress | None = None) -> list[Diagnostic]:
+    """Lint {filename: template text}; return every finding as a Diagnostic.
+
+    With `pool` (started early by the CLI), the work goes to its workers. Without one,
+    small inputs (or jobs=1) are linted in this process and big ones in a pool started here."""
     found: dict[str, list[dict]] = {}
     todo: list[str] = []
     keys = {name: cache_key(text) for name, text in texts.items()}
@@ -91,20 +242,23 @@ def lint_templates(texts: dict[str, str], use_cache: bool = True, jobs: int | No
             todo.append(name)
         else:
             found[name] = cached
-    todo.sort(key=lambda n: -len(texts[n]))  # biggest first: better balance
-    if jobs is None:
-        # Forking pays off only when there is enough to lint; rules load once, in the parent.
+    own_pool = None
+    if pool is None and todo and jobs != 1:
         big_enough = sum(len(texts[n]) for n in todo) >= PARALLEL_MIN_BYTES
-        jobs = min(len(todo), os.cpu_count() or 1) if big_enough else 1
-    if jobs > 1:
-        _runner()  # built once here, inherited by the forked workers
-
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            results = pool.map(lint_text, [texts[n] for n in todo])
-            found.update(zip(todo, results))
-    else:
-        found.update((n, lint_text(texts[n])) for n in todo)
+        if big_enough or (jobs or 0) > 1:
+            _runner()  # built here once, inherited by the forked workers
+            pool = own_pool = start_pool(jobs)
+    try:
+        if pool is not None and todo:
+            found.update(_lint_in_pool({n: texts[n] for n in todo}, pool, progress))
+        else:
+            for i, name in enumerate(todo):
+                if progress:
+                    progress(i, len(todo), [name])
+                found[name] = lint_text(texts[name])
+    finally:
+        if own_pool is not None:
+            own_pool.close()
     if use_cache:
         for name in todo:
             cachefiles.write_json(CACHE_KIND, keys[name], found[name])
@@ -114,3 +268,33 @@ def lint_templates(texts: dict[str, str], use_cache: bool = True, jobs: int | No
         for name in texts
         for f in found[name]
     )
+
+
+def _lint_in_pool(texts: dict[str, str], pool: lintpool.Pool, progress: Progress | None) -> dict[str, list[dict]]:
+    pinned = pool.run([("stateful",)])[0]  # asked of a worker: this process need not load cfn-lint
+    planned = plan(texts, pool.size, pinned)
+    remaining = {name: 0 for name in texts}
+    for name, _ in planned:
+        remaining[name] += 1
+    running: dict[int, str] = {}
+    done = [0]
+
+    def report():
+        if progress:
+            progress(done[0], len(texts), sorted(set(running.values())))
+
+    def started(i):
+        running[i] = planned[i][0]
+        report()
+
+    def finished(i):
+        name = running.pop(i)
+        remaining[name] -= 1
+        done[0] += remaining[name] == 0
+        report()
+
+    results = pool.run([task for _, task in planned], started, finished, report)
+    parts: dict[str, list[list[dict]]] = {name: [] for name in texts}
+    for (name, _), result in zip(planned, results):
+        parts[name].append(result)
+    return {name: (found[0] if len(found) == 1 else _merge(found)) for name, found in parts.items()}

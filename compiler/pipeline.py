@@ -93,7 +93,8 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
 
 def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
                  lint: bool = True, use_cache: bool = True, env: str | None = None,
-                 values: Mapping[str, str] | None = None) -> Result:
+                 values: Mapping[str, str] | None = None, lint_pool=None, progress=None) -> Result:
+    """`lint_pool`: lint workers already started (lint.start_pool); `progress`: see lint.Progress."""
     app, locator, found, secrets = _validate(path, env, values)
     if app is None:
         return Result(INVALID, found)
@@ -106,7 +107,8 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
     if oversized:
         return Result(INVALID, ordered(found + oversized))
     if lint:
-        found += variables.redact(lint_templates(files, use_cache=use_cache), secrets)
+        found += variables.redact(lint_templates(files, use_cache=use_cache, pool=lint_pool, progress=progress),
+                                  secrets)
         if errors(found):
             return Result(LINT_FAILED, found, app, files, resources)
     target = Path(output_dir) / app.stack_name

@@ -980,6 +980,71 @@ def _pseudo_parameters() -> None:
     ResourceMap.__init__ = __init__
 
 
+# --- Gap 19 ------------------------------------------------------------------
+# EC2 refuses a security group or rule description outside its characters
+# (a-z A-Z 0-9, spaces, ._-:/()#,@[]+=;{}!$* and '&' except on rules naming a
+# group or prefix list) or longer than 255, and more than 60 inbound or 60
+# outbound rules per group and IP family (the default quota; a group or prefix
+# list reference counts for both families). moto takes anything. Refuse them
+# the way EC2 does, as InvalidParameterValue / RulesPerSecurityGroupLimitExceeded.
+_EC2_TEXT = r"a-zA-Z0-9 ._\-:/()#,@\[\]+=;{}!$*"
+EC2_RULES_PER_GROUP = 60
+
+
+def _security_group_validation() -> None:
+    import re
+
+    from moto.ec2.exceptions import EC2ClientError, InvalidParameterValueError
+    from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupIngress
+
+    with_ampersand = re.compile(f"^[{_EC2_TEXT}&]{{0,255}}$")
+    without = re.compile(f"^[{_EC2_TEXT}]{{0,255}}$")
+
+    def check_text(text: Any, pattern: "re.Pattern[str]") -> None:
+        if isinstance(text, str) and not pattern.match(text):
+            raise InvalidParameterValueError(text)
+
+    def check_rule(rule: dict) -> None:
+        cidr = "CidrIp" in rule or "CidrIpv6" in rule
+        check_text(rule.get("Description"), with_ampersand if cidr else without)
+
+    def count(rules: list, where: str) -> None:
+        families = {"IPv4": 0, "IPv6": 0}
+        for rule in rules:
+            for family in (["IPv4"] if "CidrIp" in rule else ["IPv6"] if "CidrIpv6" in rule
+                           else ["IPv4", "IPv6"]):
+                families[family] += 1
+        for family, n in families.items():
+            if n > EC2_RULES_PER_GROUP:
+                raise EC2ClientError("RulesPerSecurityGroupLimitExceeded",
+                                     f"{where}: {n} {family} rules; the maximum is {EC2_RULES_PER_GROUP}")
+
+    original_group = SecurityGroup.create_from_cloudformation_json.__func__
+
+    def create_group(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                     region_name: str, **kwargs: Any) -> Any:
+        props = cloudformation_json.get("Properties") or {}
+        check_text(props.get("GroupDescription"), with_ampersand)
+        for key in ("SecurityGroupIngress", "SecurityGroupEgress"):
+            rules = props.get(key) or []
+            for rule in rules:
+                check_rule(rule)
+            count(rules, f"{resource_name} {key}")
+        return original_group(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    SecurityGroup.create_from_cloudformation_json = classmethod(create_group)
+
+    # moto has no AWS::EC2::SecurityGroupEgress model at all; the ingress one is checked.
+    original_rule = SecurityGroupIngress.create_from_cloudformation_json.__func__
+
+    def create_rule(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                    region_name: str, **kwargs: Any) -> Any:
+        check_rule(cloudformation_json.get("Properties") or {})
+        return original_rule(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    SecurityGroupIngress.create_from_cloudformation_json = classmethod(create_rule)
+
+
 # Classes above become CloudFormation types by subclassing CloudFormationModel;
 # moto caches the list of subclasses on first use, so the cache is dropped.
 _ADDED_MODELS: list[type] = []
@@ -1014,4 +1079,5 @@ PATCHES = {
     "security-group-egress": _security_group_egress,        # gap 16
     "ec2-tags": _ec2_tags,                                  # gap 17
     "pseudo-parameters": _pseudo_parameters,                # gap 18
+    "security-group-validation": _security_group_validation,  # gap 19
 }

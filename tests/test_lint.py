@@ -1,0 +1,132 @@
+"""Work sharing never changes what cfn-lint (with our rules, compiler/rules/) finds.
+
+A template linted as shards (lint.py's module docstring) must give exactly the
+findings of one whole serial run, on every example's templates, clean and with
+errors planted in every resource; the pool gives the same as the serial path;
+`plan` never imports cfn-lint, and a CLI compile lints in its workers only.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler import lint
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = sorted((ROOT / "tests" / "golden").glob("*/*.json"))
+EXAMPLE = "examples/public-tasks.yaml"
+
+
+def _planted(text: str) -> str:
+    """Errors in every resource (a walk finding each) and outside the walk (whole-template rules)."""
+    data = json.loads(text)
+    for i, (name, body) in enumerate(sorted(data["Resources"].items())):
+        props = body.setdefault("Properties", {})
+        props["NotAProperty"] = i if i % 5 else f"bell\u0007{i}"  # E3002 walking this resource; E9006 (ours)
+        if i % 3 == 0:
+            body["DependsOn"] = "NoSuchResource"         # E3005
+        if i % 4 == 1:
+            props["Tags"] = {"Ref": "NoSuchParameter"}   # E1020 and a type finding
+    data.setdefault("Parameters", {})["UnusedParam"] = {"Type": "String"}  # W2001: a whole-template rule
+    return json.dumps(data, indent=2, sort_keys=True)
+
+
+def _sharded(text: str, shards: int, pinned: frozenset[str] | None = None) -> list[dict]:
+    tasks = lint.shard_tasks(text, shards, lint.stateful_types() if pinned is None else pinned)
+    return lint._merge([lint.run_task(task) for task in tasks])
+
+
+def _whole(text: str) -> list[dict]:
+    return lint._merge([lint.lint_text(text)])
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_shards_find_exactly_what_a_whole_run_finds(path):
+    planted = _planted(path.read_text())  # the example's template, with errors in every resource
+    expected = _whole(planted)
+    resources = len(json.loads(planted)["Resources"])
+    assert len({f["path"] for f in expected if f["rule"] == "E3002"}) >= resources  # planted errors are seen
+    assert any(f["rule"] == "E9006" for f in expected)  # and so are our own rules (compiler/rules/)
+    shards = 3 if path.name == "services.json" else 2
+    assert _sharded(planted, shards) == expected
+
+
+def test_shards_of_a_clean_template_find_nothing_new():
+    path = ROOT / "tests" / "golden" / "complete" / "services.json"
+    assert _sharded(path.read_text(), 2) == _whole(path.read_text())
+
+
+def test_resources_compared_by_stateful_rules_stay_together():
+    """E3060-style rules compare a resource with earlier ones: overlapping subnets in
+    different shards would go unseen, so their types are pinned to shard 0."""
+    pinned = lint.stateful_types()
+    assert pinned is not None and "AWS::EC2::Subnet" in pinned
+    template = {"Resources": {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+        **{f"Subnet{i}": {"Type": "AWS::EC2::Subnet",
+                          "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24"}} for i in range(4)},
+        **{f"Topic{i}": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"t{i}" * 40}} for i in range(6)},
+    }}
+    text = json.dumps(template, indent=2)
+    whole = _whole(text)
+    assert sum(f["rule"] == "E3060" for f in whole) == 3  # each later subnet overlaps an earlier one ...
+    assert _sharded(text, 3) == whole                      # ... and sharding keeps them
+    assert _sharded(text, 3, pinned=frozenset()) != whole  # (which it would not, unpinned)
+
+
+def test_pool_finds_the_same_as_serial(tmp_path):
+    golden = ROOT / "tests" / "golden" / "public-tasks"
+    texts = {name: _planted((golden / name).read_text()) for name in ("services.json", "alb.json", "root.json")}
+    serial = lint.lint_templates(texts, use_cache=False, jobs=1)
+    assert any(d.code == "E3002" for d in serial)
+    pool = lint.start_pool(2)
+    try:
+        # The biggest template is more than half the work here, so the pool lints it in shards.
+        assert max(map(len, texts.values())) > sum(map(len, texts.values())) / 2
+        assert lint.lint_templates(texts, use_cache=False, pool=pool) == serial
+    finally:
+        pool.close()
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_plan_never_imports_cfn_lint():
+    done = _run_python(
+        "import sys\n"
+        "from compiler.cli import main\n"
+        "code = main(['plan', 'examples/complete.yaml'])\n"
+        "assert code == 0, code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cfnlint'))\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_compile_lints_in_its_workers_only_and_shows_progress_when_asked(tmp_path):
+    """The CLI's own process never loads cfn-lint (the workers do, while it compiles);
+    --progress prints lint progress even though stderr is not a terminal here."""
+    done = _run_python(
+        "import sys\n"
+        "from compiler.cli import main\n"
+        f"code = main(['{EXAMPLE}', '--no-cache', '--progress', '--output-dir', {str(tmp_path)!r}])\n"
+        "assert code == 0, code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cfnlint'))\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    lines = done.stderr.splitlines()
+    total = len(list((ROOT / "tests" / "golden" / "public-tasks").glob("*.json")))
+    assert lines[0].startswith("linting ") and lines[-1] == f"linted: {total} of {total} templates done"
+
+
+def test_no_progress_in_a_pipe_unless_asked(tmp_path):
+    quiet = subprocess.run([sys.executable, "-m", "compiler", EXAMPLE, "--no-cache", "--output-dir", str(tmp_path)],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "linting" not in quiet.stderr and "linted" not in quiet.stderr
