@@ -85,7 +85,11 @@ def worst_case_spec(n):
                 "OTHER": f"arn:aws:ssm:us-east-1:123456789012:parameter/shop/{name}/other",
             },
             "healthcheck": {"command": ["curl", "-f", "http://localhost:8080/health"]},
-            "storage": {"readonly_fs": True, "ephemeral": 50},
+            "storage": {"readonly_fs": True, "ephemeral": 50, "volumes": {
+                "data": {"path": "/data", "read_only": False, "efs": True},
+                "shared": {"path": "/shared", "efs": {"id": "fs-0123456789abcdef0", "uid": 1000, "gid": 1000}},
+                "scratch": {"path": "/scratch", "read_only": False},
+            }},
             "task_role": {
                 "policies": [{"actions": ["s3:GetObject", "s3:PutObject"],
                               "resources": [f"arn:aws:s3:::shop-{name}/*"]}],
@@ -95,7 +99,8 @@ def worst_case_spec(n):
                 "envoy-proxy": {"image": f"{ECR}/envoy:1.30", "port": 9901,
                                 "variables": {"A": "b"}, "secrets": {"S": f"/shop/{name}/s"}},
                 "log-router": {"image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
-                               "essential": False, "command": ["/entrypoint.sh"]},
+                               "essential": False, "command": ["/entrypoint.sh"],
+                               "mount_points": [{"source_volume": "data", "path": "/logs"}]},
             },
         }
     return found
@@ -170,6 +175,8 @@ def test_thirty_worst_case_services_fit_well_under_the_limits():
     # every per-service feature is really there
     assert len(of_type(tpl, "AWS::ApplicationAutoScaling::ScalingPolicy")) == 90
     assert len(of_type(tpl, "AWS::ServiceDiscovery::Service")) == 30
+    assert len(of_type(tpl, "AWS::EFS::AccessPoint")) == 60
+    assert len(of_type(tpl, "AWS::EC2::SecurityGroupIngress")) == 30
 
 
 def test_worst_case_overflow_stack_is_lint_clean():
@@ -282,7 +289,7 @@ def test_task_definition():
     assert agent["LogConfiguration"]["Options"]["awslogs-group"] == {"Ref": "ApiLogGroup"}
     assert zproxy["PortMappings"] == [{"ContainerPort": 80, "Protocol": "tcp", "Name": "zproxy-80"}]
     log_group = props(tpl, "ApiLogGroup")
-    assert log_group["LogGroupName"] == "/ecs/shop-dev/api" and log_group["RetentionInDays"] == 30
+    assert "LogGroupName" not in log_group and log_group["RetentionInDays"] == 30
 
 
 def test_plain_service_port_has_no_app_protocol():
@@ -560,9 +567,29 @@ def test_every_parameter_is_wired_from_a_known_output(case):
         for name in tpl.get("Parameters", {}):
             assert (name in NETWORK_OUTPUTS or name in SHARED_OUTPUTS
                     or name in {"AlbSecurityGroupId", "LoadBalancerFullName"}
+                    or name in {"FileSystemId", "FileSystemSecurityGroupId"}  # storage.json
                     or name.endswith(("TargetGroupArn", "TargetGroupFullName"))), (stem, name)
             if stem == "services":
                 assert name not in SHARED_OUTPUTS
+
+
+@pytest.mark.parametrize("retain", [True, False])
+def test_stateful_resources_are_retained_unless_the_spec_opts_out(retain):
+    """Log groups and the namespace outlive removal, rename, replacement and stack deletion."""
+    extra = {} if retain else {"retain_data": False}
+    tpl = first({"api": svc(connect=True), "db": svc(discovery=True)}, **extra)
+    stateful = [k for k, r in tpl["Resources"].items()
+                if r["Type"] in ("AWS::Logs::LogGroup", "AWS::ServiceDiscovery::PrivateDnsNamespace")]
+    assert sorted(stateful) == ["ApiLogGroup", "DbLogGroup", "Namespace"]
+    for logical_id in stateful:
+        resource = tpl["Resources"][logical_id]
+        if retain:
+            assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+            assert "LogGroupName" not in resource["Properties"]
+        else:
+            assert "DeletionPolicy" not in resource and "UpdateReplacePolicy" not in resource
+    others = [r for k, r in tpl["Resources"].items() if k not in stateful]
+    assert others and not any("DeletionPolicy" in r for r in others)
 
 
 def test_worker_without_port_has_no_port_mapping_no_ingress_no_target_group():

@@ -17,7 +17,7 @@ from troposphere import elasticloadbalancingv2 as elb
 
 from compiler import model as m
 from compiler import naming
-from compiler.naming import pascal
+from compiler.stacks import domains
 from compiler.stacks import scanner_skips as skips
 from compiler.stacks.common import SUBNET_LIST, new_template, tags, wire_output, wire_param
 
@@ -66,13 +66,20 @@ HTTPS_LISTENER = "HttpsListener"
 LOGS_BUCKET = "AccessLogsBucket"
 LOGS_BUCKET_POLICY = "AccessLogsBucketPolicy"
 
+# A target group's Port is create-only, but with `ip` targets ECS registers every task
+# with the container port and health checks use each target's own port ("traffic-port"),
+# so the group's port is never used. A fixed value keeps a container-port change from
+# replacing the group (a new, empty group would take the rule's traffic before any task
+# registered in it).
+TARGET_GROUP_PORT = 80
+
 
 def target_group_id(service: m.Service) -> str:
-    return f"{pascal(service.name)}TargetGroup"
+    return f"{service.key}TargetGroup"
 
 
 def listener_rule_id(service: m.Service) -> str:
-    return f"{pascal(service.name)}ListenerRule"
+    return f"{service.key}ListenerRule"
 
 
 def build(app: m.App) -> Template:
@@ -117,7 +124,7 @@ def build(app: m.App) -> Template:
             LOAD_BALANCER,
             Type="application",
             Scheme="internet-facing" if lb_spec.public else "internal",
-            IpAddressType="ipv4",
+            IpAddressType=domains.IP_ADDRESS_TYPE,
             Subnets=Ref(subnets),
             SecurityGroups=[GetAtt(sg, "GroupId")],
             LoadBalancerAttributes=[
@@ -160,19 +167,24 @@ def build(app: m.App) -> Template:
         *skips.http_listener(lb_spec),
     ))
     if lb_spec.https is not None:
+        # The spec's certificate, or the compiler's for the aliases (the first is the default).
+        certificates = domains.certificates(app, t)
+        default_certificate = lb_spec.https.certificate_arn or certificates[0]
         serving = t.add_resource(skips.apply(
             elb.Listener(
                 HTTPS_LISTENER,
                 LoadBalancerArn=Ref(lb),
                 Port=443,
                 Protocol="HTTPS",
-                Certificates=[elb.Certificate(CertificateArn=lb_spec.https.certificate_arn)],
+                Certificates=[elb.Certificate(CertificateArn=default_certificate)],
                 SslPolicy=lb_spec.https.ssl_policy,
                 DefaultActions=[default_action],
                 Tags=tags(app),
             ),
             *skips.https_listener(lb_spec),
         ))
+        domains.listener_certificates(app, t, serving, certificates)
+    domains.records(app, t, lb)
 
     for service in app.routed_services:
         if not service.http.is_default:
@@ -185,7 +197,7 @@ def build(app: m.App) -> Template:
     if lb_spec.https is not None:
         wire_output(t, "HttpsListenerArn", Ref(serving))
     for service in app.routed_services:
-        svc = pascal(service.name)
+        svc = service.key
         tg = target_groups[service.name]
         wire_output(t, f"{svc}TargetGroupArn", Ref(tg), f"Target group ARN of {service.name}")
         if service.scaling is not None and service.scaling.requests is not None:
@@ -371,7 +383,7 @@ def _target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
         target_group_id(service),
         TargetType="ip",
         Protocol=http.protocol,
-        Port=service.port,
+        Port=TARGET_GROUP_PORT,
         VpcId=Ref(vpc_id),
         HealthCheckEnabled=True,
         HealthCheckProtocol=http.protocol,

@@ -12,6 +12,7 @@ Wiring names used across stacks (producer -> consumers):
   alb:       AlbSecurityGroupId, LoadBalancerFullName, HttpListenerArn,
              <Svc>TargetGroupArn, <Svc>TargetGroupFullName (only for services
              that scale on requests)
+  storage:   FileSystemId, FileSystemSecurityGroupId (the managed EFS file system)
   services:  ClusterName, ClusterArn, NamespaceId, NamespaceArn,
              ServicesSecurityGroupId (the SG every task of the app wears)
 """
@@ -42,6 +43,15 @@ def tags(app: m.App, name: str | None = None, **extra: str) -> Tags:
         pairs["Name"] = name
     pairs.update(extra)
     return Tags(**dict(sorted(pairs.items())))
+
+
+def retain(app: m.App) -> dict[str, str]:
+    """Resource attributes that keep a stateful resource's data (logs, registrations) when
+    CloudFormation deletes or replaces it: on removal or rename of its service, on a failed
+    first create, on stack deletion. `retain_data: false` lets dev stacks clean up after
+    themselves instead. Physical names of retained resources are left to CloudFormation, so
+    a leftover never blocks a later create of the same resource."""
+    return {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"} if app.retain_data else {}
 
 
 def wire_param(t: Template, name: str, type_: str = "String", description: str = "") -> Parameter:

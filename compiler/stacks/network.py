@@ -140,9 +140,9 @@ def _flow_logs(t: Template, app: m.App, vpc: ec2.VPC, flow: m.FlowLogs) -> None:
     name = f"{app.stack_name}-flow-logs"
     group = t.add_resource(scanner_skips.apply(logs.LogGroup(
         "FlowLogGroup",
-        LogGroupName=naming.flow_log_group_name(app.app, app.environment),
         RetentionInDays=flow.retention_days,
         Tags=common.tags(app, name),
+        **common.retain(app),
     ), scanner_skips.LOG_GROUP_KMS))
     # Trust only the flow-logs service acting for this account's flow logs (confused deputy).
     trust = PolicyDocument(

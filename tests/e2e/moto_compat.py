@@ -15,6 +15,7 @@ server uses). They change moto only; nothing here knows about the compiler.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -980,6 +981,210 @@ def _pseudo_parameters() -> None:
     ResourceMap.__init__ = __init__
 
 
+# --- EFS (storage-dns) ---------------------------------------------------------
+# AWS::EFS::FileSystem drops FileSystemPolicy; AWS::EFS::AccessPoint has no
+# physical resource ID (Ref gives its logical name, not fsap-...) and no
+# Fn::GetAtt (Arn, AccessPointId). Store the policy, answer Ref and GetAtt.
+# A task definition's EFS volumes come out of gap 5's key conversion in the
+# wrong shape ("eFSVolumeConfiguration", "filesystemId", "iAM"): they are
+# stored as the ECS API has them (efsVolumeConfiguration, fileSystemId, iam).
+# And a standalone AWS::EC2::SecurityGroupIngress (the NFS rule each mounting
+# service adds to the file system's group) is created without a physical ID
+# (AWS: the rule's sgr- ID): it is given the ID of the rule it added.
+def _efs() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupIngress
+    from moto.ecs.models import TaskDefinition
+    from moto.efs.models import AccessPoint, FileSystem, efs_backends
+
+    def put_policy(fs: Any, props: dict, account_id: str, region_name: str) -> None:
+        if props.get("FileSystemPolicy"):
+            efs_backends[account_id][region_name].put_file_system_policy(
+                fs.file_system_id, json.dumps(props["FileSystemPolicy"]),
+                bool(props.get("BypassPolicyLockoutSafetyCheck")))
+
+    _tag_after_create(FileSystem, put_policy)
+
+    def attribute(self: AccessPoint, attribute_name: str) -> Any:
+        values = {"Arn": self.access_point_arn, "AccessPointId": self.access_point_id}
+        if attribute_name not in values:
+            raise NotImplementedError(attribute_name)
+        return values[attribute_name]
+
+    AccessPoint.physical_resource_id = property(lambda self: self.access_point_id)
+
+    def api_volume(volume: dict) -> dict:
+        found: dict[str, Any] = {"name": volume["Name"]}
+        efs_config = volume.get("EFSVolumeConfiguration")
+        if efs_config:
+            config = {"fileSystemId": efs_config["FilesystemId"]}
+            for key, api_key in (("RootDirectory", "rootDirectory"),
+                                 ("TransitEncryption", "transitEncryption"),
+                                 ("TransitEncryptionPort", "transitEncryptionPort")):
+                if key in efs_config:
+                    config[api_key] = efs_config[key]
+            auth = efs_config.get("AuthorizationConfig")
+            if auth:
+                config["authorizationConfig"] = {
+                    api_key: auth[key] for key, api_key in (("AccessPointId", "accessPointId"),
+                                                            ("IAM", "iam")) if key in auth}
+            found["efsVolumeConfiguration"] = config
+        return found
+
+    original_task_definition = TaskDefinition.create_from_cloudformation_json.__func__
+
+    def create_task_definition(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                               region_name: str, **kwargs: Any) -> Any:
+        made = original_task_definition(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs)
+        volumes = cloudformation_json["Properties"].get("Volumes")
+        if volumes:
+            made.volumes = [api_volume(v) for v in volumes]
+        return made
+
+    TaskDefinition.create_from_cloudformation_json = classmethod(create_task_definition)
+
+    original_ingress = SecurityGroupIngress.create_from_cloudformation_json.__func__
+
+    def create_ingress(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                       region_name: str, **kwargs: Any) -> Any:
+        before = set()
+        props = cloudformation_json["Properties"]
+        from moto.ec2.models import ec2_backends
+        backend = ec2_backends[account_id][region_name]
+        if props.get("GroupId"):
+            [group] = backend.describe_security_groups(group_ids=[props["GroupId"]])
+            before = {r.id for r in group.ingress_rules}
+        made = original_ingress(cls, resource_name, cloudformation_json, account_id,
+                                region_name, **kwargs)
+        added = [r.id for r in made.security_group.ingress_rules if r.id not in before]
+        made.rule_id = added[0] if added else ""
+        return made
+
+    SecurityGroupIngress.create_from_cloudformation_json = classmethod(create_ingress)
+    SecurityGroupIngress.physical_resource_id = property(lambda self: getattr(self, "rule_id", ""))
+    AccessPoint.get_cfn_attribute = attribute
+    AccessPoint.has_cfn_attr = classmethod(lambda cls, attr: attr in ("Arn", "AccessPointId"))
+
+
+# --- ACM certificates (storage-dns) -------------------------------------------
+# AWS::CertificateManager::Certificate is not a CloudFormation type in moto:
+# it is skipped, and the HTTPS listener that names it fails. This model
+# requests it through moto's ACM backend and then does what CloudFormation and
+# ACM do for DNS validation with DomainValidationOptions[].HostedZoneId: write
+# each name's validation CNAME into that hosted zone, then (ACM finding it)
+# issue the certificate. Ref is the ARN.
+def _acm_certificate() -> None:
+    from moto.acm.models import acm_backends
+    from moto.core.common_models import CloudFormationModel
+    from moto.route53.models import route53_backends
+    from moto.utilities.utils import get_partition
+
+    class Certificate(CloudFormationModel):
+        __module__ = "moto.acm.models"  # moto files models by the module they live in
+
+        def __init__(self, arn: str):
+            self.arn = arn
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CertificateManager::Certificate"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            backend = acm_backends[account_id][region_name]
+            arn = backend.request_certificate(
+                props["DomainName"], idempotency_token=None,
+                subject_alt_names=props.get("SubjectAlternativeNames") or [],
+                tags=props.get("Tags") or [])
+            bundle = backend.describe_certificate(arn)
+            zones = {o["DomainName"]: o["HostedZoneId"]
+                     for o in props.get("DomainValidationOptions") or [] if o.get("HostedZoneId")}
+            if props.get("ValidationMethod") == "DNS" and zones:
+                route53 = route53_backends[account_id][get_partition(region_name)]
+                for option in bundle.describe()["Certificate"]["DomainValidationOptions"]:
+                    zone = zones.get(option["DomainName"])
+                    if zone is None:
+                        continue
+                    record = option["ResourceRecord"]
+                    route53.get_hosted_zone(zone).add_rrset({
+                        "Name": record["Name"], "Type": record["Type"], "TTL": 300,
+                        "ResourceRecords": [record["Value"]]})
+                bundle.status = "ISSUED"
+            return cls(arn)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            acm_backends[account_id][region_name].delete_certificate(self.arn)
+
+    _ADDED_MODELS.append(Certificate)
+
+
+# --- Listener certificates (storage-dns) --------------------------------------
+# AWS::ElasticLoadBalancingV2::ListenerCertificate is not a CloudFormation type
+# in moto: the extra certificates never reach the listener. They are attached
+# to it as AWS does: DescribeListenerCertificates lists them after the default
+# one, DescribeListeners shows only the default (moto's own
+# AddListenerCertificates would add them to both).
+def _listener_certificate() -> None:
+    from moto.core.common_models import CloudFormationModel
+    from moto.elbv2.models import ELBv2Backend, elbv2_backends
+
+    class ListenerCertificate(CloudFormationModel):
+        __module__ = "moto.elbv2.models"  # moto files models by the module they live in
+
+        def __init__(self, listener_arn: str, certificates: list[dict]):
+            self.listener_arn = listener_arn
+            self.certificates = certificates
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::ElasticLoadBalancingV2::ListenerCertificate"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.listener_arn + "|" + ",".join(c["CertificateArn"] for c in self.certificates)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            certificates = [{"CertificateArn": c["CertificateArn"]} for c in props["Certificates"]]
+            backend = elbv2_backends[account_id][region_name]
+            [listener] = backend.describe_listeners(None, [props["ListenerArn"]])
+            extra = getattr(listener, "extra_certificates", [])
+            listener.extra_certificates = extra + [c["CertificateArn"] for c in certificates]
+            return cls(props["ListenerArn"], certificates)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            backend = elbv2_backends[account_id][region_name]
+            [listener] = backend.describe_listeners(None, [self.listener_arn])
+            gone = {c["CertificateArn"] for c in self.certificates}
+            listener.extra_certificates = [c for c in listener.extra_certificates if c not in gone]
+
+    original_describe = ELBv2Backend.describe_listener_certificates
+
+    def describe_listener_certificates(self: Any, arn: str) -> list[str]:
+        [listener] = self.describe_listeners(None, [arn])
+        return list(original_describe(self, arn)) + getattr(listener, "extra_certificates", [])
+
+    ELBv2Backend.describe_listener_certificates = describe_listener_certificates
+
+    _ADDED_MODELS.append(ListenerCertificate)
+
+
 # --- Gap 19 ------------------------------------------------------------------
 # EC2 refuses a security group or rule description outside its characters
 # (a-z A-Z 0-9, spaces, ._-:/()#,@[]+=;{}!$* and '&' except on rules naming a
@@ -1045,6 +1250,98 @@ def _security_group_validation() -> None:
     SecurityGroupIngress.create_from_cloudformation_json = classmethod(create_rule)
 
 
+# --- Gap 20 ------------------------------------------------------------------
+# Stack updates (`aws cloudformation deploy` of an existing stack, through a change
+# set), which tests/e2e/test_updates_e2e.py makes. Measured against moto 5.2.5:
+# (a) a nested stack (AWS::CloudFormation::Stack) whose template or parameters
+#     change is deleted and created again, every resource in it new (and a retained
+#     namespace then clashes with its own successor). AWS updates the nested stack
+#     in place: only what changed in it changes.
+# (b) a resource the update modifies whose type moto cannot update (Logs::LogGroup,
+#     ELBv2 TargetGroup and LoadBalancer, EC2 VPC/Subnet/Route..., and the types
+#     added above) is dropped from the stack, so later references to it fail. AWS
+#     modifies it in place, or replaces it when a create-only property changes
+#     (which the compiler's diff tests check, not the emulator): here it is kept as
+#     it was; its new property values are not applied.
+# (c) an AWS::EC2::SecurityGroup update deletes the group and makes a new one (a
+#     new GroupId); AWS changes the rules of the same group unless GroupDescription,
+#     GroupName or VpcId (create-only) change. Rules are now replaced in place.
+# (d) a resource the update removes from the template is deleted even with
+#     DeletionPolicy: Retain; AWS keeps it (and its data, e.g. a log group's events).
+def _stack_updates() -> None:
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import Stack
+    from moto.cloudformation.utils import get_stack_from_s3_url
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroup
+    from moto.utilities.utils import get_partition
+
+    def update_nested(cls, original_resource: Stack, new_resource_name: str, cloudformation_json: Any,
+                      account_id: str, region_name: str) -> Stack:
+        props = cloudformation_json["Properties"]
+        body = get_stack_from_s3_url(props["TemplateURL"], account_id=account_id,
+                                     partition=get_partition(region_name))
+        original_resource.update(body, parameters=props.get("Parameters", {}))
+        return original_resource
+
+    Stack.update_from_cloudformation_json = classmethod(update_nested)
+
+    original_update = parsing.parse_and_update_resource
+
+    def parse_and_update_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
+                                  account_id: str, region_name: str) -> Any:
+        updated = original_update(logical_id, resource_json, resources_map, account_id, region_name)
+        if updated is None:
+            return resources_map._parsed_resources.get(logical_id)
+        return updated
+
+    parsing.parse_and_update_resource = parse_and_update_resource
+
+    replace_group = SecurityGroup.update_from_cloudformation_json.__func__
+
+    def update_group(cls, original_resource: SecurityGroup, new_resource_name: str,
+                     cloudformation_json: Any, account_id: str, region_name: str) -> SecurityGroup:
+        props = cloudformation_json["Properties"]
+        if (props.get("GroupDescription") != original_resource.description
+                or props.get("VpcId") != original_resource.vpc_id):
+            return replace_group(cls, original_resource, new_resource_name, cloudformation_json,
+                                 account_id, region_name)
+        backend = ec2_backends[account_id][region_name]
+        group = original_resource
+        group.ingress_rules = []
+        for rule in props.get("SecurityGroupIngress") or []:
+            source = {"GroupId": rule["SourceSecurityGroupId"]} if rule.get("SourceSecurityGroupId") else None
+            backend.authorize_security_group_ingress(
+                group_name_or_id=group.id, ip_protocol=str(rule["IpProtocol"]),
+                from_port=rule.get("FromPort"), to_port=rule.get("ToPort"),
+                ip_ranges=[{"CidrIp": rule["CidrIp"]}] if rule.get("CidrIp") else [],
+                source_groups=[source] if source else [], vpc_id=group.vpc_id,
+            )
+        if "SecurityGroupEgress" in props:
+            group.egress_rules = []
+            for rule in props["SecurityGroupEgress"] or []:
+                backend.authorize_security_group_egress(
+                    group_name_or_id=group.id, ip_protocol=str(rule["IpProtocol"]),
+                    from_port=rule.get("FromPort"), to_port=rule.get("ToPort"),
+                    ip_ranges=[{"CidrIp": rule["CidrIp"]}] if rule.get("CidrIp") else [],
+                    source_groups=([{"GroupId": rule["DestinationSecurityGroupId"]}]
+                                   if rule.get("DestinationSecurityGroupId") else []),
+                    vpc_id=group.vpc_id,
+                )
+        return group
+
+    SecurityGroup.update_from_cloudformation_json = classmethod(update_group)
+
+    original_delete = parsing.ResourceMap._delete_resource
+
+    def _delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+        if resource_json.get("DeletionPolicy") == "Retain":
+            return
+        original_delete(self, parsed_resource, resource_json)
+
+    parsing.ResourceMap._delete_resource = _delete_resource
+
+
 # Classes above become CloudFormation types by subclassing CloudFormationModel;
 # moto caches the list of subclasses on first use, so the cache is dropped.
 _ADDED_MODELS: list[type] = []
@@ -1079,5 +1376,9 @@ PATCHES = {
     "security-group-egress": _security_group_egress,        # gap 16
     "ec2-tags": _ec2_tags,                                  # gap 17
     "pseudo-parameters": _pseudo_parameters,                # gap 18
+    "efs": _efs,
+    "acm-certificate": _acm_certificate,
+    "listener-certificate": _listener_certificate,
     "security-group-validation": _security_group_validation,  # gap 19
+    "stack-updates": _stack_updates,                        # gap 20
 }

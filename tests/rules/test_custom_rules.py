@@ -33,7 +33,7 @@ BAD = {
                             ("E9001", "Resources/GroupSub/Properties/GroupDescription")],
     "e9001-join-and-if.json": [("E9001", f"{SG}/GroupDescription"),
                                ("E9001", f"{SG}/SecurityGroupEgress/0/Description")],
-    "e9002-sixty-one-outbound.json": [("E9002", SG)],
+    "e9002-sixty-one-outbound.json": [("E9002", SG), ("E9002", "Resources/Empty/Properties")],
     "e9002-group-reference-counts-for-ipv6.json": [("E9002", SG)],
     "w9003-desired-count-on-scaled-service.json": [
         ("W9003", "Resources/Other/Properties/DesiredCount"),
