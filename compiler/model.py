@@ -18,15 +18,30 @@ class FlowLogs:
 
 
 @dataclass(frozen=True)
+class SubnetRef:
+    id: str                           # subnet-...
+    zone: Optional[str]               # its availability zone, when the spec gives it
+
+
+@dataclass(frozen=True)
+class ExistingVpc:
+    id: str                           # vpc-...
+    public: tuple[SubnetRef, ...]     # in spec order
+    private: tuple[SubnetRef, ...]
+    route_tables: tuple[str, ...]     # private route tables, for gateway endpoints
+
+
+@dataclass(frozen=True)
 class Network:
-    cidr: str
+    cidr: Optional[str]               # None only for an existing VPC whose cidr the spec does not give
     zones: tuple[str, ...]            # explicit zone names; empty when `azs` picks them (Fn::GetAZs)
     az_count: int                     # number of zones, explicit or not
     public_subnets: tuple[str, ...]   # one per zone, in zone order
     private_subnets: tuple[str, ...]  # one per zone, in zone order
     nat: str                          # none | single | per_az
     endpoints: tuple[str, ...]        # sorted, unique service names ("s3", "ecr.api", ...)
-    flow_logs: Optional[FlowLogs]     # None when turned off
+    flow_logs: Optional[FlowLogs]     # None when turned off (always for an existing VPC)
+    existing: Optional[ExistingVpc] = None   # network.vpc.id: nothing of the VPC's own is made
 
     @property
     def gateway_endpoints(self) -> tuple[str, ...]:
@@ -346,6 +361,7 @@ class App:
     namespace: str
     services: tuple[Service, ...]     # in spec order (decides stack grouping)
     jobs: tuple[Job, ...]             # sorted by name
+    security: str                     # standard | strict (normalize.POSTURES: the defaults it picks)
     retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
     keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
 

@@ -89,14 +89,19 @@ def build(app: m.App) -> Template:
     name = app.stack_name
 
     vpc_id = wire_param(t, "VpcId", "AWS::EC2::VPC::Id")
-    # Egress goes to the VPC's tasks only; no routed service, no egress, no VpcCidr.
-    vpc_cidr = wire_param(t, "VpcCidr") if app.routed_services else None
+    # Egress goes to the VPC's tasks only; no routed service, no egress, no VpcCidr. In an
+    # existing VPC (cidr perhaps unknown) to the security group every task of the app wears.
+    targets = None
+    if app.routed_services:
+        targets = ({"CidrIp": Ref(wire_param(t, "VpcCidr"))} if app.network.existing is None else
+                   {"DestinationSecurityGroupId": Ref(wire_param(
+                       t, "TasksSecurityGroupId", "AWS::EC2::SecurityGroup::Id"))})
     subnets = wire_param(
         t, "PublicSubnetIds" if lb_spec.public else "PrivateSubnetIds", SUBNET_LIST
     )
 
     sg = t.add_resource(skips.apply(
-        _security_group(app, lb_spec, vpc_id, vpc_cidr), *skips.alb_security_group(lb_spec),
+        _security_group(app, lb_spec, vpc_id, targets), *skips.alb_security_group(lb_spec),
     ))
 
     attributes = {
@@ -215,8 +220,9 @@ def _bool(value: bool) -> str:
 
 
 def _security_group(
-    app: m.App, lb_spec: m.LoadBalancer, vpc_id, vpc_cidr
+    app: m.App, lb_spec: m.LoadBalancer, vpc_id, targets: dict | None
 ) -> ec2.SecurityGroup:
+    """targets: where the egress rules point (the VPC cidr, or the tasks' security group)."""
     ingress = []
     for port in lb_spec.listener_ports:
         for cidr in lb_spec.allowed_cidrs:
@@ -238,7 +244,7 @@ def _security_group(
             IpProtocol="tcp",
             FromPort=port,
             ToPort=port,
-            CidrIp=Ref(vpc_cidr),
+            **targets,
             Description=naming.ec2_description(naming.listing_within(f"To tasks on port {port}: ", names)),
         )
         for port, names in sorted(services_by_port.items())

@@ -8,7 +8,8 @@ all children's Outputs. Spec values are literals; Parameters only wire stacks.
 
 Wiring names used across stacks (producer -> consumers):
   network:   VpcId, VpcCidr, PublicSubnetIds, PrivateSubnetIds (comma-joined
-             lists), PrivateRouteTableIds (comma-joined)
+             lists), PrivateRouteTableIds (comma-joined); for an existing VPC the
+             spec's IDs (VpcCidr only when given) and TasksSecurityGroupId
   alb:       AlbSecurityGroupId, LoadBalancerFullName, HttpListenerArn,
              <Svc>TargetGroupArn, <Svc>TargetGroupFullName (only for services
              that scale on requests)

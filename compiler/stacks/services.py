@@ -236,7 +236,7 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
                 Description="HTTPS out: image registries and AWS APIs",
             ),
             ec2.SecurityGroupRule(
-                IpProtocol="tcp", FromPort=0, ToPort=65535, CidrIp=wire("VpcCidr"),
+                IpProtocol="tcp", FromPort=0, ToPort=65535, **_vpc_destination(app, wire),
                 Description="TCP to the other services in the VPC",
             ),
         ],
@@ -299,7 +299,8 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
         NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(
             Subnets=subnets,
             AssignPublicIp="ENABLED" if placement_public else "DISABLED",
-            SecurityGroups=[GetAtt(task_sg, "GroupId"), wire("ServicesSecurityGroupId")],
+            SecurityGroups=[GetAtt(task_sg, "GroupId"), wire("ServicesSecurityGroupId")]
+            + ([wire("TasksSecurityGroupId")] if app.network.existing is not None else []),
         )),
         DeploymentConfiguration=ecs.DeploymentConfiguration(
             MinimumHealthyPercent=svc.deployment.min_healthy_percent,
@@ -388,6 +389,14 @@ def _containers(svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerD
             **props,
         ))
     return containers
+
+
+def _vpc_destination(app: m.App, wire: _Wiring) -> dict[str, Any]:
+    """Where a task's TCP egress inside the VPC goes: the VPC cidr when known; in an existing
+    VPC of unknown cidr, the app's own tasks (the security group they all wear)."""
+    if app.network.cidr is not None:
+        return {"CidrIp": wire("VpcCidr")}
+    return {"DestinationSecurityGroupId": wire("TasksSecurityGroupId")}
 
 
 def port_name(container: str, port: int) -> str:

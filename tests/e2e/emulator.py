@@ -19,6 +19,7 @@ path-style TemplateURLs whose host is "localhost".
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import subprocess
@@ -152,6 +153,27 @@ class Emulator:
 
         table = RegionsAndZonesBackend.zones.get(self.region, [])
         table[:] = [z for z in table if z.name not in names]
+
+    @contextlib.contextmanager
+    def fixed_id(self, kind: str, resource_id: str):
+        """The next `kind` ("vpc", "subnet", "route_table") EC2 creates gets `resource_id`.
+
+        An existing VPC is named by its IDs in the spec, and EC2's API cannot choose an
+        ID; moto's (in-process) generator for that kind is pointed at the spec's ID for
+        the one create call made inside this block.
+        """
+        import moto.ec2.models.route_tables as route_tables
+        import moto.ec2.models.subnets as subnets
+        import moto.ec2.models.vpcs as vpcs
+
+        module = {"vpc": vpcs, "subnet": subnets, "route_table": route_tables}[kind]
+        name = f"random_{kind}_id"
+        original = getattr(module, name)
+        setattr(module, name, lambda: resource_id)
+        try:
+            yield
+        finally:
+            setattr(module, name, original)
 
     def provide_certificate(self, arn: str) -> None:
         """Make the ACM certificate a spec names exist, as it does in the user's account.
