@@ -121,8 +121,12 @@ class Sampler:
         return self.peak_kb / 1024
 
 
+CPU = [0.0]  # CPU seconds (user + system, all processes) of the last run()
+
+
 def run(cmd: list[str], cwd: Path, env: dict | None = None, sample: bool = False) -> tuple[float, float, float]:
     """(wall seconds, peak RSS MB of the largest process, peak summed PSS MB or 0)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
@@ -131,6 +135,7 @@ def run(cmd: list[str], cwd: Path, env: dict | None = None, sample: bool = False
     wall = time.perf_counter() - start
     pss = sampler.stop() if sampler else 0.0
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # max over every process waited for so far
+    CPU[0] = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
     if proc.returncode not in (0,) and "cfn-lint" not in cmd[0]:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{stderr.decode()[-2000:]}")
     return wall, usage.ru_maxrss / 1024, pss
@@ -173,10 +178,13 @@ def bench_size(n: int, rounds: int, work: Path, baseline: Path | None) -> dict:
     files = sorted(map(str, target.glob("*.json")))
     lint_cmd = [shutil.which("cfn-lint") or "cfn-lint", "-i", "W3002", *append_rules(), "--", *files]
 
-    cold, bare, pairs, base = [], [], [], []
+    cold, bare, pairs, base, cpu_cold, cpu_bare, loads = [], [], [], [], [], [], []
     for _ in range(rounds):
+        loads.append(os.getloadavg()[0])
         c = run(compile_cmd + ["--no-cache"], ROOT, env_cold)[0]
+        cpu_cold.append(CPU[0])
         b = run(lint_cmd, ROOT)[0]
+        cpu_bare.append(CPU[0])
         cold.append(c)
         bare.append(b)
         pairs.append(c / b)
@@ -207,7 +215,8 @@ def bench_size(n: int, rounds: int, work: Path, baseline: Path | None) -> dict:
     return {
         "n": n, "templates": len(files), "resources": resources,
         "cold": statistics.median(cold), "bare": statistics.median(bare),
-        "pair_min": min(pairs), "pair_max": max(pairs),
+        "pair_min": min(pairs), "pair_max": max(pairs), "load": statistics.median(loads),
+        "cpu_cold": statistics.median(cpu_cold), "cpu_bare": statistics.median(cpu_bare),
         "base": statistics.median(base) if base else None,
         "compile": compile_only, "changed": statistics.median(changed), "unchanged": unchanged,
         "rss": rss, "pss": pss, "bare_rss": bare_rss, "bare_pss": bare_pss, "base_rss": base_rss, "base_pss": base_pss,
@@ -228,6 +237,8 @@ def main() -> None:
     speed = ["| services | templates | resources | fargate-compile cold | bare cfn-lint | ratio (pairs min-max)"
              " | floor | compile only | 1 change, warm | unchanged | rounds |" + (" baseline cold |" if args.baseline else ""),
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if args.baseline else "")]
+    cpu = ["| services | fargate-compile CPU (all its processes) | bare cfn-lint CPU | load average during the pairs |",
+           "|---:|---:|---:|---:|"]
     memory = ["| services | fargate-compile largest process | all its processes (PSS) | bare cfn-lint |"
               + (" baseline largest / PSS |" if args.baseline else ""),
               "|---:|---:|---:|---:|" + ("---:|" if args.baseline else "")]
@@ -239,12 +250,16 @@ def main() -> None:
                    f" | {r['floor']:.2f} s | {r['compile']:.2f} s | {r['changed']:.2f} s | {r['unchanged']:.2f} s"
                    f" | {r['rounds']} |" + (f" {r['base']:.2f} s |" if args.baseline else ""))
             speed.append(row)
+            cpu.append(f"| {r['n']} | {r['cpu_cold']:.2f} s | {r['cpu_bare']:.2f} s | {r['load']:.1f} |")
             memory.append(f"| {r['n']} | {r['rss']:.0f} MB | {r['pss']:.0f} MB | {r['bare_rss']:.0f} MB |"
                           + (f" {r['base_rss']:.0f} / {r['base_pss']:.0f} MB |" if args.baseline else ""))
-            print(row, f"  [floor: start+import+rules {r['startup']:.2f} s, lint CPU {r['lint_cpu']:.2f} s]",
-                  flush=True)
+            print(row, f"  [floor: start+import+rules {r['startup']:.2f} s, lint CPU {r['lint_cpu']:.2f} s;"
+                  f" CPU s all processes: compile {r['cpu_cold']:.2f}, cfn-lint {r['cpu_bare']:.2f};"
+                  f" load average {r['load']:.1f}]", flush=True)
     print()
     print("\n".join(speed))
+    print()
+    print("\n".join(cpu))
     print()
     print("\n".join(memory))
 
