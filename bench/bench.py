@@ -19,9 +19,10 @@ figure is a whole fresh process, as a user or CI runs it:
 - peak MB     largest single process (ru_maxrss) and, sampled every 20 ms in the first
               round, the sum of the proportional set size (PSS) of all the command's processes
 - CPU         user + system seconds of all the command's processes
-- floor       cfn-lint's own work, spread ideally: a fresh interpreter importing cfn-lint
-              and building its rule set (serial, one core), plus the rest of the bare
-              cfn-lint run's CPU seconds divided by the cores
+- floor       cfn-lint's own work, spread ideally over idle cores, in CPU seconds: a fresh
+              interpreter importing cfn-lint and building its rule set (serial, one core),
+              plus the rest of the bare cfn-lint run's CPU seconds divided by the cores.
+              On a loaded machine compare it with the CPU columns, not the wall times
 
 Every command runs from a small helper process that measures it (so ru_maxrss is that
 command's alone); from 300 services, compile-only, warm and unchanged run once.
@@ -193,7 +194,8 @@ def bench_size(n: int, rounds: int, work: Path, baseline: Path | None, light: bo
         changed.append(run(compile_cmd, ROOT, env_warm))
     spec.write_text(make_spec(n))
 
-    startup = median([run([sys.executable, "-c", STARTUP_SCRIPT, *append_rules()[1:]], ROOT) for _ in range(3)])
+    startup = median([run([sys.executable, "-c", STARTUP_SCRIPT, *append_rules()[1:]], ROOT) for _ in range(3)],
+                     "cpu")  # CPU seconds: what an idle core takes, whatever the load now
     cores = os.cpu_count() or 1
     bare_cpu = median(bare, "cpu")
     resources = sum(len(json.loads(Path(f).read_text())["Resources"]) for f in files)
@@ -205,8 +207,8 @@ def bench_size(n: int, rounds: int, work: Path, baseline: Path | None, light: bo
         "compile": compile_only, "changed": median(changed), "unchanged": unchanged,
         "rss": cold[0]["rss"], "pss": cold[0]["pss"], "bare_rss": bare[0]["rss"], "bare_pss": bare[0]["pss"],
         "base_rss": base[0]["rss"] if base else 0, "base_pss": base[0]["pss"] if base else 0,
-        # cfn-lint's own work on one core: start, import and rule set (serial), then its lint
-        # CPU time (the rest of the bare run's CPU seconds) shared by the cores.
+        # cfn-lint's own work on an idle machine: start, import and rule set (serial), then its
+        # lint CPU time (the rest of the bare run's CPU seconds) shared by the cores.
         "floor": startup + max(0.0, bare_cpu - startup) / cores, "startup": startup,
         "lint_cpu": bare_cpu - startup, "rounds": rounds,
     }

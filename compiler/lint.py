@@ -2,20 +2,23 @@
 
 Findings come back as Diagnostics (file = the template's name). Results are
 cached per template content: the key is sha256 of the template text, the
-cfn-lint version and the rule settings, stored under $XDG_CACHE_HOME
-(else ~/.cache)/fargate-compile/lint/. A corrupt or unwritable cache is
-ignored: it can make a compile slower, never make it fail.
+cfn-lint version, our rules (compiler/rules/) and the rule settings, stored
+under $XDG_CACHE_HOME (else ~/.cache)/fargate-compile/lint/. A corrupt or
+unwritable cache is ignored: it can make a compile slower, never make it fail.
 
-Work sharing (every rule still runs on every template): templates are linted
-by a pool of processes (lintpool.py). When one template is most of the work,
-it is linted as shards that together equal one whole run. ~80% of cfn-lint's
-time is E3002, the JSON-schema walk of each resource's Properties (with the
-keyword rules it calls); shard 0 runs every rule on the whole template but
-walks only its own resources' Properties, and each further shard runs only the
-E1001 walk (which holds E3002) over its own resources. Resources that a
-stateful keyword rule compares with each other (subnets, endpoints...) stay
-together in shard 0, in template order. Findings are merged and de-duplicated;
-tests/test_lint.py checks they equal a whole serial run on every example.
+Work sharing (every rule still runs on every template): the CLI starts a pool of
+processes (lintpool.py) before it compiles; templates go to its workers. When
+one template is more than a worker's share, it is linted as shards that together
+equal one whole run. Most of cfn-lint's time is E1001's JSON-schema walk, and
+most of that is E3001's walk of each resource (E3002 Properties and the keyword
+rules under it): shard 0 runs every rule on the whole template but walks only
+its own resources, and each further shard runs only E1001 over its own
+resources. Resources that a stateful keyword rule compares with each other
+(subnets, endpoints...) stay together in shard 0, in template order. Findings
+are merged and de-duplicated. Pool tasks also set aside the keyword rules bound
+to resource types the template lacks (type_bound_rules). tests/test_lint.py
+checks all of this gives exactly the findings of a whole serial run on every
+example, with errors planted in every resource.
 """
 
 from __future__ import annotations
