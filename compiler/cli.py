@@ -29,7 +29,8 @@ def _compile_parser() -> argparse.ArgumentParser:
     p = Parser(prog="fargate-compile", description="Compile a Fargate app spec into nested CloudFormation templates.",
                 epilog="Other commands: 'fargate-compile check SPEC...' validates without building; "
                       "'plan SPEC' shows cost, deploy time and a diagram; 'diff OLD NEW' shows what an "
-                      "update changes and its hazards; 'schema' prints the spec's JSON Schema.")
+                      "update changes and its hazards; 'schema' prints the spec's JSON Schema; "
+                      "'import-copilot DIR' writes a spec from an AWS Copilot workspace.")
     p.add_argument("spec", help="the YAML spec file")
     p.add_argument("--output-dir", default="templates_out", help="where <app>-<environment>/ is written (default: templates_out)")
     p.add_argument("--no-lint", action="store_true", help="skip cfn-lint (not recommended)")

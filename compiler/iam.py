@@ -15,7 +15,11 @@ Execution role (used by the ECS agent to start the task):
     customer-managed keys the spec names (`secrets_kms_keys`), only through those
     two services: the default AWS-managed keys need no grant.
 Task role (assumed by the application): the spec's statements, plus the ECS Exec
-channels when `exec: true`.
+channels when `exec: true`, plus elasticfilesystem:ClientMount (and ClientWrite
+when mounted writable) per EFS volume, on that file system only and, through an
+access point, only through the service's own (efs_statement).
+EFS file system policy (file_system_policy): refuses NFS clients without TLS and
+grants nothing, so only IAM principals allowed by their own policy can mount.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement, StringEquals, StringLike
+from awacs.aws import (Action, Allow, Bool, Condition, Deny, PolicyDocument, Principal, Statement,
+                       StringEquals, StringLike)
 from awacs.sts import AssumeRole
 from troposphere import AccountId, Sub
 
@@ -195,12 +200,49 @@ ECS_EXEC_ACTIONS = (
 )
 
 
-def task_policy(service: m.Service) -> PolicyDocument | None:
-    """The application's own permissions; None when it has none (the role stays empty)."""
+EFS_MOUNT = "elasticfilesystem:ClientMount"
+EFS_WRITE = "elasticfilesystem:ClientWrite"
+EFS_ROOT = "elasticfilesystem:ClientRootAccess"
+
+
+def efs_statement(sid: str, file_system_arn: Any, writable: bool,
+                  access_point_arn: Any = None) -> Statement:
+    """Mount (and write, when `writable`) one file system; through one access point when given."""
+    statement = _allow(sid, [EFS_MOUNT, EFS_WRITE] if writable else [EFS_MOUNT], [file_system_arn])
+    if access_point_arn is not None:
+        statement.Condition = Condition(
+            StringEquals("elasticfilesystem:AccessPointArn", access_point_arn))
+    return statement
+
+
+def file_system_policy() -> PolicyDocument:
+    """The managed file system's resource policy: no NFS client without TLS.
+
+    It allows nothing: IAM principals of the account still mount with an identity
+    policy that allows them (the task roles' efs_statement); anonymous NFS clients
+    (no IAM) are refused, since no Allow covers them. Only the client actions are
+    denied, so the policy cannot lock anyone out of managing the file system.
+    """
+    return PolicyDocument(
+        Version="2012-10-17",
+        Statement=[Statement(
+            Sid="DenyUnencryptedTransport",
+            Effect=Deny,
+            Principal=Principal("AWS", "*"),
+            Action=[_action(a) for a in (EFS_MOUNT, EFS_ROOT, EFS_WRITE)],
+            Condition=Condition(Bool("aws:SecureTransport", "false")),
+        )],
+    )
+
+
+def task_policy(service: m.Service, extra: Iterable[Statement] = ()) -> PolicyDocument | None:
+    """The application's own permissions, plus `extra` (its volumes' statements); None when
+    there are none (the role stays empty)."""
     statements = [
         _allow(f"Spec{i}", p.actions, p.resources)
         for i, p in enumerate(service.task_role.policies, start=1)
     ]
+    statements.extend(extra)
     if service.exec:
         # ECS Exec: the SSM agent in the task opens its session channels. These
         # actions support no resource-level scoping, so AWS documents "*".

@@ -28,7 +28,11 @@ def _parser() -> Parser:
 def main(argv: list[str]) -> int:
     from compiler.diagnostics import ordered
     from compiler.importers.copilot import render
-    from compiler.importers.copilot.workspace import UsageError, WorkspaceError, import_workspace
+    from compiler.importers.copilot.workspace import (
+        UsageError,
+        WorkspaceError,
+        import_workspace,
+    )
 
     args = _parser().parse_args(argv)
     try:

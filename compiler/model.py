@@ -46,7 +46,7 @@ GATEWAY_ENDPOINTS = ("dynamodb", "s3")
 
 @dataclass(frozen=True)
 class Https:
-    certificate_arn: str
+    certificate_arn: Optional[str]    # None: the compiler's ACM certificates, one per alias
     ssl_policy: str
 
 
@@ -84,13 +84,15 @@ class HealthCheck:
 @dataclass(frozen=True)
 class Http:
     paths: tuple[str, ...]            # path patterns of the listener rule (empty when is_default)
-    hosts: tuple[str, ...]            # host-header values
+    hosts: tuple[str, ...]            # host-header values: `hosts`, then the aliases not among them
     is_default: bool                  # "/" with no hosts: the listener's default action
     priority: Optional[int]           # listener rule priority; None when is_default
     healthcheck: HealthCheck
     deregistration_delay: int
     stickiness: bool
     protocol: str                     # HTTP | HTTPS: ALB to container, target group and health check
+    aliases: tuple[str, ...] = ()     # custom domain names (also among hosts), in spec order
+    hosted_zone: Optional[str] = None  # Route 53 hosted zone ID of the aliases' records
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,39 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class MountPoint:
+    source_volume: str
+    path: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class Efs:
+    file_system_id: Optional[str]     # None: the app's managed file system
+    root_dir: str                     # directory of the file system the volume exposes
+    uid: Optional[int]                # POSIX user/group of the access point; None: no access point
+    gid: Optional[int]
+
+    @property
+    def managed(self) -> bool:
+        return self.file_system_id is None
+
+    @property
+    def access_point(self) -> bool:
+        """Mounted through an access point: always on the managed file system, and on an
+        existing one when a uid/gid is given."""
+        return self.managed or self.uid is not None
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: str
+    path: str                         # mount path in the main container
+    read_only: bool                   # of the main container's mount
+    efs: Optional[Efs]                # None: a task-local volume
+
+
+@dataclass(frozen=True)
 class Sidecar:
     name: str
     image: str
@@ -145,6 +180,7 @@ class Sidecar:
     secrets: tuple[Secret, ...]
     command: tuple[str, ...]
     entrypoint: tuple[str, ...]
+    mount_points: tuple[MountPoint, ...] = ()   # in spec order
 
 
 @dataclass(frozen=True)
@@ -170,6 +206,7 @@ class Deployment:
 class Storage:
     readonly_fs: bool
     ephemeral: Optional[int]          # GiB, 21..200; None: Fargate's default 20 GiB
+    volumes: tuple[Volume, ...] = ()  # sorted by name
 
 
 @dataclass(frozen=True)
@@ -213,6 +250,16 @@ class _TaskFields:
         for sidecar in self.sidecars:
             found.extend(sidecar.secrets)
         return tuple(sorted(set(found), key=lambda s: (s.value_from, s.name)))
+
+    def volume_writable(self, volume: Volume) -> bool:
+        """Whether any container of the task mounts `volume` writable."""
+        return not volume.read_only or any(
+            not p.read_only for c in self.sidecars for p in c.mount_points
+            if p.source_volume == volume.name)
+
+    @property
+    def efs_volumes(self) -> tuple[Volume, ...]:
+        return tuple(v for v in self.storage.volumes if v.efs is not None)
 
 
 @dataclass(frozen=True)
@@ -307,6 +354,17 @@ class App:
     @property
     def uses_connect(self) -> bool:
         return any(s.connect for s in self.services)
+
+    @property
+    def uses_managed_efs(self) -> bool:
+        """Whether any service or job mounts the app's managed EFS file system."""
+        return any(v.efs.managed for s in self.services + self.jobs for v in s.efs_volumes)
+
+    @property
+    def alias_zones(self) -> tuple[tuple[str, str], ...]:
+        """Every custom domain name with its hosted zone, sorted by name, once each."""
+        found = {a: s.http.hosted_zone for s in self.routed_services for a in s.http.aliases}
+        return tuple(sorted(found.items()))
 
     @property
     def uses_namespace(self) -> bool:

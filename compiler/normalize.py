@@ -43,10 +43,10 @@ BLOCKS = (
     ("services", "*", "http"), ("services", "*", "http", "healthcheck"),
     ("services", "*", "deployment"), ("services", "*", "logging"), ("services", "*", "storage"),
     ("services", "*", "variables"), ("services", "*", "secrets"), ("services", "*", "sidecars"),
-    ("services", "*", "task_role"),
+    ("services", "*", "task_role"), ("services", "*", "storage", "volumes"),
     ("services", "*", "publish"), ("services", "*", "subscribe"),
     ("services", "*", "subscribe", "queue"), ("services", "*", "subscribe", "queue", "dead_letter"),
-    ("jobs",), ("jobs", "*", "logging"), ("jobs", "*", "storage"), ("jobs", "*", "variables"),
+    ("jobs",), ("jobs", "*", "logging"), ("jobs", "*", "storage"), ("jobs", "*", "storage", "volumes"), ("jobs", "*", "variables"),
     ("jobs", "*", "secrets"), ("jobs", "*", "sidecars"), ("jobs", "*", "task_role"),
 )
 
@@ -81,12 +81,13 @@ def normalize(data: Mapping[str, Any]) -> m.App:
     network = _network(data.get("network") or {})
     # Spec order is kept: it decides which services stack a service lands in.
     services = tuple(_service(name, spec or {}) for name, spec in data["services"].items())
+    aliases = any(s.http.aliases for s in services if s.http)
     return m.App(
         app=app,
         environment=env,
         tags=tuple(sorted((str(k), _text(v)) for k, v in (data.get("tags") or {}).items())),
         network=network,
-        load_balancer=_load_balancer(data.get("load_balancer"), network.cidr),
+        load_balancer=_load_balancer(data.get("load_balancer"), network.cidr, aliases),
         namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
         services=_queue_fifo(_assign_priorities(services)),
         jobs=tuple(_job(name, spec or {}) for name, spec in sorted((data.get("jobs") or {}).items())),
@@ -128,11 +129,14 @@ def _network(spec: Mapping[str, Any]) -> m.Network:
     )
 
 
-def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str) -> m.LoadBalancer | None:
+def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str,
+                   aliases: bool) -> m.LoadBalancer | None:
     if spec is None:
         return None
     public = spec.get("public", True)
-    https = spec.get("https")
+    # Custom domains without a certificate of the spec's own: HTTPS with the compiler's
+    # ACM certificates (certificate_arn None).
+    https = spec.get("https") or ({} if aliases else None)
     logs = spec.get("access_logs", False)
     if logs is False:
         access_logs = None
@@ -143,8 +147,8 @@ def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str) -> m.LoadBalan
         public=public,
         allowed_cidrs=tuple(spec.get("allowed_cidrs", ["0.0.0.0/0"] if public else [vpc_cidr])),
         idle_timeout=spec.get("idle_timeout", 60),
-        https=m.Https(https["certificate_arn"], https.get("ssl_policy", DEFAULT_SSL_POLICY))
-        if https else None,
+        https=m.Https(https.get("certificate_arn"), https.get("ssl_policy", DEFAULT_SSL_POLICY))
+        if https is not None else None,
         access_logs=access_logs,
         deletion_protection=spec.get("deletion_protection", False),
     )
@@ -188,7 +192,8 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
         healthcheck=_container_healthcheck(spec.get("healthcheck")),
-        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral"))),
+        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral")),
+                          _volumes(name, storage.get("volumes"))),
         exec=spec.get("exec", False),
         spot=spec.get("spot", False),
         task_role=_task_role(role),
@@ -283,7 +288,8 @@ def _job(name: str, spec: Mapping[str, Any]) -> m.Job:
         sidecars=tuple(_sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items())),
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
-        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral"))),
+        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral")),
+                          _volumes(name, storage.get("volumes"))),
         task_role=_task_role(spec.get("task_role") or {}),
     )
 
@@ -291,6 +297,36 @@ def _job(name: str, spec: Mapping[str, Any]) -> m.Job:
 def _ephemeral(gib: int | None) -> int | None:
     """Fargate gives every task 20 GiB; only more than that is set on the task definition."""
     return gib if gib is not None and gib > 20 else None
+
+
+# The managed file system's access points: files are owned by this user and group
+# unless the volume names its own; each (service, volume) gets its own directory.
+DEFAULT_EFS_UID = 1000
+DEFAULT_EFS_GID = 1000
+
+
+def _volumes(service: str, spec: Mapping[str, Any] | None) -> tuple[m.Volume, ...]:
+    return tuple(_volume(service, name, v or {}) for name, v in sorted((spec or {}).items()))
+
+
+def _volume(service: str, name: str, spec: Mapping[str, Any]) -> m.Volume:
+    efs = spec.get("efs", False)
+    if efs is True:
+        efs = {}
+    if efs is False:
+        config = None
+    elif efs.get("id") is None:
+        config = m.Efs(None, efs.get("root_dir", f"/{service}/{name}"),
+                       efs.get("uid", DEFAULT_EFS_UID), efs.get("gid", DEFAULT_EFS_GID))
+    else:
+        config = m.Efs(efs["id"], efs.get("root_dir", "/"), efs.get("uid"), efs.get("gid"))
+    # Copilot's default: a volume is read-only unless it says otherwise.
+    return m.Volume(name, spec["path"], spec.get("read_only", True), config)
+
+
+def _mount_points(spec: Any) -> tuple[m.MountPoint, ...]:
+    return tuple(m.MountPoint(p["source_volume"], p["path"], p.get("read_only", True))
+                 for p in spec or ())
 
 
 def _scaling(count: Mapping[str, Any]) -> m.Scaling:
@@ -315,7 +351,11 @@ def default_timeout(interval: int) -> int:
 def _http(spec: Mapping[str, Any]) -> m.Http:
     raw_paths = spec.get("path", "/")
     paths = (raw_paths,) if isinstance(raw_paths, str) else tuple(raw_paths)
-    hosts = tuple(spec.get("hosts", ()))
+    alias = spec.get("alias", ())
+    aliases = (alias,) if isinstance(alias, str) else tuple(alias)
+    # The aliases are host-header values of the route too.
+    written = tuple(spec.get("hosts", ()))
+    hosts = written + tuple(a for a in aliases if a not in written)
     is_default = paths == ("/",) and not hosts
     hc = spec.get("healthcheck") or {}
     interval = hc.get("interval", 30)
@@ -337,6 +377,8 @@ def _http(spec: Mapping[str, Any]) -> m.Http:
         deregistration_delay=spec.get("deregistration_delay", 60),
         stickiness=spec.get("stickiness", False),
         protocol=spec.get("protocol", "HTTP"),
+        aliases=aliases,
+        hosted_zone=spec.get("hosted_zone"),
     )
 
 
@@ -375,6 +417,7 @@ def _sidecar(name: str, spec: Mapping[str, Any]) -> m.Sidecar:
         secrets=_secrets(spec.get("secrets")),
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
+        mount_points=_mount_points(spec.get("mount_points")),
     )
 
 

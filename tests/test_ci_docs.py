@@ -160,3 +160,14 @@ def test_the_compile_hook_compiles_the_spec_in_its_args(tmp_path, monkeypatch):
     assert hook["pass_filenames"] is False
     assert run_hook(hook, ["deploy/app.yaml"], ["deploy/app.yaml", "README.md"]) == 0
     assert (tmp_path / "templates_out").is_dir() and list((tmp_path / "templates_out").glob("*/root.json"))
+
+
+def test_every_compiler_package_is_installed():
+    """pre-commit (and any user) installs the repository with pip: a package missing from
+    pyproject.toml is missing from every installed copy, whatever the tests here import."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "compiler").rglob("__init__.py")}
+    assert found - listed == set()

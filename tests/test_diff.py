@@ -95,6 +95,16 @@ def test_output_directories_in_json_and_yaml_are_the_same_stacks(tmp_path):
         s: ["TemplateURL"] for s in ("AlbStack", "EndpointsStack", "NetworkStack", "ServicesStack")}
     assert all(not s["added"] and not s["removed"] and not s["modified"]
                for name, s in stacks.items() if name != "root.yaml")
+    # A resource removed from services.json shows under services.yaml, with its type from the old file.
+    old = json.loads((tmp_path / "a" / "shop-dev" / "services.json").read_text())
+    old["Resources"]["Jobs"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+    (tmp_path / "a" / "shop-dev" / "services.json").write_text(json.dumps(old))
+    diff = compute(templates.from_directory(str(tmp_path / "a" / "shop-dev")),
+                   templates.from_directory(str(tmp_path / "b" / "shop-dev")))
+    assert diff.as_json()["stacks"]["services.yaml"]["removed"] == ["Jobs"]
+    text = render(diff, "text")
+    assert "\nservices.yaml\n" in text and "-   Jobs" in text and "AWS::SQS::Queue" in text
+    assert {(h.kind, h.stack, h.id) for h in diff.hazards} == {("data-deletion", "services.yaml", "Jobs")}
 
 
 # --- hand-written template sets: one rule each ------------------------------------------------
@@ -129,6 +139,16 @@ def test_a_log_group_moving_to_another_nested_stack_clashes_with_itself_and_lose
     assert out["stacks"]["services-2.json"]["added"] == ["WebLogGroup"]
     assert hazards(diff) == {("replacement", "WebLogGroup"), ("name-clash", "WebLogGroup"),
                              ("data-deletion", "WebLogGroup")}
+
+
+def test_a_retained_log_group_keeps_its_name_after_removal():
+    kept = log_group("/ecs/app/web", DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
+    old = side({"services.json": {"Resources": {"WebLogGroup": kept}}, "services-2.json": {"Resources": {}}})
+    new = side({"services.json": {"Resources": {}}, "services-2.json": {"Resources": {"WebLogGroup": kept}}})
+    diff = compute(old, new)
+    assert hazards(diff) == {("replacement", "WebLogGroup"), ("name-clash", "WebLogGroup")}  # no data lost
+    (clash,) = [h for h in diff.hazards if h.kind == "name-clash"]
+    assert "retained" in clash.message and "services.json:WebLogGroup" in clash.message
 
 
 def test_retained_log_group_removed_is_no_data_deletion():

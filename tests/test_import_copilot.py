@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -274,3 +273,69 @@ def test_corpus_every_fargate_workload_imports(imported):
                     or line.endswith("the workspace cannot be read; no spec was written")), line
     # every Load Balanced Web, Backend, Worker and Scheduled Job manifest of the corpus was imported
     assert covered == {f for f, t in types.items() if t in FARGATE_TYPES}
+
+
+def _compile(spec_text: str, tmp_path: Path, values: dict | None = None, env: str | None = None):
+    from compiler import pipeline
+
+    spec = tmp_path / "imported.yaml"
+    spec.write_text(spec_text)
+    result = pipeline.compile_spec(str(spec), str(tmp_path / "out"), lint=False, values=values or {}, env=env)
+    assert result.status == pipeline.OK, [d.format() for d in result.diagnostics]
+    resources = {}
+    for text in result.files.values():
+        resources.update(yaml.safe_load(text).get("Resources", {}))
+    return resources
+
+
+def _types(resources: dict) -> list[str]:
+    return sorted(r["Type"] for r in resources.values())
+
+
+def test_domain_alias_and_efs_volume_compile(tmp_path, capsys):
+    manifest = """name: blog
+type: Load Balanced Web Service
+image:
+  location: public.ecr.aws/docker/library/wordpress:6
+  port: 80
+http:
+  path: '/'
+  alias: blog.example.com
+  hosted_zone: Z0123456789ABCDEFGHIJ
+network:
+  vpc:
+    placement: private
+storage:
+  volumes:
+    wp:
+      path: /var/www/html
+      read_only: false
+      efs: true
+sidecars:
+  backup:
+    image: public.ecr.aws/docker/library/busybox:1.36
+    essential: false
+    mount_points:
+      - source_volume: wp
+        path: /data
+        read_only: true
+"""
+    root = workspace(tmp_path, {"blog": manifest})
+    code, out, err = run(capsys, root)
+    assert code == 0, err
+    blog = yaml.safe_load(out)["services"]["blog"]
+    assert blog["http"]["alias"] == "blog.example.com" and blog["http"]["hosted_zone"] == "Z0123456789ABCDEFGHIJ"
+    assert blog["storage"]["volumes"]["wp"] == {"path": "/var/www/html", "read_only": False, "efs": True}
+    res = _compile(out, tmp_path)
+    types = _types(res)
+    for kind in ("AWS::EFS::FileSystem", "AWS::EFS::MountTarget", "AWS::EFS::AccessPoint",
+                 "AWS::CertificateManager::Certificate", "AWS::Route53::RecordSet"):
+        assert kind in types, kind
+    fs = next(r for r in res.values() if r["Type"] == "AWS::EFS::FileSystem")
+    assert fs["Properties"]["Encrypted"] is True
+    task = next(r for r in res.values() if r["Type"] == "AWS::ECS::TaskDefinition")
+    mounts = {c["Name"]: c.get("MountPoints") for c in task["Properties"]["ContainerDefinitions"]}
+    assert {"ContainerPath": "/var/www/html", "ReadOnly": False, "SourceVolume": "wp"} in mounts["blog"]
+    assert {"ContainerPath": "/data", "ReadOnly": True, "SourceVolume": "wp"} in mounts["backup"]
+    cert = next(r for r in res.values() if r["Type"] == "AWS::CertificateManager::Certificate")
+    assert cert["Properties"]["ValidationMethod"] == "DNS"

@@ -437,6 +437,7 @@ SG_USERS = {  # resource type -> where it names its security groups
     "AWS::ECS::Service": ("NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups"),
     "AWS::ElasticLoadBalancingV2::LoadBalancer": ("SecurityGroups",),
     "AWS::EC2::VPCEndpoint": ("SecurityGroupIds",),
+    "AWS::EFS::MountTarget": ("SecurityGroups",),
 }
 
 

@@ -85,7 +85,11 @@ def worst_case_spec(n):
                 "OTHER": f"arn:aws:ssm:us-east-1:123456789012:parameter/shop/{name}/other",
             },
             "healthcheck": {"command": ["curl", "-f", "http://localhost:8080/health"]},
-            "storage": {"readonly_fs": True, "ephemeral": 50},
+            "storage": {"readonly_fs": True, "ephemeral": 50, "volumes": {
+                "data": {"path": "/data", "read_only": False, "efs": True},
+                "shared": {"path": "/shared", "efs": {"id": "fs-0123456789abcdef0", "uid": 1000, "gid": 1000}},
+                "scratch": {"path": "/scratch", "read_only": False},
+            }},
             "task_role": {
                 "policies": [{"actions": ["s3:GetObject", "s3:PutObject"],
                               "resources": [f"arn:aws:s3:::shop-{name}/*"]}],
@@ -95,7 +99,8 @@ def worst_case_spec(n):
                 "envoy-proxy": {"image": f"{ECR}/envoy:1.30", "port": 9901,
                                 "variables": {"A": "b"}, "secrets": {"S": f"/shop/{name}/s"}},
                 "log-router": {"image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
-                               "essential": False, "command": ["/entrypoint.sh"]},
+                               "essential": False, "command": ["/entrypoint.sh"],
+                               "mount_points": [{"source_volume": "data", "path": "/logs"}]},
             },
         }
     return found
@@ -170,6 +175,8 @@ def test_thirty_worst_case_services_fit_well_under_the_limits():
     # every per-service feature is really there
     assert len(of_type(tpl, "AWS::ApplicationAutoScaling::ScalingPolicy")) == 90
     assert len(of_type(tpl, "AWS::ServiceDiscovery::Service")) == 30
+    assert len(of_type(tpl, "AWS::EFS::AccessPoint")) == 60
+    assert len(of_type(tpl, "AWS::EC2::SecurityGroupIngress")) == 30
 
 
 def test_worst_case_overflow_stack_is_lint_clean():
@@ -560,6 +567,7 @@ def test_every_parameter_is_wired_from_a_known_output(case):
         for name in tpl.get("Parameters", {}):
             assert (name in NETWORK_OUTPUTS or name in SHARED_OUTPUTS
                     or name in {"AlbSecurityGroupId", "LoadBalancerFullName"}
+                    or name in {"FileSystemId", "FileSystemSecurityGroupId"}  # storage.json
                     or name.endswith(("TargetGroupArn", "TargetGroupFullName"))), (stem, name)
             if stem == "services":
                 assert name not in SHARED_OUTPUTS

@@ -28,6 +28,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
+    FC240 volumes                volume and mount paths, uid/gid pairs, known volumes, distinct IDs
+    FC241 custom_domains         alias domain shape and hosted zone, certificate limits
     FC250 worker_ports           a service without a port has no http, connect or discovery
     FC270 depends_on             depends_on names servers of the spec, without cycles of services or stacks
     FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
@@ -44,6 +46,7 @@ from compiler.checks import (
     alb_healthcheck,
     container_healthcheck,
     container_ports,
+    custom_domains,
     depends_on,
     deployment,
     dns_names,
@@ -65,6 +68,7 @@ from compiler.checks import (
     task_role,
     task_size,
     vpc_cidr,
+    volumes,
     worker_ports,
     zones,
 )
@@ -96,6 +100,8 @@ RULES = (
     alb_capacity,
     substitutions,
     task_size,
+    volumes,
+    custom_domains,
     worker_ports,
     depends_on,
     secrets_reach,

@@ -161,15 +161,18 @@ def _conditions(s: Service, data: dict, locator: Locator) -> list[Diagnostic]:
             CODE, svc(s.name, "http", "path"),
             f"{len(http.paths)} path patterns ({', '.join(http.paths)}); an ALB rule takes "
             f"at most {VALUES_PER_CONDITION} per condition"))
+    # The aliases are host-header values too (normalize appends them to hosts).
+    hosts_path = first_given(data, svc(s.name, "http", "hosts"), svc(s.name, "http", "alias"))
+    hosts_word = "hosts and aliases" if http.aliases else "hosts"
     if len(http.hosts) > VALUES_PER_CONDITION:
         found.append(locator.error(
-            CODE, svc(s.name, "http", "hosts"),
-            f"{len(http.hosts)} hosts ({', '.join(http.hosts)}); an ALB rule takes "
+            CODE, hosts_path,
+            f"{len(http.hosts)} {hosts_word} ({', '.join(http.hosts)}); an ALB rule takes "
             f"at most {VALUES_PER_CONDITION} per condition"))
     if len(http.paths) + len(http.hosts) > VALUES_PER_RULE:
         found.append(locator.error(
             CODE, svc(s.name, "http"),
-            f"{len(http.paths)} paths + {len(http.hosts)} hosts = "
+            f"{len(http.paths)} paths + {len(http.hosts)} {hosts_word} = "
             f"{len(http.paths) + len(http.hosts)} values; an ALB rule takes at most "
             f"{VALUES_PER_RULE}"))
     wildcards = sum(v.count("*") + v.count("?") for v in http.paths + http.hosts)
@@ -184,7 +187,8 @@ def _conditions(s: Service, data: dict, locator: Locator) -> list[Diagnostic]:
             found.append(locator.error(
                 CODE, http_path_location(data, s.name, index),
                 f"path pattern '{pattern}' {problem}"))
-    for index, host in enumerate(http.hosts):
+    written = raw(data, *svc(s.name, "http", "hosts"), default=[])
+    for index, host in enumerate(http.hosts[:len(written)]):   # aliases: checks/custom_domains
         problem = _host_problem(host)
         if problem:
             found.append(locator.error(

@@ -41,6 +41,7 @@ class Modified:
 
 @dataclass
 class StackChanges:
+    key: str = ""                             # the stack's identity (TemplateSet.key)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     modified: list[Modified] = field(default_factory=list)
@@ -77,8 +78,7 @@ class Changes:
         return self.new.resources(self.new_file(identity))[identity[1]]
 
     def modified(self) -> dict[Identity, Modified]:
-        keys = {name: key for key, name in {**self.old.files_by_key(), **self.new.files_by_key()}.items()}
-        return {(keys[f], m.id): m for f, s in self.stacks.items() for m in s.modified}
+        return {(s.key, m.id): m for s in self.stacks.values() for m in s.modified}
 
     def name(self, identity: Identity) -> str:
         return f"{self.file(identity)}:{identity[1]}"
@@ -190,7 +190,7 @@ def compare(old: TemplateSet, new: TemplateSet) -> Changes:
 
     old_files, new_files = old.files_by_key(), new.files_by_key()
     display = {key: new_files.get(key) or old_files[key] for key in set(old_files) | set(new_files)}
-    stacks = {display[key]: StackChanges() for key in sorted(display, key=lambda k: display[k])}
+    stacks = {display[key]: StackChanges(key) for key in sorted(display, key=lambda k: display[k])}
     for key, logical_id in sorted(set(after) - set(before)):
         stacks[display[key]].added.append(logical_id)
     for key, logical_id in sorted(set(before) - set(after)):

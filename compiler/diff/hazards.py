@@ -95,8 +95,8 @@ def find(changes: Changes) -> list[Hazard]:
 def _moves(changes: Changes) -> dict[Identity, Identity]:
     """Removed (stack, id) -> added (stack, id): the same logical ID in another nested stack."""
     added = {}
-    for file, logical_id in changes.added:
-        added.setdefault(logical_id, (file, logical_id))
+    for stack, logical_id in sorted(changes.added):
+        added.setdefault(logical_id, (stack, logical_id))
     return {identity: added[identity[1]] for identity in sorted(changes.removed) if identity[1] in added}
 
 
@@ -251,7 +251,10 @@ def _name_clashes(changes: Changes) -> list[Hazard]:
                                    "one is created while the old one still holds it: the update fails")
                     else:
                         whose = f"{changes.old_file(holder)}:{holder[1]}"
-                        if holder in changes.removed:
+                        if holder in changes.removed and \
+                                changes.old_resource(holder).get("DeletionPolicy") in SAFE_DELETION:
+                            state = "and is retained (DeletionPolicy), so it keeps the name: the create fails"
+                        elif holder in changes.removed:
                             state = "and deletes it only in the cleanup phase, after the create: the create fails"
                         elif holder in changes.replaced:
                             state = "which is replaced in the same update"
@@ -318,17 +321,15 @@ def _autoscaled(changes: Changes) -> set[Identity]:
 
 
 def _data_deletions(changes: Changes) -> list[Hazard]:
+    # A removal follows the old template's DeletionPolicy, a replacement the new one's UpdateReplacePolicy.
+    cases = ((changes.removed, changes.old_resource, "DeletionPolicy", "removed", "it is deleted with its data"),
+             (changes.replaced, changes.new_resource, "UpdateReplacePolicy", "replaced",
+              "the old one is deleted with its data"))
     out = []
-    for identity in sorted(changes.removed):
-        resource = changes.old_resource(identity)
-        if _type(resource) in DATA and resource.get("DeletionPolicy") not in SAFE_DELETION:
-            out.append(Hazard("data-deletion", changes.file(identity), identity[1],
-                              f"{_type(resource)} is removed without DeletionPolicy Retain: it is deleted "
-                              "with its data"))
-    for identity in sorted(changes.replaced):
-        resource = changes.new_resource(identity)
-        if _type(resource) in DATA and resource.get("UpdateReplacePolicy") not in SAFE_DELETION:
-            out.append(Hazard("data-deletion", changes.file(identity), identity[1],
-                              f"{_type(resource)} is replaced without UpdateReplacePolicy Retain: the old one "
-                              "is deleted with its data"))
+    for identities, resource_of, policy, what, outcome in cases:
+        for identity in sorted(identities):
+            resource = resource_of(identity)
+            if _type(resource) in DATA and resource.get(policy) not in SAFE_DELETION:
+                out.append(Hazard("data-deletion", changes.file(identity), identity[1],
+                                  f"{_type(resource)} is {what} without {policy} Retain: {outcome}"))
     return out

@@ -25,8 +25,13 @@ def in_directory(side: TemplateSet, file: str, logical_id: str) -> tuple[str, in
     return str(path), 1, 1
 
 
-def in_spec(spec: str, logical_id: str) -> tuple[str, int, int]:
-    """The `services.NAME` (or `jobs.NAME`) key whose logical ID prefix starts `logical_id`, else the top."""
+# Where the resources of a stack that belongs to no service come from in the spec.
+_SECTIONS = {"network": ("network",), "endpoints": ("network", "endpoints"), "alb": ("load_balancer",)}
+
+
+def in_spec(spec: str, logical_id: str, stack: str = "") -> tuple[str, int, int]:
+    """The `services.NAME` (or `jobs.NAME`) key whose logical ID prefix starts `logical_id`, else the
+    spec section its stack comes from (network, load_balancer), else the top."""
     from compiler import loader
 
     try:
@@ -41,7 +46,11 @@ def in_spec(spec: str, logical_id: str) -> tuple[str, int, int]:
                 if logical_id.startswith(prefix) and (best is None or len(prefix) > len(best[1])):
                     best = ((section, name), prefix)
     if best is None:
-        return spec, 1, 1
+        section = _SECTIONS.get(stack.split(".")[0])
+        if section is None or not isinstance(data, dict):
+            return spec, 1, 1
+        line, col = locator.position(section, key=True)
+        return spec, line, col
     line, col = locator.position(best[0], key=True)
     return spec, line, col
 
@@ -49,4 +58,4 @@ def in_spec(spec: str, logical_id: str) -> tuple[str, int, int]:
 def locate(side: TemplateSet, file: str, logical_id: str) -> tuple[str, int, int]:
     if side.directory is not None:
         return in_directory(side, file, logical_id)
-    return in_spec(side.label, logical_id)
+    return in_spec(side.label, logical_id, file)

@@ -15,8 +15,8 @@ def render(diff: Diff, fmt: str) -> str:
     return text(diff)
 
 
-def _type(side, file: str, logical_id: str) -> str:
-    kind = side.resources(file)[logical_id].get("Type")
+def _type(resource: dict) -> str:
+    kind = resource.get("Type")
     return kind if isinstance(kind, str) else "?"
 
 
@@ -38,11 +38,11 @@ def text(diff: Diff) -> str:
         if stack.empty():
             unchanged.append(name)
             continue
-        note = " (new stack)" if name not in changes.old.templates else \
-            " (stack removed)" if name not in changes.new.templates else ""
+        note = " (new stack)" if stack.key not in changes.old.files_by_key() else \
+            " (stack removed)" if stack.key not in changes.new.files_by_key() else ""
         lines.append(f"{name}{note}")
-        rows = [("+", i, _type(changes.new, name, i), "") for i in stack.added]
-        rows += [("-", i, _type(changes.old, name, i), "") for i in stack.removed]
+        rows = [("+", i, _type(changes.new_resource((stack.key, i))), "") for i in stack.added]
+        rows += [("-", i, _type(changes.old_resource((stack.key, i))), "") for i in stack.removed]
         for m in stack.modified:
             if m.replacement:
                 detail = f"replaced: {_shorten(m.replaced_by)} changes"

@@ -44,6 +44,9 @@ class Assumptions:
     alb_lcu: float = 1.0              # average ALB load, in LCUs, every hour of the month
     log_gb_per_task: float = 1.0      # container logs ingested per running task per month
     flow_log_gb: float = 5.0          # VPC flow-log records per month (any traffic filter)
+    efs_gb: float = 10.0              # data stored on the managed EFS file system (and backed up)
+    efs_read_gb: float = 20.0         # read from it per month
+    efs_write_gb: float = 5.0         # written to it per month
 
     def described(self) -> dict[str, str]:
         return {
@@ -53,6 +56,9 @@ class Assumptions:
                        "(1 LCU = 25 new connections/s, 3,000 active connections/min, 1 GB/h or 1,000 rule evaluations/s)",
             "log_gb_per_task": f"{_num(self.log_gb_per_task)} GB/month of container logs per running task",
             "flow_log_gb": f"{_num(self.flow_log_gb)} GB/month of VPC flow-log records",
+            "efs_gb": f"{_num(self.efs_gb)} GB stored on the managed EFS file system (one backup copy as large)",
+            "efs_read_gb": f"{_num(self.efs_read_gb)} GB/month read from the managed EFS file system",
+            "efs_write_gb": f"{_num(self.efs_write_gb)} GB/month written to the managed EFS file system",
         }
 
 
@@ -242,6 +248,41 @@ def fixed_costs(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list
     if app.uses_namespace:
         items.append(LineItem("Service discovery", f"private DNS namespace {app.namespace}",
                               f"1 hosted zone × {_usd(p.hosted_zone_month)}/month", p.hosted_zone_month))
+    items += storage_items(app, p, a)
+    items += domain_items(app)
+    return items
+
+
+def storage_items(app: m.App, p: RegionPrices, a: Assumptions) -> list[LineItem]:
+    """The managed EFS file system: storage, elastic throughput and its backups (existing
+    file systems are billed to whoever owns them)."""
+    if not app.uses_managed_efs:
+        return []
+    return [
+        LineItem("EFS", "Standard storage", f"{_num(a.efs_gb)} GB × {_usd(p.efs_standard_gb_month)}/GB-month",
+                 a.efs_gb * p.efs_standard_gb_month, "assumed data stored"),
+        LineItem("EFS", "Elastic Throughput reads", f"{_num(a.efs_read_gb)} GB × {_usd(p.efs_elastic_read_gb)}/GB",
+                 a.efs_read_gb * p.efs_elastic_read_gb, "assumed reads"),
+        LineItem("EFS", "Elastic Throughput writes", f"{_num(a.efs_write_gb)} GB × {_usd(p.efs_elastic_write_gb)}/GB",
+                 a.efs_write_gb * p.efs_elastic_write_gb, "assumed writes"),
+        LineItem("EFS", "automatic backups (AWS Backup, warm storage)",
+                 f"{_num(a.efs_gb)} GB × {_usd(p.efs_backup_gb_month)}/GB-month",
+                 a.efs_gb * p.efs_backup_gb_month, "one backup copy of the assumed data (incremental)"),
+    ]
+
+
+def domain_items(app: m.App) -> list[LineItem]:
+    """Custom domains: the records and certificates cost nothing; the hosted zone is the user's."""
+    names = app.alias_zones
+    lb = app.load_balancer
+    if not names or lb is None:
+        return []
+    n = len(names)
+    items = [LineItem("Custom domains", f"Route 53 alias records ({n})",
+                      "alias queries to the load balancer are free", 0.0,
+                      "the hosted zone itself is yours, already billed")]
+    if lb.https and lb.https.certificate_arn is None:
+        items.append(LineItem("Custom domains", f"ACM public certificates ({n})", "free", 0.0))
     return items
 
 

@@ -4,7 +4,9 @@ The graph: clients -> the ALB -> routed services (edge label: the rule); the VPC
 with its public and private subnets (one per zone), the NAT gateways (a private
 subnet's route to the one in its zone, or to the single one), the VPC endpoints,
 services with their task counts, and Service Connect links between every pair
-of services that use it (each reaches all the others). Labels are escaped for
+of services that use it (each reaches all the others), EFS file systems with an
+edge from each service that mounts them, and the Route 53 alias records of the
+custom domains pointing at the ALB. Labels are escaped for
 the target language; user text never becomes syntax.
 """
 
@@ -130,6 +132,9 @@ def build(app: m.App) -> Graph:
         kind = "internet-facing" if lb.public else "internal"
         listeners = "HTTPS :443 (HTTP :80 redirects)" if lb.https else "HTTP :80"
         lines = ("Application Load Balancer", kind, listeners) + (() if default else ("default: fixed 404",))
+        if lb.https and lb.https.certificate_arn is None:
+            n = len(app.alias_zones)
+            lines += (f"{n} ACM certificate{'s' * (n != 1)} (DNS-validated)",)
         g.add(Node("alb", lines, "hex"), (public if lb.public else private).nodes)
         g.add(Node("clients", ("clients", ", ".join(lb.allowed_cidrs)), "oval"), g.top)
         if lb.public:
@@ -141,11 +146,39 @@ def build(app: m.App) -> Graph:
         for s in routed:
             g.edges.append(Edge("alb", ids[s.name], route_label(s.http)))
 
+    _storage(app, g, ids, private)
+    if lb and app.alias_zones:
+        names = [name for name, _ in app.alias_zones]
+        zones_ = sorted({zone for _, zone in app.alias_zones})
+        g.add(Node("dns", ("Route 53", f"hosted zone {', '.join(zones_)}", *names), "oval"), g.top)
+        g.edges.append(Edge("dns", "alb", "alias A"))
+
     connected = [s for s in app.services if s.connect]
     for i, a in enumerate(connected):
         for b in connected[i + 1:]:
             g.edges.append(Edge(ids[a.name], ids[b.name], "Service Connect", dashed=True, both=True))
     return g
+
+
+def _storage(app: m.App, g: Graph, ids: dict[str, str], private: Cluster) -> None:
+    """The managed EFS file system (in the private subnets) and existing ones, with a mount
+    edge from every service that mounts them."""
+    existing: dict[str, str] = {}
+    if app.uses_managed_efs:
+        g.add(Node("efs", ("EFS file system", "encrypted · mount target per zone"), "cylinder"),
+              private.nodes)
+    for s in app.services:
+        for v in s.efs_volumes:
+            if v.efs.managed:
+                target = "efs"
+            else:
+                fs = v.efs.file_system_id
+                if fs not in existing:
+                    existing[fs] = g.add(Node(f"efs_{len(existing)}", ("EFS file system", fs, "existing"),
+                                              "cylinder"), g.top)
+                target = existing[fs]
+            mode = "ro" if not s.volume_writable(v) else "rw"
+            g.edges.append(Edge(ids[s.name], target, f"NFS {v.path} ({mode})", dashed=True))
 
 
 # --- Mermaid --------------------------------------------------------------------------

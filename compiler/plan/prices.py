@@ -46,6 +46,10 @@ class RegionPrices:
     inter_az_gb_each_way: float
     hosted_zone_month: float
     fargate_spot_discount: float      # fraction off on-demand
+    efs_standard_gb_month: float      # EFS Standard storage (us-east-1's, for every region)
+    efs_elastic_read_gb: float        # EFS Elastic Throughput, per GB read
+    efs_elastic_write_gb: float       # ... per GB written
+    efs_backup_gb_month: float        # AWS Backup, EFS warm backup storage
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ default, counted separately for IPv4 and IPv6; a rule that references a
 security group or a prefix list counts once for each. The rules counted are a
 group's inline SecurityGroupIngress/SecurityGroupEgress entries plus every
 AWS::EC2::SecurityGroupIngress/Egress resource of the template whose GroupId is
-the group's Ref or GetAtt GroupId. A group without inline egress has EC2's
-default allow-all IPv4 outbound rule. A prefix list counts as one rule here,
-although AWS counts its maximum entries: the real figure can only be higher.
+the group's Ref or GetAtt GroupId. A group without inline egress (no list, or an
+empty one) keeps EC2's default allow-all IPv4 outbound rule. A prefix list counts
+as one rule here, although AWS counts its maximum entries: the real figure can
+only be higher.
 The quota can be raised: `--configure-rule E9002:max_rules=N`.
 """
 
@@ -53,7 +54,7 @@ class SecurityGroupRuleCount(CloudFormationLintRule):
                 if isinstance(rules, list):
                     for rule in rules:
                         _count(counts, name, direction, rule)
-                elif direction == "outbound" and key not in props:
+                if direction == "outbound" and (key not in props or rules == []):
                     counts[(name, direction, "IPv4")] = counts.get((name, direction, "IPv4"), 0) + 1
         for key, (direction, type_) in DIRECTIONS.items():
             for resource in cfn.get_resources([type_]).values():

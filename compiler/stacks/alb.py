@@ -18,6 +18,7 @@ from troposphere import elasticloadbalancingv2 as elb
 from compiler import model as m
 from compiler import naming
 from compiler.naming import pascal
+from compiler.stacks import domains
 from compiler.stacks import scanner_skips as skips
 from compiler.stacks.common import SUBNET_LIST, new_template, tags, wire_output, wire_param
 
@@ -117,7 +118,7 @@ def build(app: m.App) -> Template:
             LOAD_BALANCER,
             Type="application",
             Scheme="internet-facing" if lb_spec.public else "internal",
-            IpAddressType="ipv4",
+            IpAddressType=domains.IP_ADDRESS_TYPE,
             Subnets=Ref(subnets),
             SecurityGroups=[GetAtt(sg, "GroupId")],
             LoadBalancerAttributes=[
@@ -160,19 +161,24 @@ def build(app: m.App) -> Template:
         *skips.http_listener(lb_spec),
     ))
     if lb_spec.https is not None:
+        # The spec's certificate, or the compiler's for the aliases (the first is the default).
+        certificates = domains.certificates(app, t)
+        default_certificate = lb_spec.https.certificate_arn or certificates[0]
         serving = t.add_resource(skips.apply(
             elb.Listener(
                 HTTPS_LISTENER,
                 LoadBalancerArn=Ref(lb),
                 Port=443,
                 Protocol="HTTPS",
-                Certificates=[elb.Certificate(CertificateArn=lb_spec.https.certificate_arn)],
+                Certificates=[elb.Certificate(CertificateArn=default_certificate)],
                 SslPolicy=lb_spec.https.ssl_policy,
                 DefaultActions=[default_action],
                 Tags=tags(app),
             ),
             *skips.https_listener(lb_spec),
         ))
+        domains.listener_certificates(app, t, serving, certificates)
+    domains.records(app, t, lb)
 
     for service in app.routed_services:
         if not service.http.is_default:

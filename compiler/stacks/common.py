@@ -12,6 +12,7 @@ Wiring names used across stacks (producer -> consumers):
   alb:       AlbSecurityGroupId, LoadBalancerFullName, HttpListenerArn,
              <Svc>TargetGroupArn, <Svc>TargetGroupFullName (only for services
              that scale on requests)
+  storage:   FileSystemId, FileSystemSecurityGroupId (the managed EFS file system)
   services:  ClusterName, ClusterArn, NamespaceId, NamespaceArn,
              ServicesSecurityGroupId (the SG every task of the app wears)
 """

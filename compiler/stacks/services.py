@@ -39,7 +39,7 @@ from troposphere import ec2, ecs, iam, logs, servicediscovery
 from compiler import iam as policies
 from compiler import model as m
 from compiler import naming
-from compiler.stacks import common, scanner_skips
+from compiler.stacks import common, scanner_skips, storage
 
 SERVICES_PER_STACK = 30
 FIRST_STACK = "services"
@@ -193,8 +193,9 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: froz
         )],
         Tags=svc_tags,
     ))
+    volumes = storage.volume_resources(app, t, wire, svc, svc_tags)
     task_role_props: dict[str, Any] = {}
-    task_doc = policies.task_policy(svc)
+    task_doc = policies.task_policy(svc, volumes.role_statements)
     if task_doc is not None:
         task_role_props["Policies"] = [iam.Policy(PolicyName="task", PolicyDocument=task_doc)]
     if svc.task_role.managed_policies:
@@ -209,6 +210,8 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: froz
     task_props: dict[str, Any] = {}
     if svc.storage.ephemeral is not None:
         task_props["EphemeralStorage"] = ecs.EphemeralStorage(SizeInGiB=svc.storage.ephemeral)
+    if volumes.volumes:
+        task_props["Volumes"] = volumes.volumes
     task_definition = t.add_resource(ecs.TaskDefinition(
         pid + TASK_DEFINITION,
         Family=naming.shorten(f"{app.app}-{app.environment}-{svc.name}", 255),
@@ -243,8 +246,12 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: froz
         ],
         Tags=svc_tags,
     ))
+    nfs_rule = storage.nfs_ingress(t, wire, svc, task_sg)
 
     service_props: dict[str, Any] = {}
+    if nfs_rule:
+        # The first tasks mount the file system: its door must be open before they start.
+        service_props["DependsOn"] = [nfs_rule]
     if svc.spot:
         service_props["CapacityProviderStrategy"] = [
             ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE_SPOT", Weight=1),
@@ -356,6 +363,8 @@ def _containers(svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerD
     if svc.exec:
         # ECS Exec: an init process reaps the SSM agent's child processes.
         main["LinuxParameters"] = ecs.LinuxParameters(InitProcessEnabled=True)
+    if svc.storage.volumes:
+        main["MountPoints"] = storage.mount_points(svc.storage.volumes)
     containers = [ecs.ContainerDefinition(
         Name=svc.name,
         Image=svc.image,
@@ -367,6 +376,8 @@ def _containers(svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerD
     )]
     for sidecar in sorted(svc.sidecars, key=lambda s: s.name):
         props = common_props(sidecar.variables, sidecar.secrets, sidecar.command, sidecar.entrypoint)
+        if sidecar.mount_points:
+            props["MountPoints"] = storage.sidecar_mount_points(sidecar)
         if sidecar.port is not None:
             props["PortMappings"] = [ecs.PortMapping(
                 ContainerPort=sidecar.port, Protocol="tcp", Name=port_name(sidecar.name, sidecar.port),

@@ -169,6 +169,21 @@ class Emulator:
         bundle.arn = arn
         backend._certificates[arn] = bundle
 
+    def provide_hosted_zone(self, zone_id: str, domain: str) -> None:
+        """Make the public Route 53 hosted zone a spec's `hosted_zone` names exist.
+
+        Route 53 chooses zone IDs, so the zone is created through the API and
+        re-filed under the spec's ID in the (in-process, global) Route 53 backend.
+        """
+        from moto.route53.models import route53_backends
+
+        created = self.client("route53").create_hosted_zone(
+            Name=domain, CallerReference=f"e2e-{zone_id}")["HostedZone"]["Id"].split("/")[-1]
+        backend = route53_backends[ACCOUNT][self.partition]
+        zone = backend.zones.pop(created)
+        zone.resource_id = zone_id
+        backend.zones[zone_id] = zone
+
     def provide_managed_policy(self, arn: str) -> None:
         """Make a customer managed policy a spec attaches exist (AWS managed ones always do).
 

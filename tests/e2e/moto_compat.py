@@ -15,6 +15,7 @@ server uses). They change moto only; nothing here knows about the compiler.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -980,6 +981,275 @@ def _pseudo_parameters() -> None:
     ResourceMap.__init__ = __init__
 
 
+# --- EFS (storage-dns) ---------------------------------------------------------
+# AWS::EFS::FileSystem drops FileSystemPolicy; AWS::EFS::AccessPoint has no
+# physical resource ID (Ref gives its logical name, not fsap-...) and no
+# Fn::GetAtt (Arn, AccessPointId). Store the policy, answer Ref and GetAtt.
+# A task definition's EFS volumes come out of gap 5's key conversion in the
+# wrong shape ("eFSVolumeConfiguration", "filesystemId", "iAM"): they are
+# stored as the ECS API has them (efsVolumeConfiguration, fileSystemId, iam).
+# And a standalone AWS::EC2::SecurityGroupIngress (the NFS rule each mounting
+# service adds to the file system's group) is created without a physical ID
+# (AWS: the rule's sgr- ID): it is given the ID of the rule it added.
+def _efs() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupIngress
+    from moto.ecs.models import TaskDefinition
+    from moto.efs.models import AccessPoint, FileSystem, efs_backends
+
+    def put_policy(fs: Any, props: dict, account_id: str, region_name: str) -> None:
+        if props.get("FileSystemPolicy"):
+            efs_backends[account_id][region_name].put_file_system_policy(
+                fs.file_system_id, json.dumps(props["FileSystemPolicy"]),
+                bool(props.get("BypassPolicyLockoutSafetyCheck")))
+
+    _tag_after_create(FileSystem, put_policy)
+
+    def attribute(self: AccessPoint, attribute_name: str) -> Any:
+        values = {"Arn": self.access_point_arn, "AccessPointId": self.access_point_id}
+        if attribute_name not in values:
+            raise NotImplementedError(attribute_name)
+        return values[attribute_name]
+
+    AccessPoint.physical_resource_id = property(lambda self: self.access_point_id)
+
+    def api_volume(volume: dict) -> dict:
+        found: dict[str, Any] = {"name": volume["Name"]}
+        efs_config = volume.get("EFSVolumeConfiguration")
+        if efs_config:
+            config = {"fileSystemId": efs_config["FilesystemId"]}
+            for key, api_key in (("RootDirectory", "rootDirectory"),
+                                 ("TransitEncryption", "transitEncryption"),
+                                 ("TransitEncryptionPort", "transitEncryptionPort")):
+                if key in efs_config:
+                    config[api_key] = efs_config[key]
+            auth = efs_config.get("AuthorizationConfig")
+            if auth:
+                config["authorizationConfig"] = {
+                    api_key: auth[key] for key, api_key in (("AccessPointId", "accessPointId"),
+                                                            ("IAM", "iam")) if key in auth}
+            found["efsVolumeConfiguration"] = config
+        return found
+
+    original_task_definition = TaskDefinition.create_from_cloudformation_json.__func__
+
+    def create_task_definition(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                               region_name: str, **kwargs: Any) -> Any:
+        made = original_task_definition(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs)
+        volumes = cloudformation_json["Properties"].get("Volumes")
+        if volumes:
+            made.volumes = [api_volume(v) for v in volumes]
+        return made
+
+    TaskDefinition.create_from_cloudformation_json = classmethod(create_task_definition)
+
+    original_ingress = SecurityGroupIngress.create_from_cloudformation_json.__func__
+
+    def create_ingress(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                       region_name: str, **kwargs: Any) -> Any:
+        before = set()
+        props = cloudformation_json["Properties"]
+        from moto.ec2.models import ec2_backends
+        backend = ec2_backends[account_id][region_name]
+        if props.get("GroupId"):
+            [group] = backend.describe_security_groups(group_ids=[props["GroupId"]])
+            before = {r.id for r in group.ingress_rules}
+        made = original_ingress(cls, resource_name, cloudformation_json, account_id,
+                                region_name, **kwargs)
+        added = [r.id for r in made.security_group.ingress_rules if r.id not in before]
+        made.rule_id = added[0] if added else ""
+        return made
+
+    SecurityGroupIngress.create_from_cloudformation_json = classmethod(create_ingress)
+    SecurityGroupIngress.physical_resource_id = property(lambda self: getattr(self, "rule_id", ""))
+    AccessPoint.get_cfn_attribute = attribute
+    AccessPoint.has_cfn_attr = classmethod(lambda cls, attr: attr in ("Arn", "AccessPointId"))
+
+
+# --- ACM certificates (storage-dns) -------------------------------------------
+# AWS::CertificateManager::Certificate is not a CloudFormation type in moto:
+# it is skipped, and the HTTPS listener that names it fails. This model
+# requests it through moto's ACM backend and then does what CloudFormation and
+# ACM do for DNS validation with DomainValidationOptions[].HostedZoneId: write
+# each name's validation CNAME into that hosted zone, then (ACM finding it)
+# issue the certificate. Ref is the ARN.
+def _acm_certificate() -> None:
+    from moto.acm.models import acm_backends
+    from moto.core.common_models import CloudFormationModel
+    from moto.route53.models import route53_backends
+    from moto.utilities.utils import get_partition
+
+    class Certificate(CloudFormationModel):
+        __module__ = "moto.acm.models"  # moto files models by the module they live in
+
+        def __init__(self, arn: str):
+            self.arn = arn
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CertificateManager::Certificate"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            backend = acm_backends[account_id][region_name]
+            arn = backend.request_certificate(
+                props["DomainName"], idempotency_token=None,
+                subject_alt_names=props.get("SubjectAlternativeNames") or [],
+                tags=props.get("Tags") or [])
+            bundle = backend.describe_certificate(arn)
+            zones = {o["DomainName"]: o["HostedZoneId"]
+                     for o in props.get("DomainValidationOptions") or [] if o.get("HostedZoneId")}
+            if props.get("ValidationMethod") == "DNS" and zones:
+                route53 = route53_backends[account_id][get_partition(region_name)]
+                for option in bundle.describe()["Certificate"]["DomainValidationOptions"]:
+                    zone = zones.get(option["DomainName"])
+                    if zone is None:
+                        continue
+                    record = option["ResourceRecord"]
+                    route53.get_hosted_zone(zone).add_rrset({
+                        "Name": record["Name"], "Type": record["Type"], "TTL": 300,
+                        "ResourceRecords": [record["Value"]]})
+                bundle.status = "ISSUED"
+            return cls(arn)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            acm_backends[account_id][region_name].delete_certificate(self.arn)
+
+    _ADDED_MODELS.append(Certificate)
+
+
+# --- Listener certificates (storage-dns) --------------------------------------
+# AWS::ElasticLoadBalancingV2::ListenerCertificate is not a CloudFormation type
+# in moto: the extra certificates never reach the listener. They are attached
+# to it as AWS does: DescribeListenerCertificates lists them after the default
+# one, DescribeListeners shows only the default (moto's own
+# AddListenerCertificates would add them to both).
+def _listener_certificate() -> None:
+    from moto.core.common_models import CloudFormationModel
+    from moto.elbv2.models import ELBv2Backend, elbv2_backends
+
+    class ListenerCertificate(CloudFormationModel):
+        __module__ = "moto.elbv2.models"  # moto files models by the module they live in
+
+        def __init__(self, listener_arn: str, certificates: list[dict]):
+            self.listener_arn = listener_arn
+            self.certificates = certificates
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::ElasticLoadBalancingV2::ListenerCertificate"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.listener_arn + "|" + ",".join(c["CertificateArn"] for c in self.certificates)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            certificates = [{"CertificateArn": c["CertificateArn"]} for c in props["Certificates"]]
+            backend = elbv2_backends[account_id][region_name]
+            [listener] = backend.describe_listeners(None, [props["ListenerArn"]])
+            extra = getattr(listener, "extra_certificates", [])
+            listener.extra_certificates = extra + [c["CertificateArn"] for c in certificates]
+            return cls(props["ListenerArn"], certificates)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            backend = elbv2_backends[account_id][region_name]
+            [listener] = backend.describe_listeners(None, [self.listener_arn])
+            gone = {c["CertificateArn"] for c in self.certificates}
+            listener.extra_certificates = [c for c in listener.extra_certificates if c not in gone]
+
+    original_describe = ELBv2Backend.describe_listener_certificates
+
+    def describe_listener_certificates(self: Any, arn: str) -> list[str]:
+        [listener] = self.describe_listeners(None, [arn])
+        return list(original_describe(self, arn)) + getattr(listener, "extra_certificates", [])
+
+    ELBv2Backend.describe_listener_certificates = describe_listener_certificates
+
+    _ADDED_MODELS.append(ListenerCertificate)
+
+
+# --- Gap 19 ------------------------------------------------------------------
+# EC2 refuses a security group or rule description outside its characters
+# (a-z A-Z 0-9, spaces, ._-:/()#,@[]+=;{}!$* and '&' except on rules naming a
+# group or prefix list) or longer than 255, and more than 60 inbound or 60
+# outbound rules per group and IP family (the default quota; a group or prefix
+# list reference counts for both families). moto takes anything. Refuse them
+# the way EC2 does, as InvalidParameterValue / RulesPerSecurityGroupLimitExceeded.
+_EC2_TEXT = r"a-zA-Z0-9 ._\-:/()#,@\[\]+=;{}!$*"
+EC2_RULES_PER_GROUP = 60
+
+
+def _security_group_validation() -> None:
+    import re
+
+    from moto.ec2.exceptions import EC2ClientError, InvalidParameterValueError
+    from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupIngress
+
+    with_ampersand = re.compile(f"^[{_EC2_TEXT}&]{{0,255}}$")
+    without = re.compile(f"^[{_EC2_TEXT}]{{0,255}}$")
+
+    def check_text(text: Any, pattern: "re.Pattern[str]") -> None:
+        if isinstance(text, str) and not pattern.match(text):
+            raise InvalidParameterValueError(text)
+
+    def check_rule(rule: dict) -> None:
+        cidr = "CidrIp" in rule or "CidrIpv6" in rule
+        check_text(rule.get("Description"), with_ampersand if cidr else without)
+
+    def count(rules: list, where: str) -> None:
+        families = {"IPv4": 0, "IPv6": 0}
+        for rule in rules:
+            for family in (["IPv4"] if "CidrIp" in rule else ["IPv6"] if "CidrIpv6" in rule
+                           else ["IPv4", "IPv6"]):
+                families[family] += 1
+        for family, n in families.items():
+            if n > EC2_RULES_PER_GROUP:
+                raise EC2ClientError("RulesPerSecurityGroupLimitExceeded",
+                                     f"{where}: {n} {family} rules; the maximum is {EC2_RULES_PER_GROUP}")
+
+    original_group = SecurityGroup.create_from_cloudformation_json.__func__
+
+    def create_group(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                     region_name: str, **kwargs: Any) -> Any:
+        props = cloudformation_json.get("Properties") or {}
+        check_text(props.get("GroupDescription"), with_ampersand)
+        for key in ("SecurityGroupIngress", "SecurityGroupEgress"):
+            rules = props.get(key) or []
+            for rule in rules:
+                check_rule(rule)
+            count(rules, f"{resource_name} {key}")
+        return original_group(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    SecurityGroup.create_from_cloudformation_json = classmethod(create_group)
+
+    # moto has no AWS::EC2::SecurityGroupEgress model at all; the ingress one is checked.
+    original_rule = SecurityGroupIngress.create_from_cloudformation_json.__func__
+
+    def create_rule(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                    region_name: str, **kwargs: Any) -> Any:
+        check_rule(cloudformation_json.get("Properties") or {})
+        return original_rule(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    SecurityGroupIngress.create_from_cloudformation_json = classmethod(create_rule)
+
+
 # Classes above become CloudFormation types by subclassing CloudFormationModel;
 # moto caches the list of subclasses on first use, so the cache is dropped.
 _ADDED_MODELS: list[type] = []
@@ -1014,4 +1284,8 @@ PATCHES = {
     "security-group-egress": _security_group_egress,        # gap 16
     "ec2-tags": _ec2_tags,                                  # gap 17
     "pseudo-parameters": _pseudo_parameters,                # gap 18
+    "efs": _efs,
+    "acm-certificate": _acm_certificate,
+    "listener-certificate": _listener_certificate,
+    "security-group-validation": _security_group_validation,  # gap 19
 }

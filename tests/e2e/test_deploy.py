@@ -29,7 +29,9 @@ from compiler import model as m
 from compiler.naming import pascal
 from compiler.pipeline import OK, compile_spec, validate
 from compiler.stacks import alb as alb_stack
+from compiler.stacks import domains as domains_stack
 from compiler.stacks import services as services_stack
+from compiler.stacks import storage as storage_stack
 from compiler.stacks.root import ROOT_OUTPUTS
 from deployed import (MAX_TEMPLATE_BODY, MAX_TEMPLATE_URL_BODY, NESTED_STACK, Stack, deploy,
                       read_stack)
@@ -160,6 +162,19 @@ class Deployed:
                  if lb["DNSName"] == self.root.outputs["LoadBalancerDnsName"]]
         assert len(found) == 1
         return found[0]
+
+    def certificate_arn(self, domain: str) -> str:
+        return self.resource(domains_stack.domain_id(domain) + domains_stack.CERTIFICATE,
+                             "AWS::CertificateManager::Certificate")
+
+    def file_system_id(self, volume: m.Volume) -> str:
+        if volume.efs.managed:
+            return self.resource(storage_stack.FILE_SYSTEM, "AWS::EFS::FileSystem")
+        return volume.efs.file_system_id
+
+    def file_system_arn(self, volume: m.Volume) -> str:
+        return (f"arn:{self.partition}:elasticfilesystem:{self.region}:{ACCOUNT}:file-system/"
+                f"{self.file_system_id(volume)}")
 
     def listeners(self) -> dict[int, dict]:
         arn = self.load_balancer()["LoadBalancerArn"]
@@ -509,7 +524,8 @@ def test_listeners(deployed):
     serving = listeners[443 if spec.https else 80]
     if spec.https:
         assert listeners[443]["Protocol"] == "HTTPS"
-        assert [c["CertificateArn"] for c in listeners[443]["Certificates"]] == [spec.https.certificate_arn]
+        assert [c["CertificateArn"] for c in listeners[443]["Certificates"]] == [
+            spec.https.certificate_arn or deployed.certificate_arn(deployed.app.alias_zones[0][0])]
         assert listeners[443]["SslPolicy"] == spec.https.ssl_policy
         [redirect] = listeners[80]["DefaultActions"]
         assert redirect["Type"] == "redirect"
@@ -798,6 +814,11 @@ def test_iam_roles(deployed):
         expected = {(a, r) for p in svc.task_role.policies for a in p.actions for r in p.resources}
         if svc.exec:
             expected |= {(a, "*") for a in ECS_EXEC_ACTIONS}
+        for volume in svc.efs_volumes:
+            file_system = deployed.file_system_arn(volume)
+            expected.add(("elasticfilesystem:ClientMount", file_system))
+            if svc.volume_writable(volume):
+                expected.add(("elasticfilesystem:ClientWrite", file_system))
         assert grants == expected, svc.name
         assert sorted(attached) == sorted(svc.task_role.managed_policies), svc.name
 
@@ -926,3 +947,130 @@ def test_autoscaling(deployed):
                 tg_name = deployed.target_group_arn(svc).split(":")[-1]
                 assert spec["ResourceLabel"] == f"{lb_name}/{tg_name}"
     assert set(targets) == set(expected)
+
+
+# --- EFS volumes and custom domains --------------------------------------------
+
+def _mounts(container: dict) -> list[tuple[str, str, bool]]:
+    return [(p["sourceVolume"], p["containerPath"], p.get("readOnly", False))
+            for p in container.get("mountPoints", [])]
+
+
+def test_volumes_and_mount_points(deployed):
+    """Each volume in the task definition as the spec says: EFS with TLS and IAM on, through
+    the service's access point (its user, group and directory) where it has one; every
+    container's mounts at their paths, read-only where asked; the role's EFS grant
+    conditioned on that access point."""
+    efs = deployed.client("efs")
+    for svc in deployed.app.services:
+        if not svc.storage.volumes:
+            continue
+        task = deployed.task_definition(svc)
+        volumes = {v["name"]: v for v in task["volumes"]}
+        assert sorted(volumes) == sorted(v.name for v in svc.storage.volumes), svc.name
+        for volume in svc.storage.volumes:
+            found = volumes[volume.name]
+            if volume.efs is None:
+                assert "efsVolumeConfiguration" not in found, volume.name
+                continue
+            config = found["efsVolumeConfiguration"]
+            assert config["fileSystemId"] == deployed.file_system_id(volume)
+            assert config["transitEncryption"] == "ENABLED"
+            assert config["authorizationConfig"]["iam"] == "ENABLED"
+            if not volume.efs.access_point:
+                assert config.get("rootDirectory", "/") == volume.efs.root_dir
+                continue
+            access_point_id = deployed.resource(storage_stack.access_point_id(svc, volume),
+                                                "AWS::EFS::AccessPoint")
+            assert config["authorizationConfig"]["accessPointId"] == access_point_id
+            [point] = efs.describe_access_points(AccessPointId=access_point_id)["AccessPoints"]
+            assert point["FileSystemId"] == deployed.file_system_id(volume)
+            assert point["PosixUser"] == {"Uid": volume.efs.uid, "Gid": volume.efs.gid}
+            assert point["RootDirectory"]["Path"] == volume.efs.root_dir
+            assert point["RootDirectory"]["CreationInfo"] == {
+                "OwnerUid": volume.efs.uid, "OwnerGid": volume.efs.gid,
+                "Permissions": storage_stack.ACCESS_POINT_PERMISSIONS}
+            role = task["taskRoleArn"].split(":role/", 1)[1].rsplit("/", 1)[-1]
+            iam = deployed.client("iam")
+            statements = [st for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+                          for st in _listed(iam.get_role_policy(RoleName=role, PolicyName=name)
+                                            ["PolicyDocument"]["Statement"])
+                          if deployed.file_system_arn(volume) in _listed(st["Resource"])]
+            assert statements and all(
+                st["Condition"] == {"StringEquals": {"elasticfilesystem:AccessPointArn":
+                                                     point["AccessPointArn"]}}
+                for st in statements), volume.name
+        containers = {c["name"]: c for c in task["containerDefinitions"]}
+        assert _mounts(containers[svc.name]) == [
+            (v.name, v.path, v.read_only) for v in svc.storage.volumes], svc.name
+        for sidecar in svc.sidecars:
+            assert _mounts(containers[sidecar.name]) == [
+                (p.source_volume, p.path, p.read_only) for p in sidecar.mount_points], sidecar.name
+
+
+def test_managed_file_system(deployed):
+    """Encrypted, backed up, TLS-only; one mount target per private subnet, in a group that
+    admits NFS only from the task security groups of the services that mount it."""
+    app = deployed.app
+    if not app.uses_managed_efs:
+        pytest.skip("no managed EFS file system in this spec")
+    efs, ec2 = deployed.client("efs"), deployed.client("ec2")
+    fs_id = deployed.resource(storage_stack.FILE_SYSTEM, "AWS::EFS::FileSystem")
+    [fs] = efs.describe_file_systems(FileSystemId=fs_id)["FileSystems"]
+    assert fs["Encrypted"] is True
+    assert fs["ThroughputMode"] == "elastic"
+    assert fs["PerformanceMode"] == "generalPurpose"
+    assert efs.describe_backup_policy(FileSystemId=fs_id)["BackupPolicy"]["Status"] == "ENABLED"
+    policy = json.loads(efs.describe_file_system_policy(FileSystemId=fs_id)["Policy"])
+    [statement] = policy["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+    group = deployed.resource(storage_stack.SECURITY_GROUP, "AWS::EC2::SecurityGroup")
+    targets = efs.describe_mount_targets(FileSystemId=fs_id)["MountTargets"]
+    assert sorted(t["SubnetId"] for t in targets) == sorted(deployed.private_subnet_ids)
+    for target in targets:
+        groups = efs.describe_mount_target_security_groups(
+            MountTargetId=target["MountTargetId"])["SecurityGroups"]
+        assert groups == [group]
+    mounting = [s for s in app.services if any(v.efs.managed for v in s.efs_volumes)]
+    [found] = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
+    assert _rules(found["IpPermissions"]) == {
+        ("tcp", storage_stack.NFS_PORT, storage_stack.NFS_PORT,
+         deployed.resource(pascal(s.name) + services_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup"))
+        for s in mounting}
+    assert _rules(found["IpPermissionsEgress"]) == {MATCHES_NOTHING}
+
+
+def test_custom_domains(deployed):
+    """Each alias: an alias A record to the load balancer in its hosted zone, and (unless the
+    spec names a certificate) an issued, DNS-validated certificate of its own whose
+    validation record is in that zone, on the HTTPS listener."""
+    app = deployed.app
+    if not app.alias_zones:
+        pytest.skip("no custom domains in this spec")
+    route53, acm = deployed.client("route53"), deployed.client("acm")
+    lb = deployed.load_balancer()
+    generated = app.load_balancer.https.certificate_arn is None
+    https = deployed.listeners()[443]["ListenerArn"]
+    on_listener = {c["CertificateArn"] for c in deployed.client("elbv2").describe_listener_certificates(
+        ListenerArn=https)["Certificates"]}
+    for name, zone in app.alias_zones:
+        records = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+        found = [r for r in records if r["Type"] in ("A", "AAAA")
+                 and r["Name"].rstrip(".") in (name, name.replace("*", "\\052"))]
+        assert sorted(r["Type"] for r in found) == sorted(domains_stack.record_types()), name
+        for record in found:
+            assert record["AliasTarget"]["DNSName"].rstrip(".") == lb["DNSName"], name
+            assert record["AliasTarget"]["HostedZoneId"] == lb["CanonicalHostedZoneId"], name
+        if not generated:
+            continue
+        arn = deployed.certificate_arn(name)
+        assert arn in on_listener, name
+        certificate = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+        assert certificate["DomainName"] == name
+        assert certificate["Status"] == "ISSUED"
+        [option] = certificate["DomainValidationOptions"]
+        assert option["ValidationMethod"] == "DNS"
+        names = {r["Name"] for r in records if r["Type"] == "CNAME"}
+        assert option["ResourceRecord"]["Name"] in names, name

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 
 from deployed import BUCKET, RefusedTemplate, Stack, deploy, read_stack
-from emulator import REGION
+from emulator import REGION, CommandFailed
 
 NESTED = Path(__file__).parent / "templates" / "nested"
 
@@ -165,12 +165,9 @@ def test_pseudo_parameters_answer_for_the_stack_region(emulator):
     emulator.reset()
 
 
-def test_deploy_refuses_what_aws_refuses(emulator, tmp_path):
-    """moto takes a rule description with an apostrophe; EC2 does not. The harness
-    runs compiler/rules/ first, so such a template never reaches the emulator."""
+def _with_bad_description(tmp_path: Path) -> Path:
     import json
 
-    emulator.reset()
     templates = tmp_path / "templates"
     shutil.copytree(NESTED, templates)
     app = json.loads((templates / "app.json").read_text())
@@ -178,7 +175,27 @@ def test_deploy_refuses_what_aws_refuses(emulator, tmp_path):
     group["SecurityGroupIngress"] = [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
                                       "CidrIp": "10.0.0.0/16", "Description": "the app's clients"}]
     (templates / "app.json").write_text(json.dumps(app))
-    with pytest.raises(RefusedTemplate, match=r"app.json:\d+: E9001 rule Description"):
-        deploy(emulator, templates, "refused", tmp_path)
+    return templates
+
+
+def _stacks_named(emulator, name: str) -> list[dict]:
     stacks = emulator.client("cloudformation").list_stacks()["StackSummaries"]
-    assert [s for s in stacks if s["StackName"] == "refused"] == []
+    return [s for s in stacks if s["StackName"] == name]
+
+
+def test_deploy_refuses_what_aws_refuses(emulator, tmp_path):
+    """moto takes a rule description with an apostrophe; EC2 does not. The harness
+    runs compiler/rules/ first, so such a template never reaches the emulator."""
+    emulator.reset()
+    with pytest.raises(RefusedTemplate, match=r"app.json:\d+: E9001 rule Description"):
+        deploy(emulator, _with_bad_description(tmp_path), "refused", tmp_path)
+    assert _stacks_named(emulator, "refused") == []
+
+
+def test_the_emulator_refuses_it_too(emulator, tmp_path):
+    """And past the harness, the patched emulator refuses it as EC2 does (moto_compat gap 19)."""
+    emulator.reset()
+    with pytest.raises(CommandFailed) as failed:
+        deploy(emulator, _with_bad_description(tmp_path), "refused", tmp_path, check_rules=False)
+    assert "InvalidParameterValue" in str(failed.value) and "the app's clients" in str(failed.value)
+    assert [s["StackStatus"] for s in _stacks_named(emulator, "refused")] != ["CREATE_COMPLETE"]

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from cfnlint.rules import RulesCollection
 
-from builds import Build, all_builds
+from builds import all_builds  # tests/builds.py: every environment and --var a spec asks for
 from compiler.lint import lint_templates
 from compiler.pipeline import compile_spec
 from compiler.rules import RULES_DIR
@@ -33,7 +33,7 @@ BAD = {
                             ("E9001", "Resources/GroupSub/Properties/GroupDescription")],
     "e9001-join-and-if.json": [("E9001", f"{SG}/GroupDescription"),
                                ("E9001", f"{SG}/SecurityGroupEgress/0/Description")],
-    "e9002-sixty-one-outbound.json": [("E9002", SG)],
+    "e9002-sixty-one-outbound.json": [("E9002", SG), ("E9002", "Resources/Empty/Properties")],
     "e9002-group-reference-counts-for-ipv6.json": [("E9002", SG)],
     "w9003-desired-count-on-scaled-service.json": [
         ("W9003", "Resources/Other/Properties/DesiredCount"),
@@ -120,6 +120,19 @@ def test_the_compile_lint_step_runs_our_rules():
     assert [(d.code, d.severity) for d in found if d.code in IDS] == [("E9001", "error")]
 
 
+def test_a_compile_whose_template_breaks_a_rule_fails_as_a_compiler_bug(monkeypatch, tmp_path):
+    """The pipeline end to end: the apostrophe the examples used to carry is exit 3 now."""
+    from compiler import naming
+    from compiler.pipeline import LINT_FAILED
+
+    monkeypatch.setattr(naming, "ec2_description", lambda text: text.replace("other services of the app",
+                                                                              "app's other services"))
+    result = compile_spec(str(ROOT / "examples" / "internal-only.yaml"), str(tmp_path), use_cache=False)
+    assert result.status == LINT_FAILED
+    assert {d.code for d in result.diagnostics if d.severity == "error"} == {"E9001"}
+    assert not (tmp_path / result.app.stack_name).exists()
+
+
 def test_the_cfn_lint_command_line_takes_the_rules_directory():
     """What the README tells users to run."""
     bad = FIXTURES / "bad" / "w9004-writable-sidecar.json"
@@ -130,9 +143,9 @@ def test_the_cfn_lint_command_line_takes_the_rules_directory():
     assert run.returncode != 0
 
 
-def _specs() -> list:
-    """Every environment of every example and e2e spec, with the values it names (tests/builds.py)."""
-    return all_builds(sorted((ROOT / "examples").glob("*.yaml")) + sorted((ROOT / "tests" / "e2e" / "specs").glob("*.yaml")))
+def _builds() -> list:
+    return all_builds(sorted((ROOT / "examples").glob("*.yaml"))
+                      + sorted((ROOT / "tests" / "e2e" / "specs").glob("*.yaml")))
 
 
 def _scale_spec(tmp_path: Path) -> Path:
@@ -143,12 +156,39 @@ def _scale_spec(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("spec", _specs() + ["scale-120"], ids=str)
+def _at_the_limits(tmp_path: Path) -> Path:
+    """60 distinct routed ports (the ALB's outbound quota), 20 long-named services sharing
+    one more port (a description past 255 characters unless bounded), 30 allowed cidrs on
+    two listeners (60 inbound rules)."""
+    services = {}
+    for i in range(60):
+        services[f"s{i:02d}"] = {"image": "nginx", "port": 8000 + i, "http": {"path": f"/s{i:02d}/*"}}
+    for i in range(20):
+        name = f"a-rather-long-service-name-{i:01d}"[:28] if i < 10 else f"another-long-service-name-{i}"
+        services[name] = {"image": "nginx", "port": 8000, "http": {"path": f"/{name}/*"}}
+    spec = {"app": "limits", "network": {"nat": "single"},
+            "load_balancer": {"allowed_cidrs": [f"198.51.{i}.0/24" for i in range(30)],
+                              "https": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}},
+            "services": services}
+    path = tmp_path / "limits.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize("spec", _builds() + ["scale-120", "at-the-limits"], ids=str)
 def test_every_compiled_template_passes_our_rules(spec, tmp_path, ours):
     """Warnings included: the compile itself fails only on our errors (exit 3)."""
-    build = Build(_scale_spec(tmp_path)) if spec == "scale-120" else spec
-    result = compile_spec(str(build.spec), str(tmp_path / "out"), lint=False, env=build.env, values=build.values)
+    if isinstance(spec, str):
+        path = {"scale-120": _scale_spec, "at-the-limits": _at_the_limits}[spec](tmp_path)
+        result = compile_spec(str(path), str(tmp_path / "out"), lint=False)
+    else:
+        result = compile_spec(str(spec.spec), str(tmp_path / "out"), lint=False, env=spec.env,
+                              values=spec.values)
     assert result.files, [d.format() for d in result.diagnostics]
     for name, text in result.files.items():
         assert findings(text, ours) == [], name
-        json.loads(text)
+    if spec == "at-the-limits":
+        group = json.loads(result.files["alb.json"])["Resources"]["AlbSecurityGroup"]["Properties"]
+        assert (len(group["SecurityGroupIngress"]), len(group["SecurityGroupEgress"])) == (60, 60)
+        [shared] = [r for r in group["SecurityGroupEgress"] if r["FromPort"] == 8000]
+        assert len(shared["Description"]) <= 255 and shared["Description"].endswith("more")

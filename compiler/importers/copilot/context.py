@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compiler.diagnostics import Diagnostic, Locator, WARNING
+from compiler.diagnostics import WARNING, Diagnostic, Locator
 
 UNTRANSLATED = "FC501"     # a manifest key our spec cannot express: dropped, with what to do
 DEFAULT_CARRIED = "FC502"  # Copilot's default differs from ours: written out explicitly

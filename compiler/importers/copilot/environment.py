@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from compiler.diagnostics import Locator
-from compiler.importers.copilot.context import Context
+from compiler.importers.copilot.context import UNTRANSLATED, Context
 from compiler.importers.copilot.yamlread import as_bool
 
 COPILOT_VPC = {"cidr": "10.0.0.0/16",
@@ -72,8 +72,16 @@ def translate(data: dict | None, loc: Locator | None, ctx: Context) -> Environme
     return env
 
 
+_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
+
+
 def _imported(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None:
     out = {"id": str(vpc["id"])}
+    if not _VPC_ID.match(out["id"]) and "${" not in out["id"]:
+        ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "id"), f"{out['id']!r} is not a VPC ID "
+                 "(vpc- and 8 or 17 hex digits); kept as written: correct it before compiling",
+                 ("network", "vpc", "id"))
     subnets = vpc.get("subnets") if isinstance(vpc.get("subnets"), dict) else {}
     given = {}
     for kind in ("public", "private"):
@@ -85,6 +93,10 @@ def _imported(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None:
                                  ("network", "vpc", "subnets"))
                 continue
             item = {"id": str(sid)}
+            if not _SUBNET_ID.match(item["id"]) and "${" not in item["id"]:
+                ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "subnets", kind, i), f"{sid!r} is not a "
+                         "subnet ID (subnet- and 8 or 17 hex digits); kept as written: correct it before "
+                         "compiling", ("network", "vpc", "subnets", kind))
             if isinstance(s, dict) and s.get("az"):
                 item["zone"] = str(s["az"])
             items.append(item if "zone" in item else item["id"])
@@ -102,12 +114,20 @@ def _configured(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None
     out: dict = {}
     if vpc.get("cidr"):
         out["cidr"] = str(vpc["cidr"])
+        if not _is_cidr(out["cidr"]):
+            ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "cidr"), f"{out['cidr']!r} is not an IPv4 CIDR "
+                     "block; kept as written: correct it before compiling", ("network", "vpc", "cidr"))
     subnets = vpc.get("subnets") if isinstance(vpc.get("subnets"), dict) else {}
     zones: dict[str, list] = {}
     carved = {}
     for kind in ("public", "private"):
         items = subnets.get(kind) or []
         cidrs = [str(s["cidr"]) for s in items if isinstance(s, dict) and s.get("cidr")]
+        for i, cidr in enumerate(cidrs):
+            if not _is_cidr(cidr):
+                ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "subnets", kind, i, "cidr"), f"{cidr!r} is not "
+                         "an IPv4 CIDR block; kept as written: correct it before compiling",
+                         ("network", "vpc", "subnets"))
         zones[kind] = [str(s["az"]) for s in items if isinstance(s, dict) and s.get("az")]
         if cidrs:
             carved[kind] = cidrs
@@ -209,3 +229,13 @@ def _load_balancer(http: dict, side: str, loc: Locator, ctx: Context) -> dict:
         ctx.untranslated(loc, base + ("ssl_policy",), "an SSL policy without a certificate has no effect",
                          ("load_balancer",))
     return out
+
+
+def _is_cidr(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.IPv4Network(text)
+    except ValueError:
+        return False
+    return True

@@ -16,9 +16,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic, ERROR, Locator
-from compiler.importers.copilot import environment, overrides, workload
-from compiler.importers.copilot.context import SKIPPED, UNREADABLE, UNTRANSLATED, Context
+from compiler.diagnostics import ERROR, Diagnostic, Locator
+from compiler.importers.copilot import environment, job, overrides, service, task
+from compiler.importers.copilot.context import (
+    SKIPPED,
+    UNREADABLE,
+    UNTRANSLATED,
+    Context,
+)
 from compiler.importers.copilot.yamlread import Unreadable, read
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -106,20 +111,20 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
         raw_name = data.get("name") or path.parent.name
         result.types[str(raw_name)] = kind
         data, loc = overrides.apply(data, loc, env_name)
-        if kind in workload.NOT_FARGATE:
-            ctx.warn(SKIPPED, loc, ("type",), f"{kind} is {workload.NOT_FARGATE[kind]}; not imported")
+        if kind in task.NOT_FARGATE:
+            ctx.warn(SKIPPED, loc, ("type",), f"{kind} is {task.NOT_FARGATE[kind]}; not imported")
             result.outcome[str(raw_name)] = "refused"
             continue
-        if kind not in workload.SERVICE_TYPES and kind != workload.JOB_TYPE:
+        if kind not in task.SERVICE_TYPES and kind != task.JOB_TYPE:
             ctx.warn(SKIPPED, loc, ("type",), f"unknown workload type {kind!r}; not imported")
             result.outcome[str(raw_name)] = "refused"
             continue
-        name = workload.spec_name(raw_name, loc, ("name",), ctx, "workload")
-        if kind == workload.JOB_TYPE:
-            w = workload.job(name, data, loc, ctx, app, spec_env)
+        name = task.spec_name(raw_name, loc, ("name",), ctx, "workload")
+        if kind == task.JOB_TYPE:
+            w = job.job(name, data, loc, ctx, app, spec_env)
             jobs[name] = w.spec
         else:
-            w = workload.service(kind, name, data, loc, ctx, app, spec_env)
+            w = service.service(kind, name, data, loc, ctx, app, spec_env)
             services[name] = w.spec
         works.append((w, loc))
         partial = any(d.code == UNTRANSLATED for d in ctx.diagnostics[before:])

@@ -1,4 +1,4 @@
-"""One Copilot workload manifest -> one entry of our spec's `services:` or `jobs:`.
+"""What every Copilot workload has: the task, its containers and its service settings.
 
 Load Balanced Web, Backend and Worker Services become services; Scheduled Jobs become
 jobs. Every key is either translated, or reported with what to do (never dropped
@@ -29,7 +29,6 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]{0,27}$")
 _RETENTION = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
               2192, 2557, 2922, 3288, 3653)
 _CONTAINER_HC = {"interval": (5, 300), "timeout": (2, 60), "start_period": (0, 300)}
-_ALB_HC = {"interval": (5, 300), "timeout": (2, 120), "grace_period": (0, 2147483647)}
 _SECRET_REF = re.compile(r"^(arn:aws[a-z-]*:(secretsmanager|ssm):\S+|[A-Za-z0-9_.\-/]+)$")
 
 
@@ -60,7 +59,7 @@ def spec_name(raw: str, loc: Locator, path: tuple, ctx: Context, what: str) -> s
     return fixed
 
 
-class _Translator:
+class Translator:
     """Shared by every workload type: the container, its task and its service settings."""
 
     def __init__(self, data: dict, loc: Locator, ctx: Context, spec_path: tuple, app: str, env: str):
@@ -156,7 +155,7 @@ class _Translator:
             elif key == "build":
                 continue
             elif key == "port" and allow_port:
-                port = _int(value)
+                port = as_int(value)
                 if port is None:
                     self.bad(path, value, "a port number")
                 else:
@@ -200,13 +199,17 @@ class _Translator:
                 elif secs is not None:
                     out[key] = secs
             elif key == "retries":
-                n = _int(value)
+                n = as_int(value)
                 if n is None or not 1 <= n <= 10:
                     self.bad(path, value, "1..10 retries (ECS's range; its default 3 applies)", ("healthcheck",))
                 else:
                     out["retries"] = n
             else:
                 self.drop(path, f"healthcheck.{key} has no equivalent", ("healthcheck",))
+        if "timeout" in out and out["timeout"] >= out.get("interval", 30):
+            self.bad(("image", "healthcheck", "timeout"), hc["timeout"], "shorter than the interval (ECS "
+                     "stops a check at the interval); the default timeout applies", ("healthcheck",))
+            del out["timeout"]
         if "command" in out:
             self.out["healthcheck"] = out
         elif out:
@@ -217,7 +220,7 @@ class _Translator:
         for key in ("cpu", "memory"):
             if key in self.m:
                 self.done.add(key)
-                n = _int(self.m[key])
+                n = as_int(self.m[key])
                 if n is None:
                     self.bad((key,), self.m[key], "an integer")
                 else:
@@ -288,7 +291,7 @@ class _Translator:
         for key, value in st.items():
             path = ("storage", key)
             if key == "ephemeral":
-                n = _int(value)
+                n = as_int(value)
                 if n is None:
                     self.bad(path, value, "GiB as an integer", ("storage",))
                 else:
@@ -336,7 +339,7 @@ class _Translator:
                     e["root_dir"] = self.text(efs["root_dir"])
                 for k in ("uid", "gid"):
                     if k in efs:
-                        e[k] = _int(efs[k])
+                        e[k] = as_int(efs[k])
                 if isinstance(efs.get("auth"), dict):
                     auth = efs["auth"]
                     if auth.get("access_point_id"):
@@ -344,15 +347,10 @@ class _Translator:
                                   "supported; the compiler makes one per service (set root_dir/uid/gid)", where)
                     if as_bool(auth.get("iam")) is False:
                         self.drop(path + ("efs", "auth", "iam"), "IAM authorization is always on here", where)
-                if not e.get("id") and ("uid" in e or "gid" in e):
-                    e = {k: v for k, v in e.items() if k != "id"}
-                spec["efs"] = e if e.get("id") else True
-                if not e.get("id") and e:
-                    spec["efs"] = e
-            else:
-                self.drop(path, "only EFS volumes are supported (a bind mount without efs has no storage here); "
-                          "use storage.ephemeral for scratch space", where)
-                continue
+                spec["efs"] = e or True
+            elif efs is not None and flag is not False:
+                self.bad(path + ("efs",), efs, "true, false or a mapping", where)
+            # no efs (or efs: false): a task-local volume the containers share, as in Copilot
             for k in vol:
                 if k not in ("path", "read_only", "efs"):
                     self.drop(path + (k,), f"volumes.{k} has no equivalent", where)
@@ -366,7 +364,7 @@ class _Translator:
         for key, value in lg.items():
             path = ("logging", key)
             if key == "retention":
-                n = _int(value)
+                n = as_int(value)
                 if n in _RETENTION:
                     self.out.setdefault("logging", {})["retention_days"] = n
                 else:
@@ -397,7 +395,7 @@ class _Translator:
                     else:
                         self.drop(p, "a sidecar image must be a registry URI (build is not supported)", where)
                 elif key == "port":
-                    port = _int(str(v).split("/")[0])
+                    port = as_int(str(v).split("/")[0])
                     if port is None:
                         self.bad(p, v, "a port such as 9000 or 9000/tcp", where)
                     else:
@@ -496,7 +494,7 @@ class _Translator:
             return
         self.done.add("count")
         value = self.m["count"]
-        n = _int(value)
+        n = as_int(value)
         if n is not None:
             self.out["count"] = n
             return
@@ -508,7 +506,7 @@ class _Translator:
             path = ("count", key)
             if key == "range":
                 if isinstance(v, dict):
-                    lo, hi = _int(v.get("min")), _int(v.get("max"))
+                    lo, hi = as_int(v.get("min")), as_int(v.get("max"))
                     if "spot_from" in v:
                         self.spot_from(path + ("spot_from",))
                 else:
@@ -522,7 +520,7 @@ class _Translator:
                 target = v.get("value") if isinstance(v, dict) else v
                 if isinstance(v, dict) and "cooldown" in v:
                     self.drop(path + ("cooldown",), "per-metric cooldowns are not supported", ("count",))
-                n = _int(target)
+                n = as_int(target)
                 if n is None:
                     self.bad(path, v, "an integer", ("count",))
                 elif key == "requests" and not allow_requests:
@@ -543,7 +541,7 @@ class _Translator:
                 if qd:
                     out["queue_delay"] = qd
             elif key == "spot":
-                n = _int(v)
+                n = as_int(v)
                 if n is not None:
                     self.out["spot"] = True
                     self.out["count"] = n
@@ -598,278 +596,18 @@ class _Translator:
                 self.drop((key,), f"{key} has no equivalent in our spec")
 
 
-def service(kind: str, name: str, data: dict, loc: Locator, ctx: Context, app: str, env: str) -> Workload:
-    """A Load Balanced Web, Backend or Worker Service."""
-    t = _Translator(data, loc, ctx, ("services", name), app, env)
-    t.image(allow_port=kind != "Worker Service")
-    work = Workload("services", name, t.out)
-    work.needs_nat = t.placement()
-    if "http" in data:
-        t.done.add("http")
-        http = data["http"]
-        if kind == "Worker Service":
-            t.drop(("http",), "a Worker Service has no http")
-        elif as_bool(http) is False or http is None:
-            pass
-        elif isinstance(http, dict):
-            _http(t, work, http, "public" if kind == "Load Balanced Web Service" else "internal")
-        else:
-            t.bad(("http",), http, "a mapping or false")
-    elif kind == "Load Balanced Web Service":
-        t.out["http"] = {"path": "/"}
-        work.http = "public"
-    if kind == "Backend Service" and work.http is None and "port" in t.out:
-        # Copilot registers every service with a port in Cloud Map: <svc>.<env>.<app>.local.
-        t.out.setdefault("discovery", True)
-    elif "port" in t.out and "discovery" not in t.out:
-        t.out["discovery"] = True
-    if "nlb" in data:
-        t.done.add("nlb")
-        t.drop(("nlb",), "Network Load Balancers are not supported; the service is routed by the ALB only "
-               "when it has http")
-    if "publish" in data:
-        t.done.add("publish")
-        _publish(t, data["publish"])
-    if "subscribe" in data:
-        t.done.add("subscribe")
-        if kind == "Worker Service":
-            _subscribe(t, data["subscribe"])
-        else:
-            t.drop(("subscribe",), "only Worker Services subscribe to topics")
-    t.task()
-    t.count(allow_requests=work.http is not None)
-    t.deployment()
-    t.rest()
-    if kind == "Worker Service" and "port" in t.out:
-        t.out.pop("port")
-    _order(t.out)
-    return work
-
-
-def job(name: str, data: dict, loc: Locator, ctx: Context, app: str, env: str) -> Workload:
-    """A Scheduled Job."""
-    t = _Translator(data, loc, ctx, ("jobs", name), app, env)
-    t.image(allow_port=False)
-    work = Workload("jobs", name, t.out)
-    work.needs_nat = t.placement()
-    t.out.pop("connect", None)
-    t.done.add("on")
-    on = data.get("on")
-    schedule = on.get("schedule") if isinstance(on, dict) else None
-    if schedule is None or schedule == "none":
-        t.drop(("on", "schedule") if isinstance(on, dict) else ("type",),
-               "a job without a schedule (or schedule: none) is not supported; give it a schedule")
-        t.out["schedule"] = "@daily"
-        ctx.comment(("jobs", name, "schedule"), "placeholder: the manifest had no schedule")
-    else:
-        t.out["schedule"] = str(schedule)
-    if "retries" in data:
-        t.done.add("retries")
-        n = _int(data["retries"])
-        if n is None:
-            t.bad(("retries",), data["retries"], "an integer")
-        else:
-            t.out["retries"] = n
-    if "timeout" in data:
-        t.done.add("timeout")
-        secs = t.seconds(("timeout",), data["timeout"], ("timeout",))
-        if secs is not None:
-            t.out["timeout"] = secs
-            ctx.comment(("jobs", name, "timeout"), f"{data['timeout']} in seconds")
-    if "count" in data:
-        t.done.add("count")
-        t.drop(("count",), "a job runs one task per schedule")
-    t.task()
-    t.rest()
-    _order(t.out)
-    return work
-
-
-def _http(t: _Translator, work: Workload, http: dict, exposure: str) -> None:
-    out: dict = {}
-    for key, value in http.items():
-        path = ("http", key)
-        where = ("http",)
-        if key == "path":
-            p = "" if value is None else t.text(value).strip()
-            p = p.strip("/")
-            out["path"] = "/" if p == "" else [f"/{p}", f"/{p}/*"]
-        elif key == "healthcheck":
-            hc = _alb_healthcheck(t, value)
-            if hc:
-                out["healthcheck"] = hc
-        elif key == "deregistration_delay":
-            secs = t.seconds(path, value, where)
-            if secs is not None:
-                out["deregistration_delay"] = secs
-        elif key == "stickiness":
-            flag = as_bool(value)
-            if flag is not None:
-                out["stickiness"] = flag
-        elif key == "alias":
-            names, zones = _aliases(t, value)
-            if names:
-                out["alias"] = names if len(names) > 1 else names[0]
-                work.aliases += names
-            if zones:
-                out["hosted_zone"] = zones[0]
-                work.hosted_zones += zones
-                if len(set(zones)) > 1:
-                    t.drop(path, "aliases in several hosted zones: one hosted_zone per service is supported; "
-                           f"{zones[0]} is used", where)
-        elif key == "hosted_zone":
-            out["hosted_zone"] = t.text(value)
-            work.hosted_zones.append(out["hosted_zone"])
-        elif key in ("target_container", "targetContainer"):
-            if str(value) != t.base[-1]:
-                t.drop(path, "routing to a sidecar is not supported; the main container receives traffic",
-                       where)
-        elif key == "target_port":
-            if _int(value) != t.out.get("port"):
-                t.drop(path, "a target port other than the container port is not supported", where)
-        elif key == "allowed_source_ips":
-            t.drop(path, "per-service source IPs are not supported; load_balancer.allowed_cidrs limits "
-                   "every listener", where)
-        elif key == "redirect_to_https":
-            if as_bool(value) is False:
-                t.drop(path, "with HTTPS the HTTP listener always redirects", where)
-        elif key == "version":
-            if str(value).lower() != "http1":
-                t.drop(path, f"protocol version {value} is not supported (HTTP/1.1 targets only)", where)
-        elif key == "additional_rules":
-            t.drop(path, "more listener rules per service are not supported; route one path list per service",
-                   where)
-        else:
-            t.drop(path, f"http.{key} has no equivalent", where)
-    out.setdefault("path", "/")
-    t.out["http"] = out
-    work.http = exposure
-
-
-def _alb_healthcheck(t: _Translator, value) -> dict:
-    where = ("http", "healthcheck")
-    if isinstance(value, str):
-        return {"path": value if value.startswith("/") else "/" + value}
-    if not isinstance(value, dict):
-        t.bad(("http", "healthcheck"), value, "a path or a mapping", ("http",))
-        return {}
-    out = {}
-    for key, v in value.items():
-        path = ("http", "healthcheck", key)
-        if key == "path":
-            out["path"] = str(v) if str(v).startswith("/") else "/" + str(v)
-        elif key == "success_codes":
-            out["success_codes"] = str(v)
-        elif key in ("healthy_threshold", "unhealthy_threshold"):
-            n = _int(v)
-            if n is None or not 2 <= n <= 10:
-                t.bad(path, v, "2..10 (the load balancer's range)", where)
-            else:
-                out[key] = n
-        elif key in ("interval", "timeout", "grace_period"):
-            secs = t.seconds(path, v, where)
-            low, high = _ALB_HC[key]
-            if secs is not None and not low <= secs <= high:
-                t.bad(path, v, f"{low}..{high} seconds", where)
-            elif secs is not None:
-                out[key] = secs
-        elif key == "port":
-            if _int(v) != t.out.get("port"):
-                t.drop(path, "health checks use the traffic port", where)
-        else:
-            t.drop(path, f"healthcheck.{key} has no equivalent", where)
-    return out
-
-
-def _aliases(t: _Translator, value) -> tuple[list, list]:
-    names, zones = [], []
-    items = value if isinstance(value, list) else [value]
-    for i, item in enumerate(items):
-        if isinstance(item, dict):
-            if "name" in item:
-                names.append(t.text(item["name"]))
-            if item.get("hosted_zone"):
-                zones.append(t.text(item["hosted_zone"]))
-        elif item is not None:
-            names.append(t.text(item))
-    return names, zones
-
-
-def _publish(t: _Translator, value) -> None:
-    topics = value.get("topics") if isinstance(value, dict) else None
-    if not isinstance(topics, list):
-        t.bad(("publish",), value, "a mapping with topics", ("publish",))
-        return
-    out = []
-    for i, topic in enumerate(topics):
-        if not isinstance(topic, dict) or "name" not in topic:
-            t.bad(("publish", "topics", i), topic, "a topic with a name", ("publish",))
-            continue
-        item = {"name": str(topic["name"])}
-        fifo = topic.get("fifo")
-        if as_bool(fifo) is True or isinstance(fifo, dict):
-            item["fifo"] = True
-            if isinstance(fifo, dict):
-                t.drop(("publish", "topics", i, "fifo"), "FIFO topic settings beyond fifo: true are not "
-                       "supported (content-based deduplication is on)", ("publish",))
-        out.append(item)
-    if out:
-        t.out["publish"] = {"topics": out}
-
-
-def _subscribe(t: _Translator, value) -> None:
-    if not isinstance(value, dict):
-        t.bad(("subscribe",), value, "a mapping", ("subscribe",))
-        return
-    out: dict = {}
-    topics = []
-    for i, topic in enumerate(value.get("topics") or []):
-        if not isinstance(topic, dict) or "name" not in topic or "service" not in topic:
-            t.bad(("subscribe", "topics", i), topic, "a topic with name and service", ("subscribe",))
-            continue
-        item = {"name": str(topic["name"]), "service": str(topic["service"])}
-        if isinstance(topic.get("filter_policy"), dict):
-            item["filter_policy"] = topic["filter_policy"]
-        if "queue" in topic:
-            t.drop(("subscribe", "topics", i, "queue"), "a separate queue per topic is not supported; every "
-                   "topic delivers to the service's one queue", ("subscribe",))
-        topics.append(item)
-    if topics:
-        out["topics"] = topics
-    q = value.get("queue")
-    if isinstance(q, dict):
-        queue = {}
-        for key, v in q.items():
-            path = ("subscribe", "queue", key)
-            if key in ("retention", "delay", "timeout"):
-                secs = t.seconds(path, v, ("subscribe",))
-                if secs is not None:
-                    queue[key] = secs
-            elif key == "dead_letter" and isinstance(v, dict) and "tries" in v:
-                queue["dead_letter"] = {"tries": _int(v["tries"])}
-            elif key == "fifo":
-                if as_bool(v) is True or isinstance(v, dict):
-                    queue["fifo"] = True
-            else:
-                t.drop(path, f"queue.{key} has no equivalent", ("subscribe",))
-        if queue:
-            out["queue"] = queue
-    if out:
-        t.out["subscribe"] = out
-
-
 _ORDER = ("image", "port", "cpu", "memory", "platform", "count", "spot", "placement", "schedule", "retries",
           "timeout", "http", "connect", "discovery", "publish", "subscribe", "command", "entrypoint",
           "variables", "secrets", "sidecars", "healthcheck", "storage", "logging", "exec", "deployment")
 
 
-def _order(spec: dict) -> None:
+def order(spec: dict) -> None:
     items = sorted(spec.items(), key=lambda kv: _ORDER.index(kv[0]) if kv[0] in _ORDER else len(_ORDER))
     spec.clear()
     spec.update(items)
 
 
-def _int(value) -> int | None:
+def as_int(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

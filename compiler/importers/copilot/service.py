@@ -1,0 +1,234 @@
+"""Load Balanced Web, Backend and Worker Services -> entries of our `services:`."""
+
+from __future__ import annotations
+
+from compiler.diagnostics import Locator
+from compiler.importers.copilot.context import Context
+from compiler.importers.copilot.task import Translator, Workload, as_int, order
+from compiler.importers.copilot.yamlread import as_bool
+
+_ALB_HC = {"interval": (5, 300), "timeout": (2, 120), "grace_period": (0, 2147483647)}
+
+
+def service(kind: str, name: str, data: dict, loc: Locator, ctx: Context, app: str, env: str) -> Workload:
+    """A Load Balanced Web, Backend or Worker Service."""
+    t = Translator(data, loc, ctx, ("services", name), app, env)
+    t.image(allow_port=kind != "Worker Service")
+    work = Workload("services", name, t.out)
+    work.needs_nat = t.placement()
+    if "http" in data:
+        t.done.add("http")
+        http = data["http"]
+        if kind == "Worker Service":
+            t.drop(("http",), "a Worker Service has no http")
+        elif as_bool(http) is False or http is None:
+            pass
+        elif isinstance(http, dict):
+            _http(t, work, http, "public" if kind == "Load Balanced Web Service" else "internal")
+        else:
+            t.bad(("http",), http, "a mapping or false")
+    elif kind == "Load Balanced Web Service":
+        t.out["http"] = {"path": "/"}
+        work.http = "public"
+    if "port" in t.out and kind != "Worker Service":
+        # Copilot registers every service with a port in Cloud Map: <svc>.<env>.<app>.local.
+        t.out.setdefault("discovery", True)
+    if "nlb" in data:
+        t.done.add("nlb")
+        t.drop(("nlb",), "Network Load Balancers are not supported; the service is routed by the ALB only "
+               "when it has http")
+    if "publish" in data:
+        t.done.add("publish")
+        _publish(t, data["publish"])
+    if "subscribe" in data:
+        t.done.add("subscribe")
+        if kind == "Worker Service":
+            _subscribe(t, data["subscribe"])
+        else:
+            t.drop(("subscribe",), "only Worker Services subscribe to topics")
+    t.task()
+    t.count(allow_requests=work.http is not None)
+    t.deployment()
+    t.rest()
+    if kind == "Worker Service" and "port" in t.out:
+        t.out.pop("port")
+    if "port" not in t.out and t.out.pop("connect", None):
+        # Copilot's Service Connect client mode: ours makes every service a client once any
+        # service serves under `connect`, so only the server half would need a port.
+        ctx.comment(("services", name), "network.connect without a port: a Service Connect client, which "
+                    "every service is here once another service uses connect")
+    order(t.out)
+    return work
+
+
+def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
+    out: dict = {}
+    for key, value in http.items():
+        path = ("http", key)
+        where = ("http",)
+        if key == "path":
+            p = "" if value is None else t.text(value).strip()
+            p = p.strip("/")
+            out["path"] = "/" if p == "" else [f"/{p}", f"/{p}/*"]
+        elif key == "healthcheck":
+            hc = _alb_healthcheck(t, value)
+            if hc:
+                out["healthcheck"] = hc
+        elif key == "deregistration_delay":
+            secs = t.seconds(path, value, where)
+            if secs is not None:
+                out["deregistration_delay"] = secs
+        elif key == "stickiness":
+            flag = as_bool(value)
+            if flag is not None:
+                out["stickiness"] = flag
+        elif key == "alias":
+            names, zones = _aliases(t, value)
+            if names:
+                out["alias"] = names if len(names) > 1 else names[0]
+                work.aliases += names
+            if zones:
+                out["hosted_zone"] = zones[0]
+                work.hosted_zones += zones
+                if len(set(zones)) > 1:
+                    t.drop(path, "aliases in several hosted zones: one hosted_zone per service is supported; "
+                           f"{zones[0]} is used", where)
+        elif key == "hosted_zone":
+            out["hosted_zone"] = t.text(value)
+            work.hosted_zones.append(out["hosted_zone"])
+        elif key in ("target_container", "targetContainer"):
+            if str(value) != t.base[-1]:
+                t.drop(path, "routing to a sidecar is not supported; the main container receives traffic",
+                       where)
+        elif key == "target_port":
+            if as_int(value) != t.out.get("port"):
+                t.drop(path, "a target port other than the container port is not supported", where)
+        elif key == "allowed_source_ips":
+            t.drop(path, "per-service source IPs are not supported; load_balancer.allowed_cidrs limits "
+                   "every listener", where)
+        elif key == "redirect_to_https":
+            if as_bool(value) is False:
+                t.drop(path, "with HTTPS the HTTP listener always redirects", where)
+        elif key == "version":
+            if str(value).lower() != "http1":
+                t.drop(path, f"protocol version {value} is not supported (HTTP/1.1 targets only)", where)
+        elif key == "additional_rules":
+            t.drop(path, "more listener rules per service are not supported; route one path list per service",
+                   where)
+        else:
+            t.drop(path, f"http.{key} has no equivalent", where)
+    out.setdefault("path", "/")
+    t.out["http"] = out
+    work.http = exposure
+
+
+def _alb_healthcheck(t: Translator, value) -> dict:
+    where = ("http", "healthcheck")
+    if isinstance(value, str):
+        return {"path": value if value.startswith("/") else "/" + value}
+    if not isinstance(value, dict):
+        t.bad(("http", "healthcheck"), value, "a path or a mapping", ("http",))
+        return {}
+    out = {}
+    for key, v in value.items():
+        path = ("http", "healthcheck", key)
+        if key == "path":
+            out["path"] = str(v) if str(v).startswith("/") else "/" + str(v)
+        elif key == "success_codes":
+            out["success_codes"] = str(v)
+        elif key in ("healthy_threshold", "unhealthy_threshold"):
+            n = as_int(v)
+            if n is None or not 2 <= n <= 10:
+                t.bad(path, v, "2..10 (the load balancer's range)", where)
+            else:
+                out[key] = n
+        elif key in ("interval", "timeout", "grace_period"):
+            secs = t.seconds(path, v, where)
+            low, high = _ALB_HC[key]
+            if secs is not None and not low <= secs <= high:
+                t.bad(path, v, f"{low}..{high} seconds", where)
+            elif secs is not None:
+                out[key] = secs
+        elif key == "port":
+            if as_int(v) != t.out.get("port"):
+                t.drop(path, "health checks use the traffic port", where)
+        else:
+            t.drop(path, f"healthcheck.{key} has no equivalent", where)
+    return out
+
+
+def _aliases(t: Translator, value) -> tuple[list, list]:
+    names, zones = [], []
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            if "name" in item:
+                names.append(t.text(item["name"]))
+            if item.get("hosted_zone"):
+                zones.append(t.text(item["hosted_zone"]))
+        elif item is not None:
+            names.append(t.text(item))
+    return names, zones
+
+
+def _publish(t: Translator, value) -> None:
+    topics = value.get("topics") if isinstance(value, dict) else None
+    if not isinstance(topics, list):
+        t.bad(("publish",), value, "a mapping with topics", ("publish",))
+        return
+    out = []
+    for i, topic in enumerate(topics):
+        if not isinstance(topic, dict) or "name" not in topic:
+            t.bad(("publish", "topics", i), topic, "a topic with a name", ("publish",))
+            continue
+        item = {"name": str(topic["name"])}
+        fifo = topic.get("fifo")
+        if as_bool(fifo) is True or isinstance(fifo, dict):
+            item["fifo"] = True
+            if isinstance(fifo, dict):
+                t.drop(("publish", "topics", i, "fifo"), "FIFO topic settings beyond fifo: true are not "
+                       "supported (content-based deduplication is on)", ("publish",))
+        out.append(item)
+    if out:
+        t.out["publish"] = {"topics": out}
+
+
+def _subscribe(t: Translator, value) -> None:
+    if not isinstance(value, dict):
+        t.bad(("subscribe",), value, "a mapping", ("subscribe",))
+        return
+    out: dict = {}
+    topics = []
+    for i, topic in enumerate(value.get("topics") or []):
+        if not isinstance(topic, dict) or "name" not in topic or "service" not in topic:
+            t.bad(("subscribe", "topics", i), topic, "a topic with name and service", ("subscribe",))
+            continue
+        item = {"name": str(topic["name"]), "service": str(topic["service"])}
+        if isinstance(topic.get("filter_policy"), dict):
+            item["filter_policy"] = topic["filter_policy"]
+        if "queue" in topic:
+            t.drop(("subscribe", "topics", i, "queue"), "a separate queue per topic is not supported; every "
+                   "topic delivers to the service's one queue", ("subscribe",))
+        topics.append(item)
+    if topics:
+        out["topics"] = topics
+    q = value.get("queue")
+    if isinstance(q, dict):
+        queue = {}
+        for key, v in q.items():
+            path = ("subscribe", "queue", key)
+            if key in ("retention", "delay", "timeout"):
+                secs = t.seconds(path, v, ("subscribe",))
+                if secs is not None:
+                    queue[key] = secs
+            elif key == "dead_letter" and isinstance(v, dict) and "tries" in v:
+                queue["dead_letter"] = {"tries": as_int(v["tries"])}
+            elif key == "fifo":
+                if as_bool(v) is True or isinstance(v, dict):
+                    queue["fifo"] = True
+            else:
+                t.drop(path, f"queue.{key} has no equivalent", ("subscribe",))
+        if queue:
+            out["queue"] = queue
+    if out:
+        t.out["subscribe"] = out
