@@ -1,7 +1,7 @@
 """Skip an unchanged re-compile: same spec bytes, same options, same compiler.
 
 Output is deterministic, so when the fingerprint of everything that decides it
-(the spec's bytes, the options, the compiler's own source and data files, the
+(the spec's and its lock file's bytes, the options, the compiler's own source and data files, the
 versions of troposphere, awacs and cfn-lint) matches a recorded compile, and the
 output directory still holds exactly the files that compile wrote, there is
 nothing to do. This module is imported before the heavy ones (troposphere and
@@ -44,6 +44,15 @@ def fingerprint(spec_bytes: bytes, options: dict) -> str:
             digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(b"spec\0" + spec_bytes)
     return digest.hexdigest()
+
+
+def lock_bytes(spec: str) -> bytes | None:
+    """The bytes of the lock file beside the spec (lockfile.path_for), None when unreadable."""
+    path = Path(spec)
+    try:
+        return path.with_name(path.stem + ".lock.json").read_bytes()
+    except OSError:
+        return None
 
 
 _REFERENCED = re.compile(rb"\$\{([A-Za-z_][A-Za-z0-9_]*)")

@@ -197,7 +197,8 @@ def _compile(args) -> int:
     from compiler import buildcache
 
     values = variable_values(args)
-    key = None
+    spec_bytes = None
+    options: dict = {}
     if not args.no_cache:
         try:
             spec_bytes = open(args.spec, "rb").read(1 << 21)
@@ -206,8 +207,12 @@ def _compile(args) -> int:
         if spec_bytes is not None:
             # The values of the variables the spec may use decide the output too (hashed, never stored).
             used = {name: values.get(name) for name in buildcache.referenced_names(spec_bytes)}
-            key = buildcache.fingerprint(spec_bytes, {"format": args.format, "lint": not args.no_lint,
-                                                      "env": args.env, "variables": used})
+            options = {"format": args.format, "lint": not args.no_lint, "env": args.env, "variables": used}
+        # The lock beside the spec decides placement too; without one the previous output
+        # does, and the compile must (re)write the lock: no shortcut then.
+        lock_bytes = buildcache.lock_bytes(args.spec)
+        if spec_bytes is not None and lock_bytes is not None:
+            key = buildcache.fingerprint(spec_bytes + b"\0lock\0" + lock_bytes, options)
             record = buildcache.lookup(key, args.output_dir)
             if record is not None:  # an identical compile's output is in place: nothing to do
                 from compiler.diagnostics import Diagnostic
@@ -250,7 +255,11 @@ def _compile(args) -> int:
             print("fargate-compile: a generated template failed cfn-lint: this is a compiler bug, "
                   "please report it; nothing was written", file=sys.stderr)
         return EXIT_BUG
-    if key is not None:
+    # Filed under the lock this compile left: compiling with it gives the same output
+    # (placement keeps what the lock says), so the next unchanged compile is skipped.
+    lock_bytes = buildcache.lock_bytes(args.spec) if spec_bytes is not None else None
+    if lock_bytes is not None:
+        key = buildcache.fingerprint(spec_bytes + b"\0lock\0" + lock_bytes, options)
         buildcache.store(key, result.app.stack_name, result.files, result.resources,
                          [vars(d) for d in result.diagnostics])
     _summary(result.app.stack_name, result.output,

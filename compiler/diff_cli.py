@@ -32,7 +32,7 @@ def parser() -> Parser:
     return p
 
 
-def _side(path: str, found: list, env: str | None, values: dict):
+def _side(path: str, found: list, env: str | None, values: dict, previous=None):
     """A TemplateSet, or an exit status after saying why there is none. Spec findings go to `found`."""
     from compiler.diff import templates
     from compiler.environments import UnknownEnvironment
@@ -45,7 +45,7 @@ def _side(path: str, found: list, env: str | None, values: dict):
             print(f"fargate-compile diff: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
     try:
-        side, diags = templates.from_spec(path, env, values)
+        side, diags = templates.from_spec(path, env, values, previous)
     except UnreadableFile as exc:
         print(f"fargate-compile diff: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -76,7 +76,12 @@ def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     found: list = []
     values = variable_values(args)
-    sides = [_side(args.old, found, args.env, values), _side(args.new, found, args.env, values)]
+    from compiler.diff.templates import TemplateSet, placement_record
+
+    old = _side(args.old, found, args.env, values)
+    # A NEW spec without a lock of its own is placed as a compile after OLD would place it.
+    previous = placement_record(old) if isinstance(old, TemplateSet) else None
+    sides = [old, _side(args.new, found, args.env, values, previous)]
     failed = [s for s in sides if isinstance(s, int)]
     if failed:
         print_diagnostics(found, args.diagnostics, args.diagnostics_file)

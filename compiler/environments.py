@@ -24,7 +24,7 @@ from typing import Any
 from compiler.diagnostics import Diagnostic, Locator
 
 CODES = {
-    "FC303": "an override's `environment` differs from the environment's name",
+    "FC292": "an override's `environment` differs from the environment's name",
 }
 
 DEFAULT_ENVIRONMENT = "dev"          # also normalize.py's default; kept equal by a test
@@ -72,7 +72,7 @@ def select(data: Any, locator: Locator, env: str | None = None) -> tuple[Any, Lo
     written = override.get("environment", chosen)
     if written != chosen:
         found.append(locator.error(
-            "FC303", where + ("environment",),
+            "FC292", where + ("environment",),
             f"{written!r} differs from the environment's name {chosen!r}",
             hint=f"an override is named by its key; remove environment: or write environment: {chosen}"))
     merger = _Merger(locator)

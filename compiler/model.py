@@ -18,15 +18,30 @@ class FlowLogs:
 
 
 @dataclass(frozen=True)
+class SubnetRef:
+    id: str                           # subnet-...
+    zone: Optional[str]               # its availability zone, when the spec gives it
+
+
+@dataclass(frozen=True)
+class ExistingVpc:
+    id: str                           # vpc-...
+    public: tuple[SubnetRef, ...]     # in spec order
+    private: tuple[SubnetRef, ...]
+    route_tables: tuple[str, ...]     # private route tables, for gateway endpoints
+
+
+@dataclass(frozen=True)
 class Network:
-    cidr: str
+    cidr: Optional[str]               # None only for an existing VPC whose cidr the spec does not give
     zones: tuple[str, ...]            # explicit zone names; empty when `azs` picks them (Fn::GetAZs)
     az_count: int                     # number of zones, explicit or not
     public_subnets: tuple[str, ...]   # one per zone, in zone order
     private_subnets: tuple[str, ...]  # one per zone, in zone order
     nat: str                          # none | single | per_az
     endpoints: tuple[str, ...]        # sorted, unique service names ("s3", "ecr.api", ...)
-    flow_logs: Optional[FlowLogs]     # None when turned off
+    flow_logs: Optional[FlowLogs]     # None when turned off (always for an existing VPC)
+    existing: Optional[ExistingVpc] = None   # network.vpc.id: nothing of the VPC's own is made
 
     @property
     def gateway_endpoints(self) -> tuple[str, ...]:
@@ -93,6 +108,7 @@ class Http:
     protocol: str                     # HTTP | HTTPS: ALB to container, target group and health check
     aliases: tuple[str, ...] = ()     # custom domain names (also among hosts), in spec order
     hosted_zone: Optional[str] = None  # Route 53 hosted zone ID of the aliases' records
+    assigned: bool = False            # priority chosen by the compiler (placement.py), not the spec
 
 
 @dataclass(frozen=True)
@@ -294,6 +310,9 @@ class Service(_TaskFields):
     user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
+    # Set by placement.py (stable across updates): logical-ID prefix and services stack stem.
+    key: str = ""
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -342,6 +361,9 @@ class App:
     namespace: str
     services: tuple[Service, ...]     # in spec order (decides stack grouping)
     jobs: tuple[Job, ...]             # sorted by name
+    security: str                     # standard | strict (normalize.POSTURES: the defaults it picks)
+    retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
+    keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
 
     @property
     def stack_name(self) -> str:
@@ -368,7 +390,9 @@ class App:
 
     @property
     def uses_namespace(self) -> bool:
-        return any(s.connect or s.discovery for s in self.services)
+        # Once made, the namespace stays even when no service uses it any more: it is
+        # retained, and a second one of the same name in the VPC could not be created.
+        return self.keep_namespace or any(s.connect or s.discovery for s in self.services)
 
     @property
     def uses_messaging(self) -> bool:

@@ -27,14 +27,6 @@ def cluster_name(app: str, env: str) -> str:
     return shorten(f"{app}-{env}", 255)
 
 
-def log_group_name(app: str, env: str, service: str) -> str:
-    return shorten(f"/ecs/{app}-{env}/{service}", 512)
-
-
-def flow_log_group_name(app: str, env: str) -> str:
-    return shorten(f"/vpc/{app}-{env}/flow-logs", 512)
-
-
 # EC2's characters for security group rule descriptions (UserIdGroupPair, PrefixListId;
 # cidr rules and group descriptions also take '&'), and their length limit.
 _NOT_EC2_DESCRIPTION = re.compile(r"[^a-zA-Z0-9 ._\-:/()#,@\[\]+=;{}!$*]")

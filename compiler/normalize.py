@@ -10,18 +10,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import replace
-from typing import Any, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
 
 from compiler import model as m
+from compiler import placement
 from compiler.schedules import ScheduleError, duration_seconds, to_aws
 from compiler.subnets import carve
 
 DEFAULT_CIDR = "10.0.0.0/16"
 DEFAULT_AZS = 2
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-FIRST_AUTO_PRIORITY = 100
-AUTO_PRIORITY_STEP = 10
 
 # Fargate's valid memory (MiB) per cpu unit count; the first is the default.
 FARGATE_MEMORY = {
@@ -75,23 +74,47 @@ def empty_blocks(data: Any) -> Any:
     return data
 
 
-def normalize(data: Mapping[str, Any]) -> m.App:
+@dataclass(frozen=True)
+class Posture:
+    """Defaults that `security` chooses (docs/security.md lists the controls)."""
+
+    log_retention_days: int           # service and job log groups
+    readonly_fs: bool                 # root filesystems of a task's containers, unless exec needs them writable
+    access_logs: bool                 # ALB access logs (to a bucket the compiler makes)
+    deletion_protection: bool         # ALB deletion protection
+
+
+POSTURES = {
+    "standard": Posture(log_retention_days=30, readonly_fs=False, access_logs=False, deletion_protection=False),
+    # Security Hub FSBP: CloudWatch.16 (365 days), ECS.5, ELB.5 (access logs), ELB.6 (deletion protection).
+    "strict": Posture(log_retention_days=365, readonly_fs=True, access_logs=True, deletion_protection=True),
+}
+
+
+def normalize(data: Mapping[str, Any], previous: Callable[[str], Any] | None = None) -> m.App:
+    """The model; `previous(stack_name)` is what the last compile of this app recorded
+    (lockfile.py), which placement.py uses to keep every service where it was."""
     app = data["app"]
     env = data.get("environment", "dev")
+    security = data.get("security", "standard")
+    posture = POSTURES[security]
     network = _network(data.get("network") or {})
     # Spec order is kept: it decides which services stack a service lands in.
-    services = tuple(_service(name, spec or {}) for name, spec in data["services"].items())
+    services = tuple(_service(name, spec or {}, posture) for name, spec in data["services"].items())
     aliases = any(s.http.aliases for s in services if s.http)
-    return m.App(
+    built = m.App(
         app=app,
         environment=env,
         tags=tuple(sorted((str(k), _text(v)) for k, v in (data.get("tags") or {}).items())),
         network=network,
-        load_balancer=_load_balancer(data.get("load_balancer"), network.cidr, aliases),
+        load_balancer=_load_balancer(data.get("load_balancer"), network.cidr, aliases, posture),
         namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
-        services=_queue_fifo(_assign_priorities(services)),
-        jobs=tuple(_job(name, spec or {}) for name, spec in sorted((data.get("jobs") or {}).items())),
+        services=_queue_fifo(services),
+        jobs=tuple(_job(name, spec or {}, posture) for name, spec in sorted((data.get("jobs") or {}).items())),
+        security=security,
+        retain_data=data.get("retain_data", True),
     )
+    return placement.place(built, previous(built.stack_name) if previous else None)
 
 
 def _text(value: Any) -> str:
@@ -102,6 +125,8 @@ def _text(value: Any) -> str:
 
 def _network(spec: Mapping[str, Any]) -> m.Network:
     vpc = spec.get("vpc") or {}
+    if "id" in vpc:
+        return _existing_network(spec, vpc)
     cidr = vpc.get("cidr", DEFAULT_CIDR)
     zones = tuple(vpc.get("zones", ()))
     subnets = vpc.get("subnets")
@@ -129,15 +154,41 @@ def _network(spec: Mapping[str, Any]) -> m.Network:
     )
 
 
-def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str,
-                   aliases: bool) -> m.LoadBalancer | None:
+def _subnet_ref(item: Any) -> m.SubnetRef:
+    if isinstance(item, Mapping):
+        return m.SubnetRef(str(item["id"]), item.get("zone"))
+    return m.SubnetRef(str(item), None)
+
+
+def _existing_network(spec: Mapping[str, Any], vpc: Mapping[str, Any]) -> m.Network:
+    """network.vpc.id: the VPC, its subnets and its routing are someone else's. No NAT, no
+    flow logs, no CIDR unless given; the zone count is what the subnets say (for the plan)."""
+    subnets = vpc.get("subnets") or {}
+    public = tuple(_subnet_ref(i) for i in subnets.get("public", ()))
+    private = tuple(_subnet_ref(i) for i in subnets.get("private", ()))
+    zones = {r.zone for r in public + private if r.zone}
+    return m.Network(
+        cidr=vpc.get("cidr"),
+        zones=(),
+        az_count=len(zones) or max(len(public), len(private), 1),
+        public_subnets=(),
+        private_subnets=(),
+        nat="none",
+        endpoints=tuple(sorted(set(spec.get("endpoints", ())))),
+        flow_logs=None,
+        existing=m.ExistingVpc(vpc["id"], public, private, tuple(vpc.get("route_tables", ()))),
+    )
+
+
+def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str | None, aliases: bool,
+                   posture: Posture) -> m.LoadBalancer | None:
     if spec is None:
         return None
     public = spec.get("public", True)
     # Custom domains without a certificate of the spec's own: HTTPS with the compiler's
     # ACM certificates (certificate_arn None).
     https = spec.get("https") or ({} if aliases else None)
-    logs = spec.get("access_logs", False)
+    logs = spec.get("access_logs", posture.access_logs)
     if logs is False:
         access_logs = None
     else:
@@ -145,12 +196,13 @@ def _load_balancer(spec: Mapping[str, Any] | None, vpc_cidr: str,
         access_logs = m.AccessLogs(logs.get("bucket"), logs.get("prefix", ""))
     return m.LoadBalancer(
         public=public,
-        allowed_cidrs=tuple(spec.get("allowed_cidrs", ["0.0.0.0/0"] if public else [vpc_cidr])),
+        # An internal ALB admits the VPC; in an existing VPC of unknown cidr, FC260 asks for allowed_cidrs.
+        allowed_cidrs=tuple(spec.get("allowed_cidrs", ["0.0.0.0/0"] if public else [vpc_cidr] if vpc_cidr else [])),
         idle_timeout=spec.get("idle_timeout", 60),
         https=m.Https(https.get("certificate_arn"), https.get("ssl_policy", DEFAULT_SSL_POLICY))
         if https is not None else None,
         access_logs=access_logs,
-        deletion_protection=spec.get("deletion_protection", False),
+        deletion_protection=spec.get("deletion_protection", posture.deletion_protection),
     )
 
 
@@ -158,7 +210,7 @@ def default_memory(cpu: int) -> int:
     return FARGATE_MEMORY.get(cpu, (cpu * 2,))[0]
 
 
-def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
+def _service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
     cpu = spec.get("cpu", 256)
     count = spec.get("count", 1)
     scaling = _scaling(count) if isinstance(count, Mapping) else None
@@ -180,7 +232,7 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         discovery=spec.get("discovery", False),
         variables=_variables(spec.get("variables")),
         secrets=_secrets(spec.get("secrets")),
-        log_retention_days=(spec.get("logging") or {}).get("retention_days", 30),
+        log_retention_days=(spec.get("logging") or {}).get("retention_days", posture.log_retention_days),
         deployment=m.Deployment(
             min_healthy_percent=deployment.get("min_healthy_percent", 100),
             max_percent=deployment.get("max_percent", 200),
@@ -192,8 +244,8 @@ def _service(name: str, spec: Mapping[str, Any]) -> m.Service:
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
         healthcheck=_container_healthcheck(spec.get("healthcheck")),
-        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral")),
-                          _volumes(name, storage.get("volumes"))),
+        storage=m.Storage(storage.get("readonly_fs", posture.readonly_fs and not spec.get("exec", False)),
+                          _ephemeral(storage.get("ephemeral")), _volumes(name, storage.get("volumes"))),
         exec=spec.get("exec", False),
         spot=spec.get("spot", False),
         task_role=_task_role(role),
@@ -267,7 +319,7 @@ def aws_schedule(text: str) -> str | None:
         return None
 
 
-def _job(name: str, spec: Mapping[str, Any]) -> m.Job:
+def _job(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Job:
     cpu = spec.get("cpu", 256)
     storage = spec.get("storage") or {}
     timeout = spec.get("timeout")
@@ -284,12 +336,12 @@ def _job(name: str, spec: Mapping[str, Any]) -> m.Job:
         spot=spec.get("spot", False),
         variables=_variables(spec.get("variables")),
         secrets=_secrets(spec.get("secrets")),
-        log_retention_days=(spec.get("logging") or {}).get("retention_days", 30),
+        log_retention_days=(spec.get("logging") or {}).get("retention_days", posture.log_retention_days),
         sidecars=tuple(_sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items())),
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
-        storage=m.Storage(storage.get("readonly_fs", False), _ephemeral(storage.get("ephemeral")),
-                          _volumes(name, storage.get("volumes"))),
+        storage=m.Storage(storage.get("readonly_fs", posture.readonly_fs and not spec.get("exec", False)),
+                          _ephemeral(storage.get("ephemeral")), _volumes(name, storage.get("volumes"))),
         task_role=_task_role(spec.get("task_role") or {}),
     )
 
@@ -437,33 +489,3 @@ def _container_healthcheck(spec: Mapping[str, Any] | None) -> m.ContainerHealthC
         timeout=spec.get("timeout", default_timeout(interval)),
         start_period=spec.get("start_period", 0),
     )
-
-
-def _route_specificity(service: m.Service) -> tuple:
-    """Most specific routes first: with hosts before without, longer literal paths first."""
-    http = service.http
-    literal = max((len(p.replace("*", "").replace("?", "")) for p in http.paths), default=0)
-    return (0 if http.hosts else 1, -literal, service.name)
-
-
-def _assign_priorities(services: tuple[m.Service, ...]) -> tuple[m.Service, ...]:
-    """Give every routed, non-default service without a priority a free one, deterministically."""
-    taken = {s.http.priority for s in services if s.http and s.http.priority is not None}
-    auto = sorted(
-        (s for s in services if s.http and not s.http.is_default and s.http.priority is None),
-        key=_route_specificity,
-    )
-    assigned: dict[str, int] = {}
-    candidate = FIRST_AUTO_PRIORITY
-    for service in auto:
-        while candidate in taken:
-            candidate += AUTO_PRIORITY_STEP
-        assigned[service.name] = candidate
-        taken.add(candidate)
-    return tuple(
-        _with_priority(s, assigned[s.name]) if s.name in assigned else s for s in services
-    )
-
-
-def _with_priority(service: m.Service, priority: int) -> m.Service:
-    return replace(service, http=replace(service.http, priority=priority))

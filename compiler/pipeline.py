@@ -13,7 +13,7 @@ from typing import Mapping
 
 from troposphere import Template
 
-from compiler import checks, environments, loader, schema, variables
+from compiler import checks, environments, loader, lockfile, placement, schema, variables
 from compiler.diagnostics import Diagnostic, Locator, errors, ordered
 from compiler.lint import lint_templates
 from compiler.model import App
@@ -41,20 +41,23 @@ class Result:
     output: Path | None = None
 
 
-def validate(path: str, env: str | None = None,
-             values: Mapping[str, str] | None = None) -> tuple[App | None, list[Diagnostic]]:
+def validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
+             output_dir: str | None = None,
+             previous_record: Mapping | None = None) -> tuple[App | None, list[Diagnostic]]:
     """Load and check a spec for one environment: the model, or the reasons there is none.
 
     `env`: the environment to compile (None: the spec's own); `values`: what ${NAME}
     references read (the CLI passes the process environment overlaid with --var).
     Raises environments.UnknownEnvironment for an env the spec does not define.
+    Services are placed where the lock file beside the spec (else the output under
+    `output_dir`, else `previous_record`) says the last compile put them (placement.py).
     """
-    app, _, found, _ = _validate(path, env, values)
+    app, _, found, _ = _validate(path, env, values, output_dir, previous_record)
     return app, found
 
 
-def _validate(path: str, env: str | None = None,
-              values: Mapping[str, str] | None = None):
+def _validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
+              output_dir: str | None = None, previous_record: Mapping | None = None):
     """(model or None, locator, findings, secret variable values to keep out of messages)."""
     data, locator, found = loader.load(path)
     if errors(found):
@@ -66,7 +69,16 @@ def _validate(path: str, env: str | None = None,
     found += substituted.unrelated(schema.validate(data, locator))
     if errors(found):
         return None, locator, substituted.redact(ordered(found)), substituted.secrets
-    app = normalize(data)
+    locked, found_lock = lockfile.read(path)
+    found += found_lock
+
+    def previous(stack_name: str):
+        if stack_name in locked:
+            return locked[stack_name]
+        found_output = lockfile.from_output(Path(output_dir) / stack_name) if output_dir else None
+        return found_output if found_output is not None else previous_record
+
+    app = normalize(data, previous)
     found += checks.run(app, data, locator)
     return (None if errors(found) else app), locator, substituted.redact(ordered(found)), substituted.secrets
 
@@ -95,9 +107,12 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
 
 def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
                  lint: bool = True, use_cache: bool = True, env: str | None = None,
-                 values: Mapping[str, str] | None = None, lint_pool=None, progress=None) -> Result:
-    """`lint_pool`: lint workers already started (lint.start_pool); `progress`: see lint.Progress."""
-    app, locator, found, secrets = _validate(path, env, values)
+                 values: Mapping[str, str] | None = None, lint_pool=None, progress=None,
+                 write_lock: bool = True) -> Result:
+    """`lint_pool`: lint workers already started (lint.start_pool); `progress`: see lint.Progress.
+    After writing the templates, the placement is recorded in the lock file beside the spec
+    (lockfile.py) unless `write_lock` is false (a harness compiling specs it does not own)."""
+    app, locator, found, secrets = _validate(path, env, values, output_dir)
     if app is None:
         return Result(INVALID, found)
     built = build_templates(app, fmt)
@@ -118,4 +133,6 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
         write_atomically(files, target)
     except OSError as exc:
         raise UnwritableOutput(f"cannot write {target}: {exc.strerror or exc}") from None
+    if write_lock:
+        found += lockfile.write(path, app.stack_name, placement.record(app))
     return Result(OK, found, app, files, resources, target)

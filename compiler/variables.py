@@ -23,8 +23,8 @@ from typing import Any, Iterable, Mapping
 from compiler.diagnostics import Diagnostic, Locator, dotted
 
 CODES = {
-    "FC301": "a ${NAME} with no value: not given with --var, not in the environment, no default",
-    "FC302": "a malformed reference: '${' not closed, or not followed by a variable name",
+    "FC290": "a ${NAME} with no value: not given with --var, not in the environment, no default",
+    "FC291": "a malformed reference: '${' not closed, or not followed by a variable name",
 }
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -96,7 +96,7 @@ def _one(text: str, path: tuple, values: Mapping[str, str], locator: Locator, ou
                 value = default
             else:
                 out.diagnostics.append(locator.error(
-                    "FC301", path, f"${{{name}}} has no value",
+                    "FC290", path, f"${{{name}}} has no value",
                     hint=f"pass --var {name}=VALUE, set {name} in the environment, "
                          f"or write ${{{name}:-default}}; write $${{{name}}} for a literal ${{{name}}}"))
                 value = ""
@@ -112,7 +112,7 @@ def _one(text: str, path: tuple, values: Mapping[str, str], locator: Locator, ou
                 last = foreign.end()
             else:
                 out.diagnostics.append(locator.error(
-                    "FC302", path, f"'{_shown(text)}' has a '${{' that does not start ${{NAME}} or ${{NAME:-default}}",
+                    "FC291", path, f"'{_shown(text)}' has a '${{' that does not start ${{NAME}} or ${{NAME:-default}}",
                     hint="a name is letters, digits and _; write $${ for a literal ${"))
                 pieces.append(token)
     pieces.append(text[last:])

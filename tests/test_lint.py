@@ -138,7 +138,8 @@ def test_compile_lints_in_its_workers_only_and_shows_progress_when_asked(tmp_pat
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cfnlint'))\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
-    lines = done.stderr.splitlines()
+    # The example's own warning (FC262: its public ALB serves plain HTTP) is printed too.
+    lines = [line for line in done.stderr.splitlines() if ": warning: " not in line]
     total = len(list((ROOT / "tests" / "golden" / "public-tasks").glob("*.json")))
     assert lines[0].startswith("linting ") and lines[-1] == f"linted: {total} of {total} templates done"
 

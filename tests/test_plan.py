@@ -376,7 +376,8 @@ def test_diagram_shows_zones_subnets_and_nat_routes():
     # per_az: each zone's private subnet routes to its own NAT
     for i in range(3):
         assert f'private_{i} -> nat_{i} [label="0.0.0.0/0"];' in dot
-    assert 'label="#100: host blog.example.com; path /*"' in dot
+    [routed] = app.routed_services
+    assert f'label="#{routed.http.priority}: host blog.example.com; path /*"' in dot
 
 
 def test_labels_are_escaped():

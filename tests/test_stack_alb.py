@@ -3,6 +3,7 @@ import json
 import cfnlint.api
 import pytest
 
+from compiler import placement, routing
 from compiler.normalize import normalize
 from compiler.stacks import alb
 
@@ -197,7 +198,9 @@ def test_target_group_health_check_and_delay_are_spec_literals():
         ),
     )
     tg = tpl["Resources"]["ApiTargetGroup"]["Properties"]
-    assert tg["TargetType"] == "ip" and tg["Protocol"] == "HTTP" and tg["Port"] == 5000
+    assert tg["TargetType"] == "ip" and tg["Protocol"] == "HTTP"
+    # Fixed: ECS registers ip targets with the container port; a port change must not replace the group.
+    assert tg["Port"] == alb.TARGET_GROUP_PORT and "HealthCheckPort" not in tg
     assert tg["VpcId"] == {"Ref": "VpcId"}
     assert tg["HealthCheckEnabled"] is True
     assert tg["HealthCheckProtocol"] == "HTTP"
@@ -268,7 +271,9 @@ def test_rules_carry_priorities_paths_and_hosts():
         {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}},
         {"Field": "host-header", "HostHeaderConfig": {"Values": ["shop.example.com"]}},
     ]
-    assert docs["Priority"] == 100  # the first automatic priority
+    # Automatic: in the band of rules with hosts (placement.py), after the explicit ones.
+    assert docs["Priority"] in range(placement.FIRST_AUTO_PRIORITY, placement.FIRST_AUTO_PRIORITY
+                                     + routing.BAND_LENGTHS * placement.BAND_WIDTH)
     assert docs["Conditions"][1] == {
         "Field": "host-header",
         "HostHeaderConfig": {"Values": ["docs.example.com", "help.example.com"]},

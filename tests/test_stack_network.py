@@ -160,9 +160,12 @@ def test_nat_per_az_routes_each_zone_to_its_own_nat():
 
 def test_flow_logs_default_on():
     tpl = build()
-    group = tpl["Resources"]["FlowLogGroup"]["Properties"]
-    assert group["LogGroupName"] == "/vpc/shop-dev/flow-logs"
+    resource = tpl["Resources"]["FlowLogGroup"]
+    group = resource["Properties"]
+    # No physical name: a retained group never blocks a later create (docs/decisions.md).
+    assert "LogGroupName" not in group
     assert group["RetentionInDays"] == 365
+    assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
 
     flow = tpl["Resources"]["FlowLog"]["Properties"]
     assert flow["ResourceId"] == {"Ref": "Vpc"}
@@ -240,3 +243,9 @@ def test_deterministic():
 def test_cfn_lint_clean(net):
     matches = lint(build(**net))
     assert [(m.rule.id, m.message) for m in matches] == []
+
+
+def test_retain_data_false_lets_the_flow_log_group_go():
+    spec = {"app": "shop", "retain_data": False, "services": {"web": {"image": "x", "port": 80}}}
+    resource = network.build(normalize(spec)).to_dict()["Resources"]["FlowLogGroup"]
+    assert "DeletionPolicy" not in resource and "UpdateReplacePolicy" not in resource

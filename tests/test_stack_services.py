@@ -289,7 +289,7 @@ def test_task_definition():
     assert agent["LogConfiguration"]["Options"]["awslogs-group"] == {"Ref": "ApiLogGroup"}
     assert zproxy["PortMappings"] == [{"ContainerPort": 80, "Protocol": "tcp", "Name": "zproxy-80"}]
     log_group = props(tpl, "ApiLogGroup")
-    assert log_group["LogGroupName"] == "/ecs/shop-dev/api" and log_group["RetentionInDays"] == 30
+    assert "LogGroupName" not in log_group and log_group["RetentionInDays"] == 30
 
 
 def test_plain_service_port_has_no_app_protocol():
@@ -571,6 +571,25 @@ def test_every_parameter_is_wired_from_a_known_output(case):
                     or name.endswith(("TargetGroupArn", "TargetGroupFullName"))), (stem, name)
             if stem == "services":
                 assert name not in SHARED_OUTPUTS
+
+
+@pytest.mark.parametrize("retain", [True, False])
+def test_stateful_resources_are_retained_unless_the_spec_opts_out(retain):
+    """Log groups and the namespace outlive removal, rename, replacement and stack deletion."""
+    extra = {} if retain else {"retain_data": False}
+    tpl = first({"api": svc(connect=True), "db": svc(discovery=True)}, **extra)
+    stateful = [k for k, r in tpl["Resources"].items()
+                if r["Type"] in ("AWS::Logs::LogGroup", "AWS::ServiceDiscovery::PrivateDnsNamespace")]
+    assert sorted(stateful) == ["ApiLogGroup", "DbLogGroup", "Namespace"]
+    for logical_id in stateful:
+        resource = tpl["Resources"][logical_id]
+        if retain:
+            assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+            assert "LogGroupName" not in resource["Properties"]
+        else:
+            assert "DeletionPolicy" not in resource and "UpdateReplacePolicy" not in resource
+    others = [r for k, r in tpl["Resources"].items() if k not in stateful]
+    assert others and not any("DeletionPolicy" in r for r in others)
 
 
 def test_worker_without_port_has_no_port_mapping_no_ingress_no_target_group():

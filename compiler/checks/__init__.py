@@ -33,10 +33,12 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC250 worker_ports           a service without a port has no http, connect or discovery
     FC270 depends_on             depends_on names servers of the spec, without cycles of services or stacks
     FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
+    FC260 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
+    FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
+    FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
-Codes FC301-FC303 belong to the stages before validation (compiler/variables.py,
-compiler/environments.py); FC3xx codes after them are cross-field rules of existing
-VPCs and `security: strict`.
+Codes FC290-FC292 belong to the stages before validation (compiler/variables.py,
+compiler/environments.py).
 """
 
 from __future__ import annotations
@@ -52,15 +54,18 @@ from compiler.checks import (
     dns_names,
     env_names,
     exec_readonly,
+    existing_vpc,
     fargate_size,
     http_needs_alb,
     load_balancer,
     names,
+    plain_http,
     plain_secrets,
     private_egress,
     routes,
     scaling,
     secrets_reach,
+    security_strict,
     stack_pinning,
     subnets,
     substitutions,
@@ -105,6 +110,9 @@ RULES = (
     worker_ports,
     depends_on,
     secrets_reach,
+    existing_vpc,
+    security_strict,
+    plain_http,
 )
 
 

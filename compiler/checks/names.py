@@ -46,9 +46,6 @@ def _unsafe(name: str) -> bool:
 # (what, name, AWS limit) for every physical name the compiler sets.
 def _generated(app: App):
     yield "cluster name", naming.cluster_name(app.app, app.environment), 255
-    yield "flow-log group", naming.flow_log_group_name(app.app, app.environment), 512
-    for s in app.services:
-        yield f"log group of {s.name}", naming.log_group_name(app.app, app.environment, s.name), 512
 
 
 def _lengths(app: App, locator: Locator) -> list[Diagnostic]:

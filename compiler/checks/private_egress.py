@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from compiler.checks._util import first_given, listing, quoted, svc
-from compiler.diagnostics import Diagnostic, Locator
+from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.iam import ECR_IMAGE
 from compiler.model import App, Service
 
@@ -16,6 +18,7 @@ PRIVATE_ECR = ECR_IMAGE
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
+    # An existing VPC has nat "none" for the compiler (it makes none); see _unseen_egress.
     if app.network.nat != "none":
         return []
     private = [s for s in app.services if s.placement == "private"]
@@ -56,7 +59,17 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             CODE, regions[names[1]],
             f"images come from ECR in regions {listing(names, 'and')}; with nat none the ECR "
             "endpoints reach only the stack's own region, so all images must be in one region"))
-    return found
+    return found if app.network.existing is None else [_unseen_egress(d) for d in found]
+
+
+def _unseen_egress(d: Diagnostic) -> Diagnostic:
+    """In an existing VPC the compiler makes no NAT but cannot see the VPC's own routing
+    (a NAT gateway of its owner may well be there): the same finding, as a warning."""
+    message = d.message.replace("nat is none", "no NAT gateway is known").replace("with nat none", "without NAT")
+    return replace(d, severity=WARNING, message=message,
+                   hint="ignore this if the existing VPC's private subnets route to a NAT gateway; "
+                        "otherwise " + (d.hint or "add the endpoints to network.endpoints")
+                        .replace(", or set nat: single", "").replace(" set nat: single,", ""))
 
 
 def _images(s: Service):

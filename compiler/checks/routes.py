@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from compiler import routing
 from compiler.checks._util import first_given, http_path_location, raw, svc
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App, Service
@@ -73,10 +74,6 @@ def _route_key(s: Service) -> tuple:
     return tuple(sorted(s.http.paths)), tuple(sorted(h.lower() for h in s.http.hosts))
 
 
-def _same_route(a: Service, b: Service) -> bool:
-    return _route_key(a) == _route_key(b)
-
-
 def _duplicates(routed, data, locator) -> list[Diagnostic]:
     found, seen = [], {}
     for s in routed:
@@ -87,10 +84,18 @@ def _duplicates(routed, data, locator) -> list[Diagnostic]:
             hosts = f" and hosts {', '.join(key[1])}" if key[1] else ""
             found.append(locator.error(
                 CODE, _route_path(data, s),
-                f"services {seen[key]} and {s.name} have the same route: "
+                f"services {seen[key].name} and {s.name} have the same route: "
                 f"path {', '.join(key[0])}{hosts}; routes must differ in path or hosts"))
-        else:
-            seen[key] = s.name
+            continue
+        same = next((o for o in seen.values()
+                     if routing.covers(o.http, s.http) and routing.covers(s.http, o.http)), None)
+        if same is not None:  # written differently (/a/** and /a/*), matching the same requests
+            found.append(locator.error(
+                CODE, _route_path(data, s),
+                f"services {same.name} and {s.name} have routes that match exactly the same "
+                "requests, so one of them would never receive any; routes must differ in the "
+                "requests they match"))
+        seen[key] = s
     return found
 
 
@@ -120,28 +125,16 @@ def _priorities(routed, data, locator) -> list[Diagnostic]:
     return found
 
 
-def _covers(pattern: str, path: str) -> bool:
-    """Whether ALB path pattern `pattern` matches every request that `path` matches."""
-    if pattern == path:
-        return True
-    body = pattern[:-1]
-    return pattern.endswith("*") and not any(c in body for c in "*?") and path.startswith(body)
-
-
 def _shadowed(routed, data, locator) -> list[Diagnostic]:
     """A rule whose every request an earlier rule (lower priority number) already takes."""
     rules = sorted((s for s in routed if not s.http.is_default and s.http.priority is not None),
                    key=lambda s: s.http.priority)
     found = []
     for i, later in enumerate(rules):
-        hosts = {h.lower() for h in later.http.hosts}
         for earlier in rules[:i]:
-            if earlier.http.priority == later.http.priority or _same_route(earlier, later):
+            if earlier.http.priority == later.http.priority or routing.covers(later.http, earlier.http):
                 continue                          # reported as errors above
-            earlier_hosts = {h.lower() for h in earlier.http.hosts}
-            if earlier_hosts and not (hosts and hosts <= earlier_hosts):
-                continue
-            if all(any(_covers(p, q) for p in earlier.http.paths) for q in later.http.paths):
+            if routing.covers(earlier.http, later.http):
                 found.append(locator.error(
                     CODE, _route_path(data, later),
                     f"service {later.name}'s route (priority {later.http.priority}) is never "

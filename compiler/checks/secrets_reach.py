@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from compiler.checks._util import raw, svc
 from compiler.checks.zones import region_of
 from compiler.diagnostics import WARNING, Diagnostic, Locator
@@ -24,7 +26,9 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     for s in app.services:
         found += _keys(s, data, locator)
         if app.network.nat == "none" and s.placement == "private":
-            found += _reachable(app, s, data, locator)
+            reach = _reachable(app, s, data, locator)
+            # An existing VPC's NAT is invisible to the compiler: warnings, as FC210's are there.
+            found += reach if app.network.existing is None else [replace(d, severity=WARNING) for d in reach]
     return found
 
 

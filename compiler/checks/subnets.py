@@ -15,8 +15,8 @@ ALB_SMALLEST = 27                       # a load balancer's subnets need /27 or 
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
-    if not raw(data, *BASE):
-        return []                       # carved by the compiler (FC204 checks the VPC size)
+    if not raw(data, *BASE) or app.network.existing is not None:
+        return []                       # carved by the compiler (FC204 checks the VPC size); or IDs (FC260)
     try:
         vpc = ipaddress.IPv4Network(app.network.cidr, strict=False)
     except ValueError:

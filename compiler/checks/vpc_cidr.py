@@ -23,6 +23,8 @@ UNUSABLE = {
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     cidr = app.network.cidr
+    if cidr is None:
+        return []                       # an existing VPC whose cidr is not given
     try:
         vpc = ipaddress.IPv4Network(cidr, strict=False)
     except ValueError:
@@ -40,7 +42,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             return found
     user_subnets = given(data, "network", "vpc", "subnets") and bool(
         data["network"]["vpc"]["subnets"])
-    if not user_subnets and not (app.network.public_subnets and app.network.private_subnets):
+    if app.network.existing is None and not user_subnets and not (app.network.public_subnets and app.network.private_subnets):
         zones = app.network.az_count
         fits = smallest_fitting_prefix(zones)
         suggestion = f" (e.g. {vpc.supernet(new_prefix=fits)})" if fits <= vpc.prefixlen else ""

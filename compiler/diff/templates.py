@@ -109,14 +109,27 @@ def from_templates(label: str, built) -> TemplateSet:
     return link(label, {f"{stem}.json": json.loads(json.dumps(t.to_dict())) for stem, t in built})
 
 
-def from_spec(path: str, env: str | None = None, values=None):
+def placement_record(side: TemplateSet):
+    """What the compile of `side` recorded about its services' placement (the root's
+    Metadata, see compiler/lockfile.py), or None."""
+    from compiler.lockfile import METADATA_KEY
+
+    root = side.templates.get(side.root) if side.root else None
+    metadata = root.get("Metadata") if isinstance(root, dict) else None
+    found = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def from_spec(path: str, env: str | None = None, values=None, previous=None):
     """Compile a spec in memory (no lint, nothing written): (TemplateSet or None, diagnostics).
 
     `env`, `values`: as pipeline.validate takes them (--env, and what ${NAME} reads).
+    `previous`: the other side's placement record; used when the spec has no lock of
+    its own for the app, so that NEW is placed the way a compile after OLD would place it.
     """
     from compiler import pipeline
 
-    app, found = pipeline.validate(path, env, values)
+    app, found = pipeline.validate(path, env, values, previous_record=previous)
     if app is None:
         return None, found
     return from_templates(path, pipeline.build_templates(app)), found

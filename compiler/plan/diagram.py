@@ -90,16 +90,25 @@ def build(app: m.App) -> Graph:
     net, lb = app.network, app.load_balancer
     g = Graph(app.stack_name)
     zones = zone_names(app)
-    vpc = Cluster("vpc", f"VPC {net.cidr}")
+    existing = net.existing
+    if existing is None:
+        vpc = Cluster("vpc", f"VPC {net.cidr}")
+    else:  # subnets by ID (and zone when given), one node each
+        vpc = Cluster("vpc", f"existing VPC {existing.id}" + (f" {net.cidr}" if net.cidr else ""))
     public = Cluster("public_subnets", "public subnets")
     private = Cluster("private_subnets", "private subnets")
     vpc.clusters += [public, private]
     g.clusters.append(vpc)
 
-    for i, zone in enumerate(zones):
-        g.add(Node(f"public_{i}", (zone, net.public_subnets[i] if i < len(net.public_subnets) else "")), public.nodes)
-    for i, zone in enumerate(zones):
-        g.add(Node(f"private_{i}", (zone, net.private_subnets[i] if i < len(net.private_subnets) else "")), private.nodes)
+    if existing is not None:
+        for kind, refs, cluster in (("public", existing.public, public), ("private", existing.private, private)):
+            for i, ref in enumerate(refs):
+                g.add(Node(f"{kind}_{i}", (ref.zone or "zone not given", ref.id)), cluster.nodes)
+    else:
+        for i, zone in enumerate(zones):
+            g.add(Node(f"public_{i}", (zone, net.public_subnets[i] if i < len(net.public_subnets) else "")), public.nodes)
+        for i, zone in enumerate(zones):
+            g.add(Node(f"private_{i}", (zone, net.private_subnets[i] if i < len(net.private_subnets) else "")), private.nodes)
 
     needs_internet = bool(net.nat_count) or any(s.placement == "public" for s in app.services)
     if needs_internet or (lb and lb.public):

@@ -17,7 +17,6 @@ from troposphere import elasticloadbalancingv2 as elb
 
 from compiler import model as m
 from compiler import naming
-from compiler.naming import pascal
 from compiler.stacks import domains
 from compiler.stacks import scanner_skips as skips
 from compiler.stacks.common import SUBNET_LIST, new_template, tags, wire_output, wire_param
@@ -67,13 +66,20 @@ HTTPS_LISTENER = "HttpsListener"
 LOGS_BUCKET = "AccessLogsBucket"
 LOGS_BUCKET_POLICY = "AccessLogsBucketPolicy"
 
+# A target group's Port is create-only, but with `ip` targets ECS registers every task
+# with the container port and health checks use each target's own port ("traffic-port"),
+# so the group's port is never used. A fixed value keeps a container-port change from
+# replacing the group (a new, empty group would take the rule's traffic before any task
+# registered in it).
+TARGET_GROUP_PORT = 80
+
 
 def target_group_id(service: m.Service) -> str:
-    return f"{pascal(service.name)}TargetGroup"
+    return f"{service.key}TargetGroup"
 
 
 def listener_rule_id(service: m.Service) -> str:
-    return f"{pascal(service.name)}ListenerRule"
+    return f"{service.key}ListenerRule"
 
 
 def build(app: m.App) -> Template:
@@ -83,14 +89,19 @@ def build(app: m.App) -> Template:
     name = app.stack_name
 
     vpc_id = wire_param(t, "VpcId", "AWS::EC2::VPC::Id")
-    # Egress goes to the VPC's tasks only; no routed service, no egress, no VpcCidr.
-    vpc_cidr = wire_param(t, "VpcCidr") if app.routed_services else None
+    # Egress goes to the VPC's tasks only; no routed service, no egress, no VpcCidr. In an
+    # existing VPC (cidr perhaps unknown) to the security group every task of the app wears.
+    targets = None
+    if app.routed_services:
+        targets = ({"CidrIp": Ref(wire_param(t, "VpcCidr"))} if app.network.existing is None else
+                   {"DestinationSecurityGroupId": Ref(wire_param(
+                       t, "TasksSecurityGroupId", "AWS::EC2::SecurityGroup::Id"))})
     subnets = wire_param(
         t, "PublicSubnetIds" if lb_spec.public else "PrivateSubnetIds", SUBNET_LIST
     )
 
     sg = t.add_resource(skips.apply(
-        _security_group(app, lb_spec, vpc_id, vpc_cidr), *skips.alb_security_group(lb_spec),
+        _security_group(app, lb_spec, vpc_id, targets), *skips.alb_security_group(lb_spec),
     ))
 
     attributes = {
@@ -191,7 +202,7 @@ def build(app: m.App) -> Template:
     if lb_spec.https is not None:
         wire_output(t, "HttpsListenerArn", Ref(serving))
     for service in app.routed_services:
-        svc = pascal(service.name)
+        svc = service.key
         tg = target_groups[service.name]
         wire_output(t, f"{svc}TargetGroupArn", Ref(tg), f"Target group ARN of {service.name}")
         if service.scaling is not None and service.scaling.requests is not None:
@@ -209,8 +220,9 @@ def _bool(value: bool) -> str:
 
 
 def _security_group(
-    app: m.App, lb_spec: m.LoadBalancer, vpc_id, vpc_cidr
+    app: m.App, lb_spec: m.LoadBalancer, vpc_id, targets: dict | None
 ) -> ec2.SecurityGroup:
+    """targets: where the egress rules point (the VPC cidr, or the tasks' security group)."""
     ingress = []
     for port in lb_spec.listener_ports:
         for cidr in lb_spec.allowed_cidrs:
@@ -232,7 +244,7 @@ def _security_group(
             IpProtocol="tcp",
             FromPort=port,
             ToPort=port,
-            CidrIp=Ref(vpc_cidr),
+            **targets,
             Description=naming.ec2_description(naming.listing_within(f"To tasks on port {port}: ", names)),
         )
         for port, names in sorted(services_by_port.items())
@@ -377,7 +389,7 @@ def _target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
         target_group_id(service),
         TargetType="ip",
         Protocol=http.protocol,
-        Port=service.port,
+        Port=TARGET_GROUP_PORT,
         VpcId=Ref(vpc_id),
         HealthCheckEnabled=True,
         HealthCheckProtocol=http.protocol,

@@ -8,7 +8,8 @@ all children's Outputs. Spec values are literals; Parameters only wire stacks.
 
 Wiring names used across stacks (producer -> consumers):
   network:   VpcId, VpcCidr, PublicSubnetIds, PrivateSubnetIds (comma-joined
-             lists), PrivateRouteTableIds (comma-joined)
+             lists), PrivateRouteTableIds (comma-joined); for an existing VPC the
+             spec's IDs (VpcCidr only when given) and TasksSecurityGroupId
   alb:       AlbSecurityGroupId, LoadBalancerFullName, HttpListenerArn,
              <Svc>TargetGroupArn, <Svc>TargetGroupFullName (only for services
              that scale on requests)
@@ -43,6 +44,15 @@ def tags(app: m.App, name: str | None = None, **extra: str) -> Tags:
         pairs["Name"] = name
     pairs.update(extra)
     return Tags(**dict(sorted(pairs.items())))
+
+
+def retain(app: m.App) -> dict[str, str]:
+    """Resource attributes that keep a stateful resource's data (logs, registrations) when
+    CloudFormation deletes or replaces it: on removal or rename of its service, on a failed
+    first create, on stack deletion. `retain_data: false` lets dev stacks clean up after
+    themselves instead. Physical names of retained resources are left to CloudFormation, so
+    a leftover never blocks a later create of the same resource."""
+    return {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"} if app.retain_data else {}
 
 
 def wire_param(t: Template, name: str, type_: str = "String", description: str = "") -> Parameter:

@@ -2,7 +2,8 @@
 
 s3 and dynamodb are gateway endpoints on the private route tables; every other
 name is an interface endpoint in the private subnets with private DNS on, behind
-one shared security group that admits HTTPS from the VPC cidr and allows no
+one shared security group that admits HTTPS from the VPC cidr (in an existing
+VPC: from the security group every task of the app wears) and allows no
 egress (endpoint network interfaces answer connections, they never open them).
 
 In the China partition (cn-north-1, cn-northwest-1) several interface endpoint
@@ -49,18 +50,25 @@ def build(app: m.App) -> Template:
             _endpoint(t, app, service, vpc_id, "Gateway", RouteTableIds=Ref(route_tables))
 
     if net.interface_endpoints:
-        vpc_cidr = common.wire_param(t, "VpcCidr")
         subnets = common.wire_param(t, "PrivateSubnetIds", common.SUBNET_LIST)
+        if net.existing is None:
+            vpc_cidr = common.wire_param(t, "VpcCidr")
+            source = {"CidrIp": Ref(vpc_cidr)}
+            described = ("HTTPS from the VPC", "HTTPS from the VPC to the endpoints")
+        else:  # the existing VPC's cidr may be unknown: admit the security group every task wears
+            tasks = common.wire_param(t, "TasksSecurityGroupId", "AWS::EC2::SecurityGroup::Id")
+            source = {"SourceSecurityGroupId": Ref(tasks)}
+            described = ("HTTPS from the tasks of the app", "HTTPS from the tasks of the app to the endpoints")
         sg = t.add_resource(ec2.SecurityGroup(
             "EndpointsSecurityGroup",
-            GroupDescription=f"Interface VPC endpoints of {prefix}: HTTPS from the VPC",
+            GroupDescription=f"Interface VPC endpoints of {prefix}: {described[0]}",
             VpcId=Ref(vpc_id),
             SecurityGroupIngress=[ec2.SecurityGroupRule(
-                Description="HTTPS from the VPC to the endpoints",
+                Description=described[1],
                 IpProtocol="tcp",
                 FromPort=443,
                 ToPort=443,
-                CidrIp=Ref(vpc_cidr),
+                **source,
             )],
             # A rule that matches nothing replaces EC2's default allow-all egress
             # (the same idiom as the CDK's allowAllOutbound: false).

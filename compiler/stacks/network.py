@@ -6,6 +6,8 @@ so the template stays region-agnostic. Every subnet has MapPublicIpOnLaunch fals
 route tables: one per zone with `nat: per_az` (zone i routes to NAT i), otherwise one
 shared table (routing to the single NAT, or with no default route at all for `none`).
 The VPC's default security group is never referenced.
+
+With `network.vpc.id` (an existing VPC) none of that is made: see _existing.
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ from compiler.stacks import common, scanner_skips
 EXPLICIT_ZONE_METADATA = {"cfn-lint": {"config": {"ignore_checks": ["W3010"]}}}
 
 
+TASKS_SECURITY_GROUP = "TasksSecurityGroup"
+
+
 def build(app: m.App) -> Template:
+    if app.network.existing is not None:
+        return _existing(app)
     net = app.network
     t = common.new_template(app, "network")
     prefix = app.stack_name
@@ -136,13 +143,49 @@ def build(app: m.App) -> Template:
     return t
 
 
+def _existing(app: m.App) -> Template:
+    """An existing VPC: nothing of the VPC's own is made. The template holds the one
+    security group every task of the app wears (the source the endpoints and the load
+    balancer name instead of the VPC's CIDR, which may be unknown) and hands the
+    spec's IDs to the other stacks as Outputs, the same wiring a made VPC uses."""
+    net, existing = app.network, app.network.existing
+    t = common.new_template(app, "network (existing VPC)")
+    prefix = app.stack_name
+    tasks_sg = t.add_resource(ec2.SecurityGroup(
+        TASKS_SECURITY_GROUP,
+        GroupDescription=f"Worn by every task of {prefix}; endpoints and the load balancer admit it",
+        VpcId=existing.id,
+        # No ingress; a rule that matches nothing replaces EC2's default allow-all egress.
+        SecurityGroupEgress=[ec2.SecurityGroupRule(
+            IpProtocol="icmp", FromPort=252, ToPort=86, CidrIp="255.255.255.255/32",
+            Description="Disallow all traffic",
+        )],
+        Tags=common.tags(app, f"{prefix}-tasks"),
+    ))
+    common.wire_output(t, "VpcId", existing.id, "The existing VPC")
+    if net.cidr is not None:
+        common.wire_output(t, "VpcCidr", net.cidr, "The existing VPC's IPv4 cidr, as the spec gives it")
+    if existing.public:
+        common.wire_output(t, "PublicSubnetIds", ",".join(s.id for s in existing.public),
+                           "Public subnets of the existing VPC, comma-joined")
+    if existing.private:
+        common.wire_output(t, "PrivateSubnetIds", ",".join(s.id for s in existing.private),
+                           "Private subnets of the existing VPC, comma-joined")
+    if existing.route_tables:
+        common.wire_output(t, "PrivateRouteTableIds", ",".join(existing.route_tables),
+                           "Private route tables of the existing VPC, comma-joined")
+    common.wire_output(t, "TasksSecurityGroupId", GetAtt(tasks_sg, "GroupId"),
+                       "Security group every task wears (existing VPC)")
+    return t
+
+
 def _flow_logs(t: Template, app: m.App, vpc: ec2.VPC, flow: m.FlowLogs) -> None:
     name = f"{app.stack_name}-flow-logs"
     group = t.add_resource(scanner_skips.apply(logs.LogGroup(
         "FlowLogGroup",
-        LogGroupName=naming.flow_log_group_name(app.app, app.environment),
         RetentionInDays=flow.retention_days,
         Tags=common.tags(app, name),
+        **common.retain(app),
     ), scanner_skips.LOG_GROUP_KMS))
     # Trust only the flow-logs service acting for this account's flow logs (confused deputy).
     trust = PolicyDocument(

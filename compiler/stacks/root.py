@@ -12,6 +12,7 @@ from __future__ import annotations
 from troposphere import GetAtt, Output, Template
 from troposphere.cloudformation import Stack
 
+from compiler import lockfile, placement
 from compiler import model as m
 from compiler.naming import pascal
 from compiler.stacks.common import new_template, tags
@@ -51,6 +52,9 @@ def depends_on_stacks(app: m.App) -> dict[str, set[str]]:
 
 def build(app: m.App, children: list[tuple[str, Template]], extension: str = "json") -> Template:
     t = new_template(app, "root stack")
+    # The lock file's record, also here: a compile without the lock reads it from this
+    # output, and the deployed stack carries it (get-template) to rebuild a lost lock.
+    t.set_metadata({lockfile.METADATA_KEY: placement.record(app)})
     producers: dict[str, str] = {}
     for stem, child in children:
         for name in child.outputs:

@@ -1,12 +1,13 @@
 """services.json (and services-2.json, services-NAME.json, ...): the ECS cluster and the services.
 
 Grouping (a stable split under CloudFormation's per-stack limits of 500 resources,
-200 parameters, 200 outputs and 1 MB):
+200 parameters, 200 outputs and 1 MB) is decided by placement.py, which keeps every
+service in the stack it was in (the lock file):
 
-- Services without `stack:` fill "services", "services-2", "services-3", ... by
-  their position among such services in spec order, SERVICES_PER_STACK per stack
-  (positions 1-30 -> "services", 31-60 -> "services-2", ...). Appending a service
-  never moves an existing one, and editing a service moves no other.
+- Services without `stack:` go to "services", "services-2", "services-3", ...: a
+  new one to the first holding fewer than SERVICES_PER_STACK; on a first compile that
+  is spec order (positions 1-30 -> "services", 31-60 -> "services-2", ...). Adding,
+  removing or renaming a service moves no other.
 - A service with `stack: NAME` goes to "services-NAME"; these groups follow the
   numbered ones, sorted by NAME. (Stack names start with a letter, so they never
   collide with the numbered stems.)
@@ -20,7 +21,8 @@ SERVICES_PER_STACK = 30 is proven safe by a test building 30 worst-case services
 (http, request scaling, connect, discovery, sidecars, secrets, exec, spot): 11
 resources and at most 2 parameters per service, no per-service output.
 
-Per service (logical IDs start with the service's PascalCase name): a log group,
+Per service (logical IDs start with the service's key: its PascalCase name, or the
+name it had before a rename that kept its Service Connect alias, see placement.py): a log group,
 an execution role and a separate task role (policies from compiler/iam.py), the
 task definition, the task security group, the ECS service, and when asked a Cloud
 Map service and Application Auto Scaling target with target-tracking policies.
@@ -39,10 +41,8 @@ from troposphere import ec2, ecs, iam, logs, servicediscovery
 from compiler import iam as policies
 from compiler import model as m
 from compiler import naming
+from compiler.placement import FIRST_STACK, SERVICES_PER_STACK, stem  # noqa: F401 (re-exported)
 from compiler.stacks import common, scanner_skips, storage
-
-SERVICES_PER_STACK = 30
-FIRST_STACK = "services"
 
 ANYWHERE = "0.0.0.0/0"
 # Scale out fast, scale in carefully (the defaults AWS Copilot uses).
@@ -66,19 +66,13 @@ SCALING_POLICIES = {  # suffix -> (predefined metric, Scaling field)
 }
 
 
-def stem(index: int) -> str:
-    """File stem of the index-th (0-based) numbered services stack."""
-    return FIRST_STACK if index == 0 else f"{FIRST_STACK}-{index + 1}"
-
-
 def groups(app: m.App) -> list[tuple[str, tuple[m.Service, ...]]]:
-    unpinned = [s for s in app.services if s.stack is None]
-    chunks = [tuple(unpinned[i:i + SERVICES_PER_STACK])
-              for i in range(0, len(unpinned), SERVICES_PER_STACK)] or [()]
-    found = [(stem(i), chunk) for i, chunk in enumerate(chunks)]
-    for name in sorted({s.stack for s in app.services if s.stack is not None}):
-        found.append((f"{FIRST_STACK}-{name}", tuple(s for s in app.services if s.stack == name)))
-    return found
+    """(stem, services in spec order): "services" first (always), the other numbered
+    stacks in number order, then the pinned ones by name; only stacks with services."""
+    numbered = sorted({s.group for s in app.services if s.stack is None} | {FIRST_STACK},
+                      key=lambda g: 0 if g == FIRST_STACK else int(g.rsplit("-", 1)[1]))
+    pinned = sorted({s.group for s in app.services if s.stack is not None})
+    return [(g, tuple(s for s in app.services if s.group == g)) for g in numbered + pinned]
 
 
 def build(app: m.App) -> list[tuple[str, Template]]:
@@ -111,7 +105,7 @@ def _build_group(app: m.App, name: str, services: tuple[m.Service, ...], first: 
     wire = _Wiring(t)
     if first:
         _shared(app, t, wire)
-    peers = frozenset(s.name for s in services)
+    peers = {s.name: s.key for s in services}
     for service in services:
         _service(app, t, wire, service, peers)
     return t
@@ -122,8 +116,9 @@ def service_stems(app: m.App) -> dict[str, str]:
     return {s.name: stem_ for stem_, group in groups(app) for s in group}
 
 
-def ecs_service_id(name: str) -> str:
-    return naming.pascal(name) + ECS_SERVICE
+def ecs_service_id(key: str) -> str:
+    """The ECS service's logical ID, from the service's key (placement.py)."""
+    return key + ECS_SERVICE
 
 
 def _shared(app: m.App, t: Template, wire: _Wiring) -> None:
@@ -149,6 +144,7 @@ def _shared(app: m.App, t: Template, wire: _Wiring) -> None:
             Vpc=wire("VpcId"),
             Description=f"Service discovery for {app.stack_name}",
             Tags=common.tags(app),
+            **common.retain(app),
         ))
         wire.local["NamespaceId"] = GetAtt(namespace, "Id")
         wire.local["NamespaceArn"] = GetAtt(namespace, "Arn")
@@ -174,15 +170,15 @@ def _shared(app: m.App, t: Template, wire: _Wiring) -> None:
                            "Security group every task wears")
 
 
-def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: frozenset[str]) -> None:
-    pid = naming.pascal(svc.name)
+def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict[str, str]) -> None:
+    pid = svc.key
     svc_tags = common.tags(app, f"{app.stack_name}-{svc.name}", **{"fargate-compile:service": svc.name})
 
     log_group = t.add_resource(scanner_skips.apply(logs.LogGroup(
         pid + LOG_GROUP,
-        LogGroupName=naming.log_group_name(app.app, app.environment, svc.name),
         RetentionInDays=svc.log_retention_days,
         Tags=svc_tags,
+        **common.retain(app),
     ), scanner_skips.LOG_GROUP_KMS))
     execution_role = t.add_resource(iam.Role(
         pid + EXECUTION_ROLE,
@@ -240,7 +236,7 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: froz
                 Description="HTTPS out: image registries and AWS APIs",
             ),
             ec2.SecurityGroupRule(
-                IpProtocol="tcp", FromPort=0, ToPort=65535, CidrIp=wire("VpcCidr"),
+                IpProtocol="tcp", FromPort=0, ToPort=65535, **_vpc_destination(app, wire),
                 Description="TCP to the other services in the VPC",
             ),
         ],
@@ -284,7 +280,7 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: froz
 
     # depends_on: servers in this stack first (servers in other stacks: the root orders the
     # stacks). DependsOn only orders creation; adding or removing it replaces nothing.
-    local_servers = sorted(ecs_service_id(d) for d in svc.depends_on if d in peers)
+    local_servers = sorted(ecs_service_id(peers[d]) for d in svc.depends_on if d in peers)
     if local_servers:
         service_props["DependsOn"] = local_servers
 
@@ -303,7 +299,8 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: froz
         NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(
             Subnets=subnets,
             AssignPublicIp="ENABLED" if placement_public else "DISABLED",
-            SecurityGroups=[GetAtt(task_sg, "GroupId"), wire("ServicesSecurityGroupId")],
+            SecurityGroups=[GetAtt(task_sg, "GroupId"), wire("ServicesSecurityGroupId")]
+            + ([wire("TasksSecurityGroupId")] if app.network.existing is not None else []),
         )),
         DeploymentConfiguration=ecs.DeploymentConfiguration(
             MinimumHealthyPercent=svc.deployment.min_healthy_percent,
@@ -394,6 +391,14 @@ def _containers(svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerD
     return containers
 
 
+def _vpc_destination(app: m.App, wire: _Wiring) -> dict[str, Any]:
+    """Where a task's TCP egress inside the VPC goes: the VPC cidr when known; in an existing
+    VPC of unknown cidr, the app's own tasks (the security group they all wear)."""
+    if app.network.cidr is not None:
+        return {"CidrIp": wire("VpcCidr")}
+    return {"DestinationSecurityGroupId": wire("TasksSecurityGroupId")}
+
+
 def port_name(container: str, port: int) -> str:
     """A port mapping's name; Service Connect refers to the main port by it."""
     return f"{container}-{port}"
@@ -443,7 +448,7 @@ def _service_connect(svc: m.Service, wire: _Wiring) -> ecs.ServiceConnectConfigu
 
 def _autoscaling(app: m.App, t: Template, wire: _Wiring, svc: m.Service,
                  service: ecs.Service, svc_tags) -> None:
-    pid = naming.pascal(svc.name)
+    pid = svc.key
     scaling = svc.scaling
     # No RoleARN: Application Auto Scaling uses its ECS service-linked role.
     target = t.add_resource(aas.ScalableTarget(

@@ -19,6 +19,7 @@ path-style TemplateURLs whose host is "localhost".
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import subprocess
@@ -153,6 +154,27 @@ class Emulator:
         table = RegionsAndZonesBackend.zones.get(self.region, [])
         table[:] = [z for z in table if z.name not in names]
 
+    @contextlib.contextmanager
+    def fixed_id(self, kind: str, resource_id: str):
+        """The next `kind` ("vpc", "subnet", "route_table") EC2 creates gets `resource_id`.
+
+        An existing VPC is named by its IDs in the spec, and EC2's API cannot choose an
+        ID; moto's (in-process) generator for that kind is pointed at the spec's ID for
+        the one create call made inside this block.
+        """
+        import moto.ec2.models.route_tables as route_tables
+        import moto.ec2.models.subnets as subnets
+        import moto.ec2.models.vpcs as vpcs
+
+        module = {"vpc": vpcs, "subnet": subnets, "route_table": route_tables}[kind]
+        name = f"random_{kind}_id"
+        original = getattr(module, name)
+        setattr(module, name, lambda: resource_id)
+        try:
+            yield
+        finally:
+            setattr(module, name, original)
+
     def provide_certificate(self, arn: str) -> None:
         """Make the ACM certificate a spec names exist, as it does in the user's account.
 
@@ -183,6 +205,22 @@ class Emulator:
         zone = backend.zones.pop(created)
         zone.resource_id = zone_id
         backend.zones[zone_id] = zone
+
+    def provide_file_system(self, file_system_id: str) -> None:
+        """Make an existing EFS file system a spec names by ID (`efs: {id: fs-...}`) exist.
+
+        EFS chooses file system IDs, so it is created through the API and re-filed
+        under the spec's ID in the (in-process) EFS backend.
+        """
+        from moto.efs.models import efs_backends
+
+        created = self.client("efs").create_file_system(
+            CreationToken=f"e2e-{file_system_id}", Encrypted=True)["FileSystemId"]
+        backend = efs_backends[ACCOUNT][self.region]
+        fs = backend.file_systems_by_id.pop(created)
+        fs.file_system_id = file_system_id
+        fs.file_system_arn = fs.file_system_arn.rsplit("/", 1)[0] + "/" + file_system_id
+        backend.file_systems_by_id[file_system_id] = fs
 
     def provide_managed_policy(self, arn: str) -> None:
         """Make a customer managed policy a spec attaches exist (AWS managed ones always do).

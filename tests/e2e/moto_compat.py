@@ -1250,6 +1250,98 @@ def _security_group_validation() -> None:
     SecurityGroupIngress.create_from_cloudformation_json = classmethod(create_rule)
 
 
+# --- Gap 20 ------------------------------------------------------------------
+# Stack updates (`aws cloudformation deploy` of an existing stack, through a change
+# set), which tests/e2e/test_updates_e2e.py makes. Measured against moto 5.2.5:
+# (a) a nested stack (AWS::CloudFormation::Stack) whose template or parameters
+#     change is deleted and created again, every resource in it new (and a retained
+#     namespace then clashes with its own successor). AWS updates the nested stack
+#     in place: only what changed in it changes.
+# (b) a resource the update modifies whose type moto cannot update (Logs::LogGroup,
+#     ELBv2 TargetGroup and LoadBalancer, EC2 VPC/Subnet/Route..., and the types
+#     added above) is dropped from the stack, so later references to it fail. AWS
+#     modifies it in place, or replaces it when a create-only property changes
+#     (which the compiler's diff tests check, not the emulator): here it is kept as
+#     it was; its new property values are not applied.
+# (c) an AWS::EC2::SecurityGroup update deletes the group and makes a new one (a
+#     new GroupId); AWS changes the rules of the same group unless GroupDescription,
+#     GroupName or VpcId (create-only) change. Rules are now replaced in place.
+# (d) a resource the update removes from the template is deleted even with
+#     DeletionPolicy: Retain; AWS keeps it (and its data, e.g. a log group's events).
+def _stack_updates() -> None:
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import Stack
+    from moto.cloudformation.utils import get_stack_from_s3_url
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroup
+    from moto.utilities.utils import get_partition
+
+    def update_nested(cls, original_resource: Stack, new_resource_name: str, cloudformation_json: Any,
+                      account_id: str, region_name: str) -> Stack:
+        props = cloudformation_json["Properties"]
+        body = get_stack_from_s3_url(props["TemplateURL"], account_id=account_id,
+                                     partition=get_partition(region_name))
+        original_resource.update(body, parameters=props.get("Parameters", {}))
+        return original_resource
+
+    Stack.update_from_cloudformation_json = classmethod(update_nested)
+
+    original_update = parsing.parse_and_update_resource
+
+    def parse_and_update_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
+                                  account_id: str, region_name: str) -> Any:
+        updated = original_update(logical_id, resource_json, resources_map, account_id, region_name)
+        if updated is None:
+            return resources_map._parsed_resources.get(logical_id)
+        return updated
+
+    parsing.parse_and_update_resource = parse_and_update_resource
+
+    replace_group = SecurityGroup.update_from_cloudformation_json.__func__
+
+    def update_group(cls, original_resource: SecurityGroup, new_resource_name: str,
+                     cloudformation_json: Any, account_id: str, region_name: str) -> SecurityGroup:
+        props = cloudformation_json["Properties"]
+        if (props.get("GroupDescription") != original_resource.description
+                or props.get("VpcId") != original_resource.vpc_id):
+            return replace_group(cls, original_resource, new_resource_name, cloudformation_json,
+                                 account_id, region_name)
+        backend = ec2_backends[account_id][region_name]
+        group = original_resource
+        group.ingress_rules = []
+        for rule in props.get("SecurityGroupIngress") or []:
+            source = {"GroupId": rule["SourceSecurityGroupId"]} if rule.get("SourceSecurityGroupId") else None
+            backend.authorize_security_group_ingress(
+                group_name_or_id=group.id, ip_protocol=str(rule["IpProtocol"]),
+                from_port=rule.get("FromPort"), to_port=rule.get("ToPort"),
+                ip_ranges=[{"CidrIp": rule["CidrIp"]}] if rule.get("CidrIp") else [],
+                source_groups=[source] if source else [], vpc_id=group.vpc_id,
+            )
+        if "SecurityGroupEgress" in props:
+            group.egress_rules = []
+            for rule in props["SecurityGroupEgress"] or []:
+                backend.authorize_security_group_egress(
+                    group_name_or_id=group.id, ip_protocol=str(rule["IpProtocol"]),
+                    from_port=rule.get("FromPort"), to_port=rule.get("ToPort"),
+                    ip_ranges=[{"CidrIp": rule["CidrIp"]}] if rule.get("CidrIp") else [],
+                    source_groups=([{"GroupId": rule["DestinationSecurityGroupId"]}]
+                                   if rule.get("DestinationSecurityGroupId") else []),
+                    vpc_id=group.vpc_id,
+                )
+        return group
+
+    SecurityGroup.update_from_cloudformation_json = classmethod(update_group)
+
+    original_delete = parsing.ResourceMap._delete_resource
+
+    def _delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+        if resource_json.get("DeletionPolicy") == "Retain":
+            return
+        original_delete(self, parsed_resource, resource_json)
+
+    parsing.ResourceMap._delete_resource = _delete_resource
+
+
 # Classes above become CloudFormation types by subclassing CloudFormationModel;
 # moto caches the list of subclasses on first use, so the cache is dropped.
 _ADDED_MODELS: list[type] = []
@@ -1288,4 +1380,5 @@ PATCHES = {
     "acm-certificate": _acm_certificate,
     "listener-certificate": _listener_certificate,
     "security-group-validation": _security_group_validation,  # gap 19
+    "stack-updates": _stack_updates,                        # gap 20
 }

@@ -30,6 +30,7 @@ from compiler.naming import pascal
 from compiler.pipeline import OK, compile_spec, validate
 from compiler.stacks import alb as alb_stack
 from compiler.stacks import domains as domains_stack
+from compiler.stacks import network as network_stack
 from compiler.stacks import services as services_stack
 from compiler.stacks import storage as storage_stack
 from compiler.stacks.root import ROOT_OUTPUTS
@@ -196,8 +197,9 @@ def deployed(request, emulator, tmp_path_factory):
     assert app is not None, "\n".join(str(d) for d in diagnostics)
     emulator.reset()
     work = tmp_path_factory.mktemp(build.id)
+    # write_lock=False: FC_E2E_SPECS may name specs in a directory this run does not own.
     result = compile_spec(str(spec), str(work / "templates_out"), lint=True, env=build.env,
-                          values=build.values)
+                          values=build.values, write_lock=False)
     assert result.status == OK, "\n".join(str(d) for d in result.diagnostics)
     assert result.app == app
     emulator = emulator.in_region(prerequisites.region_of(app))
@@ -295,6 +297,10 @@ def test_every_resource_is_really_created(deployed):
 def test_root_outputs(deployed):
     app, outputs = deployed.app, deployed.root.outputs
     expected = {"VpcId", "PublicSubnetIds", "PrivateSubnetIds", "ClusterName", "ClusterArn"}
+    existing = app.network.existing
+    if existing is not None:   # only the kinds of subnets the spec gives
+        expected -= {f"{kind.capitalize()}SubnetIds" for kind in ("public", "private")
+                     if not getattr(existing, kind)}
     if app.load_balancer:
         expected.add("LoadBalancerDnsName")
     if app.uses_namespace:
@@ -311,8 +317,38 @@ def test_root_outputs(deployed):
 
 # --- network -----------------------------------------------------------------
 
+# What a stack makes of a VPC's own; none of it in an existing VPC.
+VPC_OWN_TYPES = {"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::InternetGateway",
+                 "AWS::EC2::VPCGatewayAttachment", "AWS::EC2::NatGateway", "AWS::EC2::EIP",
+                 "AWS::EC2::RouteTable", "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation",
+                 "AWS::EC2::FlowLog"}
+
+
+def test_existing_vpc_is_used_not_made(deployed):
+    """network.vpc.id: no VPC resources in any stack; the outputs, the load balancer and
+    the tasks name the spec's VPC and subnets (read back through EC2, ELB and ECS)."""
+    existing = deployed.app.network.existing
+    made = {r["ResourceType"] for s in deployed.root.walk() for r in s.resources}
+    if existing is None:
+        assert "AWS::EC2::VPC" in made
+        pytest.skip("the stack makes its own VPC (checked: it does)")
+    assert made & VPC_OWN_TYPES == set()
+    assert deployed.vpc_id == existing.id
+    if existing.public:
+        assert deployed.public_subnet_ids == [r.id for r in existing.public]
+    if existing.private:
+        assert deployed.private_subnet_ids == [r.id for r in existing.private]
+    subnets = deployed.subnets()
+    for ref in existing.public + existing.private:
+        assert subnets[ref.id]["VpcId"] == existing.id
+        if ref.zone:
+            assert subnets[ref.id]["AvailabilityZone"] == ref.zone
+
+
 def test_vpc_and_subnets(deployed):
     net = deployed.app.network
+    if net.existing is not None:
+        pytest.skip("an existing VPC: see test_existing_vpc_is_used_not_made")
     [vpc] = deployed.client("ec2").describe_vpcs(VpcIds=[deployed.vpc_id])["Vpcs"]
     assert vpc["CidrBlock"] == net.cidr
     subnets = deployed.subnets()
@@ -332,6 +368,9 @@ def test_vpc_and_subnets(deployed):
 def test_internet_gateway_and_nat_gateways(deployed):
     net = deployed.app.network
     ec2 = deployed.client("ec2")
+    if net.existing is not None:
+        assert [n for n in ec2.describe_nat_gateways(Filters=deployed.in_vpc())["NatGateways"]] == []
+        pytest.skip("an existing VPC: its routing is its owner's (checked: no NAT gateway was made)")
     [igw] = ec2.describe_internet_gateways(
         Filters=[{"Name": "attachment.vpc-id", "Values": [deployed.vpc_id]}]
     )["InternetGateways"]
@@ -365,7 +404,11 @@ def test_vpc_endpoints(deployed):
     endpoints = {e["ServiceName"].removeprefix(prefix): e
                  for e in ec2.describe_vpc_endpoints(Filters=deployed.in_vpc())["VpcEndpoints"]}
     assert sorted(endpoints) == sorted(net.endpoints)
-    private_tables = {deployed.route_table_of(s)["RouteTableId"] for s in deployed.private_subnet_ids}
+    if net.existing is None:
+        private_tables = {deployed.route_table_of(s)["RouteTableId"] for s in deployed.private_subnet_ids}
+    else:   # the spec's route tables; the endpoints admit the group every task wears
+        private_tables = set(net.existing.route_tables)
+        tasks_group = deployed.resource(network_stack.TASKS_SECURITY_GROUP, "AWS::EC2::SecurityGroup")
     for name in net.gateway_endpoints:
         endpoint = endpoints[name]
         assert endpoint["VpcEndpointType"] == "Gateway"
@@ -378,7 +421,8 @@ def test_vpc_endpoints(deployed):
         groups = ec2.describe_security_groups(
             GroupIds=[g["GroupId"] for g in endpoint["Groups"]]
         )["SecurityGroups"]
-        assert set().union(*(_rules(g["IpPermissions"]) for g in groups)) == {("tcp", 443, 443, net.cidr)}
+        source = net.cidr if net.existing is None else tasks_group
+        assert set().union(*(_rules(g["IpPermissions"]) for g in groups)) == {("tcp", 443, 443, source)}
         assert set().union(*(_rules(g["IpPermissionsEgress"]) for g in groups)) <= {MATCHES_NOTHING}
 
 
@@ -415,12 +459,13 @@ def test_tags(deployed):
               "fargate-compile:environment": app.environment}
     found: dict[str, dict[str, str]] = {}
     ec2, vpc = deployed.client("ec2"), deployed.in_vpc()
-    found["vpc"] = _tag_dict(ec2.describe_vpcs(VpcIds=[deployed.vpc_id])["Vpcs"][0].get("Tags"))
-    for subnet in deployed.subnets().values():
-        found[subnet["SubnetId"]] = _tag_dict(subnet.get("Tags"))
-    for table in ec2.describe_route_tables(Filters=vpc)["RouteTables"]:
-        if not any(a.get("Main") for a in table.get("Associations", [])):
-            found[table["RouteTableId"]] = _tag_dict(table.get("Tags"))
+    if app.network.existing is None:   # an existing VPC, its subnets and tables are not ours to tag
+        found["vpc"] = _tag_dict(ec2.describe_vpcs(VpcIds=[deployed.vpc_id])["Vpcs"][0].get("Tags"))
+        for subnet in deployed.subnets().values():
+            found[subnet["SubnetId"]] = _tag_dict(subnet.get("Tags"))
+        for table in ec2.describe_route_tables(Filters=vpc)["RouteTables"]:
+            if not any(a.get("Main") for a in table.get("Associations", [])):
+                found[table["RouteTableId"]] = _tag_dict(table.get("Tags"))
     for group in ec2.describe_security_groups(Filters=vpc)["SecurityGroups"]:
         if group["GroupName"] != "default":
             found[group["GroupId"]] = _tag_dict(group.get("Tags"))
@@ -571,7 +616,9 @@ def test_target_groups(deployed):
         arn = deployed.target_group_arn(svc)
         [tg] = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
         hc = svc.http.healthcheck
-        assert (tg["Protocol"], tg["Port"], tg["TargetType"], tg["VpcId"]) == ("HTTP", svc.port, "ip", deployed.vpc_id)
+        assert (tg["Protocol"], tg["Port"], tg["TargetType"], tg["VpcId"]) == (
+            svc.http.protocol, alb_stack.TARGET_GROUP_PORT, "ip", deployed.vpc_id)
+        assert tg["HealthCheckProtocol"] == svc.http.protocol, svc.name
         assert tg["LoadBalancerArns"] == [deployed.load_balancer()["LoadBalancerArn"]]
         assert {
             "path": tg["HealthCheckPath"],
@@ -614,6 +661,9 @@ def test_security_groups(deployed):
     other tasks (if connect/discovery), on its own port only, never from a CIDR."""
     app, ec2 = deployed.app, deployed.client("ec2")
     vpc_cidr = app.network.cidr
+    tasks_group = None   # an existing VPC: the group every task wears, admitted by the ALB and endpoints
+    if app.network.existing is not None:
+        tasks_group = deployed.resource(network_stack.TASKS_SECURITY_GROUP, "AWS::EC2::SecurityGroup")
     alb_group = None
     if app.load_balancer:
         [alb_group] = deployed.load_balancer()["SecurityGroups"]
@@ -621,14 +671,16 @@ def test_security_groups(deployed):
         assert _rules(group["IpPermissions"]) == {
             ("tcp", port, port, cidr)
             for port in app.load_balancer.listener_ports for cidr in app.load_balancer.allowed_cidrs}
-        routed = {("tcp", s.port, s.port, vpc_cidr) for s in app.routed_services}
+        routed = {("tcp", s.port, s.port, tasks_group or vpc_cidr) for s in app.routed_services}
         assert _rules(group["IpPermissionsEgress"]) == (routed or {MATCHES_NOTHING})
 
     shared = None
     for svc in app.services:
         groups = deployed.ecs_service(svc)["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
         own = deployed.resource(pascal(svc.name) + services_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")
-        [other] = set(groups) - {own}
+        if tasks_group:
+            assert tasks_group in groups, svc.name
+        [other] = set(groups) - {own, tasks_group}
         assert shared in (None, other), "every task wears the same shared group"
         shared = other
         [group] = ec2.describe_security_groups(GroupIds=[own])["SecurityGroups"]
@@ -639,7 +691,7 @@ def test_security_groups(deployed):
             expected.add(("tcp", svc.port, svc.port, shared))
         assert _rules(group["IpPermissions"]) == expected, svc.name
         assert _rules(group["IpPermissionsEgress"]) == {
-            ("tcp", 443, 443, ANYWHERE), ("tcp", 0, 65535, vpc_cidr)}, svc.name
+            ("tcp", 443, 443, ANYWHERE), ("tcp", 0, 65535, vpc_cidr or tasks_group)}, svc.name
     if shared:
         [group] = ec2.describe_security_groups(GroupIds=[shared])["SecurityGroups"]
         assert _rules(group["IpPermissions"]) == set()
@@ -857,6 +909,9 @@ def test_iam_roles(deployed):
                       f"arn:{deployed.partition}:ssm:{deployed.region}:{ACCOUNT}:parameter/{p.value_from.lstrip('/')}"
                       for p in parameters}
             assert granted == wanted, svc.name
+        if svc.secrets_kms_keys and svc.all_secrets:
+            expected_actions.add("kms:Decrypt")
+            assert by_action["kms:Decrypt"] == set(svc.secrets_kms_keys), svc.name
         assert set(by_action) == expected_actions, svc.name
 
 

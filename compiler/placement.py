@@ -1,0 +1,259 @@
+"""Where each service's resources live, and what they are called: stable across updates.
+
+Three things are decided per service — its logical-ID prefix (`key`), its services
+stack (`group`) and its automatic listener-rule priority — so that adding, removing or
+renaming one service changes none of another service's resources:
+
+- A service keeps what the previous compile gave it (the lock file, see lockfile.py).
+  New services get a stack with room (the first numbered one holding fewer than
+  SERVICES_PER_STACK) and a fresh priority; nobody else moves.
+- A new priority never reuses one the previous compile gave any rule (a renamed
+  service's new rule is created while the old one still holds its priority), and is
+  found in the rule's specificity band (routing.band), at a slot hashed from the
+  service's name, so without a lock, too, unrelated rules rarely influence each other.
+  Within and across bands, no automatic priority lets a rule match first that covers
+  another rule (routing.covers); only an explicit `priority` can (FC206 warns).
+- A Service Connect alias can be held by one service only: a new service that
+  claims the alias of a service that is gone is that service renamed, and keeps its
+  key, stack and priority, so the update modifies it in place instead of creating a
+  second claimant.
+
+With no previous compile the result is a pure function of the spec: services fill
+stacks in spec order, priorities come from the hash slots, probed in name order.
+`record` turns a placed app into the lock's data; `place(app, record(app))` is `app`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import replace
+from typing import Any, Mapping
+
+from compiler import model as m
+from compiler import routing
+from compiler.naming import pascal
+
+SERVICES_PER_STACK = 30
+FIRST_STACK = "services"
+FIRST_AUTO_PRIORITY = 1000
+LAST_PRIORITY = 50000
+BAND_WIDTH = (LAST_PRIORITY - FIRST_AUTO_PRIORITY + 1) // routing.BANDS
+
+_NUMBERED = re.compile(r"^services(-([2-9]|[1-9][0-9]+))?$")
+_KEY = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+
+
+def stem(index: int) -> str:
+    """File stem of the index-th (0-based) numbered services stack."""
+    return FIRST_STACK if index == 0 else f"{FIRST_STACK}-{index + 1}"
+
+
+def _stem_index(name: str) -> int:
+    return 0 if name == FIRST_STACK else int(name.rsplit("-", 1)[1]) - 1
+
+
+def band_range(http: m.Http) -> range:
+    start = FIRST_AUTO_PRIORITY + routing.band(http) * BAND_WIDTH
+    return range(start, start + BAND_WIDTH)
+
+
+def _slot(name: str) -> int:
+    return int(hashlib.sha256(name.encode()).hexdigest(), 16) % BAND_WIDTH
+
+
+def _entries(previous: Mapping[str, Any] | None) -> dict[str, dict]:
+    """The previous compile's services, keeping only well-formed fields (a hand-edited or
+    damaged lock degrades to "no previous value", never to a crash or a bad template)."""
+    services = (previous or {}).get("services") if isinstance(previous, Mapping) else None
+    out: dict[str, dict] = {}
+    if not isinstance(services, Mapping):
+        return out
+    for name, entry in services.items():
+        if not isinstance(name, str) or not isinstance(entry, Mapping):
+            continue
+        clean: dict[str, Any] = {}
+        if isinstance(entry.get("key"), str) and _KEY.match(entry["key"]):
+            clean["key"] = entry["key"]
+        if isinstance(entry.get("stack"), str) and _NUMBERED.match(entry["stack"]):
+            clean["stack"] = entry["stack"]
+        priority = entry.get("priority")
+        if isinstance(priority, int) and not isinstance(priority, bool) and 1 <= priority <= LAST_PRIORITY:
+            clean["priority"] = priority
+        if isinstance(entry.get("alias"), str):
+            clean["alias"] = entry["alias"]
+        route = entry.get("route")
+        if isinstance(route, Mapping):
+            clean["route"] = (_strings(route.get("paths")), _strings(route.get("hosts")))
+        out[name] = clean
+    return out
+
+
+def _strings(value) -> tuple[str, ...]:
+    return tuple(sorted(v for v in value if isinstance(v, str))) if isinstance(value, list) else ()
+
+
+def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
+    entries = _entries(previous)
+    names = {s.name for s in app.services}
+    origin = _origins(app, entries, names)        # service name -> previous entry name
+    keys = _keys(app, entries, origin)
+    groups = _groups(app, entries, origin)
+    priorities = _priorities(app, entries, origin)
+    services = []
+    for s in app.services:
+        s = replace(s, key=keys[s.name], group=groups[s.name])
+        if s.name in priorities:
+            s = replace(s, http=replace(s.http, priority=priorities[s.name], assigned=True))
+        services.append(s)
+    keep_namespace = bool(isinstance(previous, Mapping) and previous.get("namespace") is True)
+    return replace(app, services=tuple(services), keep_namespace=keep_namespace or app.keep_namespace)
+
+
+def record(app: m.App) -> dict[str, Any]:
+    """What the next compile needs to keep every service where it is (the lock's data)."""
+    services = {}
+    for s in sorted(app.services, key=lambda s: s.name):
+        entry: dict[str, Any] = {"key": s.key, "stack": s.group}
+        if s.http and s.http.assigned:
+            entry["priority"] = s.http.priority
+        if s.http and not s.http.is_default:
+            entry["route"] = {"paths": sorted(s.http.paths), "hosts": sorted(s.http.hosts)}
+        if s.connect:
+            entry["alias"] = s.connect.alias
+        services[s.name] = entry
+    out: dict[str, Any] = {"services": services}
+    if app.uses_namespace:
+        out["namespace"] = True
+    return out
+
+
+def _origins(app: m.App, entries: dict[str, dict], names: set[str]) -> dict[str, str]:
+    origin = {s.name: s.name for s in app.services if s.name in entries}
+    gone = {n: e for n, e in sorted(entries.items()) if n not in names and "alias" in e}
+    for s in app.services:
+        if s.name in origin or not s.connect:
+            continue
+        for old, entry in gone.items():
+            if entry["alias"] == s.connect.alias and old not in origin.values():
+                origin[s.name] = old      # the alias moved with it: the same service, renamed
+                break
+    return origin
+
+
+def _keys(app: m.App, entries: dict[str, dict], origin: dict[str, str]) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    used: set[str] = set()
+    for s in app.services:
+        key = entries.get(origin.get(s.name, ""), {}).get("key")
+        if key and key not in used:
+            keys[s.name] = key
+            used.add(key)
+    defaults = {pascal(s.name) for s in app.services}
+    for s in app.services:
+        if s.name in keys:
+            continue
+        key, n = pascal(s.name), 1
+        while key in used or (key in defaults and key != pascal(s.name)):
+            n += 1
+            key = f"{pascal(s.name)}{n}"
+        keys[s.name] = key
+        used.add(key)
+    return keys
+
+
+def _groups(app: m.App, entries: dict[str, dict], origin: dict[str, str]) -> dict[str, str]:
+    groups: dict[str, str] = {}
+    sizes: dict[int, int] = {}
+    for s in app.services:
+        if s.stack is not None:
+            groups[s.name] = f"{FIRST_STACK}-{s.stack}"
+            continue
+        kept = entries.get(origin.get(s.name, ""), {}).get("stack")
+        if kept is not None:
+            index = _stem_index(kept)
+            if sizes.get(index, 0) < SERVICES_PER_STACK:
+                groups[s.name] = kept
+                sizes[index] = sizes.get(index, 0) + 1
+    for s in app.services:
+        if s.name in groups:
+            continue
+        index = 0
+        while sizes.get(index, 0) >= SERVICES_PER_STACK:
+            index += 1
+        groups[s.name] = stem(index)
+        sizes[index] = sizes.get(index, 0) + 1
+    return groups
+
+
+def _route(http: m.Http) -> tuple:
+    return tuple(sorted(http.paths)), tuple(sorted(http.hosts))
+
+
+def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) -> dict[str, int]:
+    rules = [s for s in app.routed_services if not s.http.is_default]
+    explicit = {s.name: s.http.priority for s in rules if s.http.priority is not None}
+    auto = [s for s in rules if s.http.priority is None]
+    placed: dict[str, int] = dict(explicit)
+    by_name = {s.name: s for s in rules}
+    taken = set(explicit.values())
+
+    def bounds(s: m.Service) -> tuple[int, int]:
+        """(lo, hi): the priority must lie strictly between. No automatic rule goes before
+        a rule it covers, or after an automatic rule that covers it (an explicit one may:
+        the user chose it, and FC206 warns)."""
+        lo, hi = 0, LAST_PRIORITY + 1
+        for other, at in placed.items():
+            o = by_name[other]
+            ahead = routing.covers(s.http, o.http)
+            behind = routing.covers(o.http, s.http)
+            if ahead and behind:
+                continue          # the same requests: FC206 refuses the spec
+            if ahead:
+                lo = max(lo, at)
+            elif behind and other not in explicit:
+                hi = min(hi, at)
+        return lo, hi
+
+    assigned: dict[str, int] = {}
+    previous = {s.name: entries.get(origin.get(s.name, ""), {}).get("priority") for s in auto}
+    for s in sorted((s for s in auto if previous[s.name] is not None), key=lambda s: previous[s.name]):
+        p = previous[s.name]
+        lo, hi = bounds(s)
+        if p in band_range(s.http) and p not in taken and lo < p < hi:
+            placed[s.name] = assigned[s.name] = p
+            taken.add(p)
+    # Every priority the previous compile used stays reserved: its rule may still exist
+    # while this update runs (a removed or renamed service's rule goes only in cleanup).
+    reserved = {e["priority"] for e in entries.values() if "priority" in e}
+    current = {origin.get(s.name) for s in app.services}
+    same_route = {e["route"]: e["priority"] for n, e in entries.items()
+                  if n not in current and "priority" in e and "route" in e}
+    for s in sorted((s for s in auto if s.name not in assigned), key=lambda s: s.name):
+        p = _free(s, taken | reserved, bounds(s), same_route.get(_route(s.http)))
+        placed[s.name] = assigned[s.name] = p
+        taken.add(p)
+    return assigned
+
+
+def _free(s: m.Service, taken: set[int], bounds: tuple[int, int], after: int | None) -> int:
+    """The first free priority that keeps the order, from the service's hash slot in its
+    band; when a gone rule had the same route (a rename), after that rule's priority
+    first, so the old rule keeps the traffic until the new service is up and the old rule
+    is deleted."""
+    lo, hi = bounds
+    band = band_range(s.http)
+    start = _slot(s.name)
+    ring = [band[(start + i) % len(band)] for i in range(len(band))]
+    if after is not None:
+        ring = [p for p in ring if p > after] + [p for p in ring if p <= after]
+    for p in ring:
+        if p not in taken and lo < p < hi:
+            return p
+    for p in range(FIRST_AUTO_PRIORITY, LAST_PRIORITY + 1):
+        if p not in taken and lo < p < hi:
+            return p
+    for p in range(1, LAST_PRIORITY + 1):   # no order-keeping place left: FC206 reports it
+        if p not in taken:
+            return p
+    raise ValueError("no free listener rule priority")  # 50000 rules: refused by FC206 first

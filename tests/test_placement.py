@@ -1,0 +1,159 @@
+"""Properties of placement.py and routing.py, over generated routes and edit sequences.
+
+- routing.patterns_cover is exact: checked against brute force over short strings.
+- No automatically assigned priority ever lets a rule match first that covers another
+  rule; only an explicit priority may (FC206 then warns).
+- Edits keep everything of the services they do not touch: key, stack, priority; and a
+  new priority never takes one the previous compile gave any rule.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from compiler import placement, routing
+from compiler.normalize import normalize
+
+SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+# ---------------------------------------------------------------- glob inclusion
+CHARS = "ab/"
+pattern = st.text(alphabet="ab/*?", min_size=0, max_size=4)
+STRINGS = ["".join(t) for n in range(8) for t in itertools.product("ab/c", repeat=n)]
+
+
+def _regex(p: str) -> re.Pattern:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p) + r"\Z", re.S)
+
+
+@SETTINGS
+@given(outer=st.lists(pattern, min_size=1, max_size=2), inner=pattern)
+def test_patterns_cover_is_exact_on_short_patterns(outer, inner):
+    outer_res = [_regex(p) for p in outer]
+    inner_re = _regex(inner)
+    counterexample = next((s for s in STRINGS if inner_re.match(s) and not any(r.match(s) for r in outer_res)),
+                          None)
+    # Patterns of at most 4 characters: a shortest counterexample is shorter than 8.
+    assert routing.patterns_cover(tuple(outer), inner) == (counterexample is None), counterexample
+
+
+def test_covers_examples():
+    def http(paths, hosts=()):
+        return normalize({"app": "a", "load_balancer": {}, "services": {"s": {
+            "image": "x", "port": 80, "http": {"path": list(paths), "hosts": list(hosts)}}}}).services[0].http
+
+    assert routing.covers(http(["/api/*"]), http(["/api/v2/*"]))
+    assert not routing.covers(http(["/api/v2/*"]), http(["/api/*"]))
+    assert routing.covers(http(["/api/*"]), http(["/api/"]))
+    assert routing.covers(http(["/api/*", "/graphql"]), http(["/api/v2/*"]))
+    assert routing.covers(http(["/*"]), http(["/x"], ["a.example.com"]))
+    assert not routing.covers(http(["/*"], ["a.example.com"]), http(["/x"]))
+    assert routing.covers(http(["/*"], ["*.example.com"]), http(["/x"], ["A.example.com"]))
+    assert routing.covers(http(["/a*"]), http(["/a?*"]))
+
+
+# ---------------------------------------------------------------- priority order
+PATHS = ["/*", "/api/*", "/api/v2/*", "/api/", "/api/v?/*", "/graphql", "/a*", "/api/v2/users",
+         "/static/*.js", "/static/*", "/*.js", "/x/*"]
+HOSTS = [[], [], ["a.example.com"], ["*.example.com"], ["a.example.com", "b.example.com"]]
+
+route = st.fixed_dictionaries({
+    "path": st.lists(st.sampled_from(PATHS), min_size=1, max_size=3, unique=True),
+    "hosts": st.sampled_from(HOSTS),
+    "priority": st.one_of(st.none(), st.none(), st.none(), st.integers(1, 50000)),
+})
+
+
+def _spec(routes: dict[str, dict]) -> dict:
+    services = {}
+    for name, r in routes.items():
+        http = {"path": r["path"], "hosts": r["hosts"]}
+        if r.get("priority") is not None:
+            http["priority"] = r["priority"]
+        services[name] = {"image": "x", "port": 80, "http": http}
+    return {"app": "shop", "load_balancer": {}, "services": services}
+
+
+def _valid(app) -> bool:
+    """What FC206 lets through: unique explicit priorities, no two rules matching the same requests."""
+    rules = [s for s in app.routed_services if not s.http.is_default]
+    explicit = [s.http.priority for s in rules if not s.http.assigned]
+    if len(explicit) != len(set(explicit)):
+        return False
+    return not any(routing.covers(a.http, b.http) and routing.covers(b.http, a.http)
+                   for a, b in itertools.combinations(rules, 2))
+
+
+def _assert_no_assigned_shadow(app) -> None:
+    rules = [s for s in app.routed_services if not s.http.is_default]
+    assert len({s.http.priority for s in rules}) == len(rules), "priorities are unique"
+    for a in rules:
+        for b in rules:
+            if a is b or a.http.priority > b.http.priority:
+                continue
+            if routing.covers(a.http, b.http):
+                # a is evaluated first and takes all of b's requests: only the user may choose that
+                assert not a.http.assigned, (a.name, a.http, b.name, b.http)
+                assert not b.http.assigned or not routing.covers(b.http, a.http)
+
+
+names = st.text(alphabet="abcdefgh", min_size=1, max_size=6)
+
+
+@SETTINGS
+@given(routes=st.dictionaries(names, route, min_size=1, max_size=12))
+def test_no_assigned_priority_ever_shadows_another_route(routes):
+    app = normalize(_spec(routes))
+    assume(_valid(app))
+    _assert_no_assigned_shadow(app)
+    # and the lock round-trip keeps them: compiling again with the record changes nothing
+    assert placement.place(app, placement.record(app)) == app
+
+
+# ---------------------------------------------------------------- edits
+edit = st.tuples(st.sampled_from(["add", "remove", "rename"]), names, route)
+
+
+@SETTINGS
+@given(start=st.dictionaries(names, route, min_size=1, max_size=10), edits=st.lists(edit, min_size=1, max_size=6))
+def test_edits_move_no_other_service_and_reuse_no_priority(start, edits):
+    routes = dict(start)
+    app = normalize(_spec(routes))
+    assume(_valid(app))
+    for kind, name, r in edits:
+        new = dict(routes)
+        touched = set()
+        if kind == "add" and name not in new:
+            new[name] = r
+        elif kind == "remove" and len(new) > 1:
+            touched.add(sorted(new)[len(name) % len(new)])
+            del new[sorted(new)[len(name) % len(new)]]
+        elif kind == "rename" and name not in new:
+            old = sorted(new)[len(name) % len(new)]
+            touched.add(old)
+            new = {(name if k == old else k): v for k, v in new.items()}
+        else:
+            continue
+        lock = placement.record(app)
+        nxt = normalize(_spec(new), lambda _stack: lock)
+        if not _valid(nxt):
+            continue
+        _assert_no_assigned_shadow(nxt)
+        before = {s.name: s for s in app.services}
+        previous_priorities = {s.http.priority for s in app.services if s.http and not s.http.is_default}
+        for s in nxt.services:
+            if s.name in before and s.name not in touched:
+                was = before[s.name]
+                assert (s.key, s.group) == (was.key, was.group)
+                if s.http.assigned and was.http.assigned:
+                    # kept, unless an explicit priority of this edit's new service took its place,
+                    # or an edited neighbour now must come after it
+                    assert s.http.priority == was.http.priority or s.http.priority not in previous_priorities
+            elif s.http.assigned:
+                assert s.http.priority not in previous_priorities, (s.name, s.http.priority)
+        app, routes = nxt, new
