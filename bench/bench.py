@@ -16,12 +16,16 @@ figure is a whole fresh process, as a user or CI runs it:
 - compile     `--no-lint`: the compile alone
 - 1 change    lint cache warm, one service's image tag changed: one template re-linted
 - unchanged   the same spec again, output in place: the build record short-cuts it
-- peak MB     largest single process (ru_maxrss) and, sampled every 20 ms, the sum of
-              the proportional set size (PSS) of all the command's processes
-- floor       a fresh interpreter importing cfn-lint and building its rule set (serial,
-              one core), plus cfn-lint's own lint CPU time on these templates divided by
-              the cores: no compile+lint on this machine can beat it
+- peak MB     largest single process (ru_maxrss) and, sampled every 20 ms in the first
+              round, the sum of the proportional set size (PSS) of all the command's processes
+- CPU         user + system seconds of all the command's processes
+- floor       cfn-lint's own work, spread ideally over idle cores, in CPU seconds: a fresh
+              interpreter importing cfn-lint and building its rule set (serial, one core),
+              plus the rest of the bare cfn-lint run's CPU seconds divided by the cores.
+              On a loaded machine compare it with the CPU columns, not the wall times
 
+Every command runs from a small helper process that measures it (so ru_maxrss is that
+command's alone); from 300 services, compile-only, warm and unchanged run once.
 `--baseline DIR` also times another checkout's CLI cold (e.g. the previous version).
 Nothing here is a test: it prints figures and asserts nothing.
 """
@@ -121,8 +125,10 @@ class Sampler:
         return self.peak_kb / 1024
 
 
-def run(cmd: list[str], cwd: Path, env: dict | None = None, sample: bool = False) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS MB of the largest process, peak summed PSS MB or 0)."""
+def _measure_here(cmd: list[str], cwd: str, env: dict | None, sample: bool) -> dict:
+    """Run cmd once from this (fresh) process: wall and CPU seconds of all its processes,
+    the largest one's peak RSS (ru_maxrss over every process waited for) and, when
+    sampling, the peak of the summed PSS of the command's process group."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
@@ -130,88 +136,81 @@ def run(cmd: list[str], cwd: Path, env: dict | None = None, sample: bool = False
     _, stderr = proc.communicate()
     wall = time.perf_counter() - start
     pss = sampler.stop() if sampler else 0.0
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # max over every process waited for so far
-    if proc.returncode not in (0,) and "cfn-lint" not in cmd[0]:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{stderr.decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, pss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024, "pss": pss,
+            "code": proc.returncode, "stderr": stderr.decode(errors="replace")[-2000:]}
 
 
-def peak_rss(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float]:
-    """ru_maxrss is a running maximum over all children, so measure in a fresh helper process."""
-    code = ("import json,subprocess,sys,resource\n"
-            "sys.path.insert(0, sys.argv[1]); import bench\n"
-            "_, rss, pss = bench.run(json.loads(sys.argv[2]), sys.argv[3], sample=True)\n"
-            "print(json.dumps([rss, pss]))\n")
-    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "bench"), json.dumps(cmd), str(cwd)],
-                         env=env, capture_output=True, text=True, check=True)
-    return tuple(json.loads(out.stdout))
+def run(cmd: list[str], cwd: Path, env: dict | None = None, sample: bool = False, check: bool = True) -> dict:
+    """Measure cmd in a fresh helper process (so ru_maxrss is this command's alone)."""
+    helper = [sys.executable, __file__, "--one", json.dumps([cmd, str(cwd), env, sample])]
+    out = subprocess.run(helper, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    if check and result["code"] != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{result['stderr']}")
+    return result
 
 
-FLOOR_SCRIPT = """
-import glob, sys, time
+STARTUP_SCRIPT = """
+import sys
 from cfnlint.config import ConfigMixIn
-from cfnlint.decode.decode import decode_str
 from cfnlint.runner import Runner
-rules = sys.argv[2:]  # "-" as the directory: nothing to lint
-runner = Runner(ConfigMixIn(regions=["us-east-1"], ignore_checks=["W3002"], append_rules=rules))
-start = time.process_time()
-for path in sorted(glob.glob(sys.argv[1] + "/*.json")):
-    template, _ = decode_str(open(path).read())
-    list(runner.validate_template(template))
-print(time.process_time() - start)
+Runner(ConfigMixIn(regions=["us-east-1"], ignore_checks=["W3002"], append_rules=sys.argv[1:]))
 """
 
 
-def bench_size(n: int, rounds: int, work: Path, baseline: Path | None) -> dict:
+def bench_size(n: int, rounds: int, work: Path, baseline: Path | None, light: bool) -> dict:
     spec = work / f"bench{n}.yaml"
     spec.write_text(make_spec(n))
     out = work / f"out{n}"
     env_cold = dict(os.environ, XDG_CACHE_HOME=str(work / f"nocache{n}"))
     compile_cmd = [sys.executable, "-m", "compiler", str(spec), "--output-dir", str(out)]
-    run(compile_cmd + ["--no-lint", "--no-cache"], ROOT, env_cold)  # the templates, for cfn-lint
+    only = run(compile_cmd + ["--no-lint", "--no-cache"], ROOT, env_cold)  # the templates, for cfn-lint
     target = out / f"bench{n}-dev"
     files = sorted(map(str, target.glob("*.json")))
     lint_cmd = [shutil.which("cfn-lint") or "cfn-lint", "-i", "W3002", *append_rules(), "--", *files]
 
-    cold, bare, pairs, base = [], [], [], []
-    for _ in range(rounds):
-        c = run(compile_cmd + ["--no-cache"], ROOT, env_cold)[0]
-        b = run(lint_cmd, ROOT)[0]
-        cold.append(c)
-        bare.append(b)
-        pairs.append(c / b)
+    cold, bare, base, loads = [], [], [], []
+    for i in range(rounds):
+        loads.append(os.getloadavg()[0])
+        cold.append(run(compile_cmd + ["--no-cache"], ROOT, env_cold, sample=i == 0))
+        bare.append(run(lint_cmd, ROOT, sample=i == 0, check=False))
         if baseline:
-            base.append(run(compile_cmd + ["--no-cache"], baseline, env_cold)[0])
+            base.append(run(compile_cmd + ["--no-cache"], baseline, env_cold, sample=i == 0))
+    pairs = [c["wall"] / b["wall"] for c, b in zip(cold, bare)]
 
-    compile_only = statistics.median(run(compile_cmd + ["--no-lint", "--no-cache"], ROOT, env_cold)[0]
-                                     for _ in range(rounds))
+    def median(runs, key="wall"):
+        return statistics.median(r[key] for r in runs) if runs else float("nan")
+
+    light_rounds = 1 if light else rounds
+    compile_only = median([only] + [run(compile_cmd + ["--no-lint", "--no-cache"], ROOT, env_cold)
+                                    for _ in range(light_rounds - 1)])
     env_warm = dict(os.environ, XDG_CACHE_HOME=str(work / f"cache{n}"))
     run(compile_cmd, ROOT, env_warm)  # fills the lint cache and records the build
-    unchanged = statistics.median(run(compile_cmd, ROOT, env_warm)[0] for _ in range(rounds))
+    unchanged = median([run(compile_cmd, ROOT, env_warm) for _ in range(light_rounds)])
     changed = []
-    for i in range(rounds):
+    for i in range(light_rounds):
         spec.write_text(make_spec(n, tag=f"2.{i}"))  # a new value each time: one template not in the cache
-        changed.append(run(compile_cmd, ROOT, env_warm)[0])
+        changed.append(run(compile_cmd, ROOT, env_warm))
     spec.write_text(make_spec(n))
 
-    rss, pss = peak_rss(compile_cmd + ["--no-cache"], ROOT, env_cold)
-    bare_rss, bare_pss = peak_rss(lint_cmd, ROOT, dict(os.environ))
-    base_rss, base_pss = peak_rss(compile_cmd + ["--no-cache"], baseline, env_cold) if baseline else (0, 0)
-
-    startup = statistics.median(run([sys.executable, "-c", FLOOR_SCRIPT, "-", *append_rules()[1:]], ROOT)[0]
-                                for _ in range(3))  # "-": no templates, so only start, import, rules
-    lint_cpu = float(subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(target), *append_rules()[1:]],
-                                    capture_output=True, text=True, check=True).stdout)
+    startup = median([run([sys.executable, "-c", STARTUP_SCRIPT, *append_rules()[1:]], ROOT) for _ in range(3)],
+                     "cpu")  # CPU seconds: what an idle core takes, whatever the load now
     cores = os.cpu_count() or 1
+    bare_cpu = median(bare, "cpu")
     resources = sum(len(json.loads(Path(f).read_text())["Resources"]) for f in files)
     return {
         "n": n, "templates": len(files), "resources": resources,
-        "cold": statistics.median(cold), "bare": statistics.median(bare),
-        "pair_min": min(pairs), "pair_max": max(pairs),
-        "base": statistics.median(base) if base else None,
-        "compile": compile_only, "changed": statistics.median(changed), "unchanged": unchanged,
-        "rss": rss, "pss": pss, "bare_rss": bare_rss, "bare_pss": bare_pss, "base_rss": base_rss, "base_pss": base_pss,
-        "floor": startup + lint_cpu / cores, "startup": startup, "lint_cpu": lint_cpu, "rounds": rounds,
+        "cold": median(cold), "bare": median(bare), "pair_min": min(pairs), "pair_max": max(pairs),
+        "base": median(base), "load": statistics.median(loads),
+        "cpu_cold": median(cold, "cpu"), "cpu_bare": bare_cpu,
+        "compile": compile_only, "changed": median(changed), "unchanged": unchanged,
+        "rss": cold[0]["rss"], "pss": cold[0]["pss"], "bare_rss": bare[0]["rss"], "bare_pss": bare[0]["pss"],
+        "base_rss": base[0]["rss"] if base else 0, "base_pss": base[0]["pss"] if base else 0,
+        # cfn-lint's own work on an idle machine: start, import and rule set (serial), then its
+        # lint CPU time (the rest of the bare run's CPU seconds) shared by the cores.
+        "floor": startup + max(0.0, bare_cpu - startup) / cores, "startup": startup,
+        "lint_cpu": bare_cpu - startup, "rounds": rounds,
     }
 
 
@@ -221,30 +220,41 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="pairs per size below 300 services (default 5)")
     parser.add_argument("--big-rounds", type=int, default=1, help="pairs per size from 300 services (default 1)")
     parser.add_argument("--baseline", type=Path, help="another checkout whose CLI is timed cold too")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one command (see run())
     args = parser.parse_args()
+    if args.one:
+        cmd, cwd, env, sample = json.loads(args.one)
+        print(json.dumps(_measure_here(cmd, cwd, env, sample)))
+        return
     print(f"machine: {machine()}")
     print(f"cfn-lint baseline: cfn-lint -i W3002 {' '.join(append_rules())} -- <the compile's templates>")
     print()
     speed = ["| services | templates | resources | fargate-compile cold | bare cfn-lint | ratio (pairs min-max)"
              " | floor | compile only | 1 change, warm | unchanged | rounds |" + (" baseline cold |" if args.baseline else ""),
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if args.baseline else "")]
+    cpu = ["| services | fargate-compile CPU (all its processes) | bare cfn-lint CPU | load average during the pairs |",
+           "|---:|---:|---:|---:|"]
     memory = ["| services | fargate-compile largest process | all its processes (PSS) | bare cfn-lint |"
-              + (" baseline largest / PSS |" if args.baseline else ""),
+              + (" baseline largest process / all (PSS) |" if args.baseline else ""),
               "|---:|---:|---:|---:|" + ("---:|" if args.baseline else "")]
     with tempfile.TemporaryDirectory(prefix="fc-bench-") as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
-            r = bench_size(n, args.rounds if n < 300 else args.big_rounds, Path(tmp), args.baseline)
+            r = bench_size(n, args.rounds if n < 300 else args.big_rounds, Path(tmp), args.baseline, light=n >= 300)
             row = (f"| {r['n']} | {r['templates']} | {r['resources']} | {r['cold']:.2f} s | {r['bare']:.2f} s"
                    f" | **{r['cold'] / r['bare']:.2f}** ({r['pair_min']:.2f}-{r['pair_max']:.2f})"
                    f" | {r['floor']:.2f} s | {r['compile']:.2f} s | {r['changed']:.2f} s | {r['unchanged']:.2f} s"
                    f" | {r['rounds']} |" + (f" {r['base']:.2f} s |" if args.baseline else ""))
             speed.append(row)
+            cpu.append(f"| {r['n']} | {r['cpu_cold']:.2f} s | {r['cpu_bare']:.2f} s | {r['load']:.1f} |")
             memory.append(f"| {r['n']} | {r['rss']:.0f} MB | {r['pss']:.0f} MB | {r['bare_rss']:.0f} MB |"
                           + (f" {r['base_rss']:.0f} / {r['base_pss']:.0f} MB |" if args.baseline else ""))
-            print(row, f"  [floor: start+import+rules {r['startup']:.2f} s, lint CPU {r['lint_cpu']:.2f} s]",
-                  flush=True)
+            print(row, f"  [floor: start+import+rules {r['startup']:.2f} s, lint CPU {r['lint_cpu']:.2f} s;"
+                  f" CPU s all processes: compile {r['cpu_cold']:.2f}, cfn-lint {r['cpu_bare']:.2f};"
+                  f" load average {r['load']:.1f}]", flush=True)
     print()
     print("\n".join(speed))
+    print()
+    print("\n".join(cpu))
     print()
     print("\n".join(memory))
 

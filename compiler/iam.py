@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from awacs.aws import (Action, Allow, Bool, Condition, Deny, PolicyDocument, Principal, Statement,
-                       StringEquals, StringLike)
+from awacs.aws import (Action, Allow, ArnEquals, Bool, Condition, Deny, PolicyDocument, Principal,
+                       Statement, StringEquals, StringLike)
 from awacs.sts import AssumeRole
 from troposphere import AccountId, Sub
 
@@ -236,8 +236,9 @@ def file_system_policy() -> PolicyDocument:
 
 
 def task_policy(service: m.Service, extra: Iterable[Statement] = ()) -> PolicyDocument | None:
-    """The application's own permissions, plus `extra` (its volumes' statements); None when
-    there are none (the role stays empty)."""
+    """The application's own permissions, plus `extra` (statements for what the compiler
+    made for it: its volumes, its topics, its queue); None when there are none (the role
+    stays empty)."""
     statements = [
         _allow(f"Spec{i}", p.actions, p.resources)
         for i, p in enumerate(service.task_role.policies, start=1)
@@ -250,3 +251,88 @@ def task_policy(service: m.Service, extra: Iterable[Statement] = ()) -> PolicyDo
     if not statements:
         return None
     return PolicyDocument(Version="2012-10-17", Statement=statements)
+
+
+# A publisher may publish to its own topics; a subscriber may consume from its own queue.
+SNS_PUBLISH = ("sns:Publish",)
+SQS_CONSUME = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+)
+
+
+def messaging_statements(topic_arns: Iterable[Any], queue_arn: Any | None) -> list[Statement]:
+    """Task-role statements: sns:Publish on exactly the service's topics, and receive,
+    delete and change-visibility on exactly its own queue."""
+    found = []
+    topics = list(topic_arns)
+    if topics:
+        found.append(_allow("PublishOwnTopics", SNS_PUBLISH, topics))
+    if queue_arn is not None:
+        found.append(_allow("ConsumeOwnQueue", SQS_CONSUME, [queue_arn]))
+    return found
+
+
+def _service_trust(service: str) -> PolicyDocument:
+    """Trust policy for an AWS service principal, limited to this account (confused deputy)."""
+    return PolicyDocument(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Effect=Allow,
+                Principal=Principal("Service", [service]),
+                Action=[AssumeRole],
+                Condition=Condition(StringEquals("aws:SourceAccount", AccountId)),
+            )
+        ],
+    )
+
+
+def states_trust() -> PolicyDocument:
+    return _service_trust("states.amazonaws.com")
+
+
+def events_trust() -> PolicyDocument:
+    return _service_trust("events.amazonaws.com")
+
+
+# The managed rule Step Functions creates for the .sync (Run a Job) ECS integration.
+SYNC_RULE = "StepFunctionsGetEventsForECSTaskRule"
+
+
+def state_machine_policy(task_definition: Any, roles: list[Any], cluster_arn: Any,
+                         cluster_name: Any) -> PolicyDocument:
+    """A job's state machine may run exactly its task definition in the app's cluster,
+    pass exactly its two roles to ECS tasks, watch and stop tasks of that cluster, and
+    manage the one EventBridge rule the .sync integration uses (as AWS documents it)."""
+    task_arns = Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/${Cluster}/*",
+                    Cluster=cluster_name)
+    rule = Sub(f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{SYNC_RULE}")
+    return PolicyDocument(Version="2012-10-17", Statement=[
+        Statement(
+            Sid="RunTask", Effect=Allow, Action=[_action("ecs:RunTask")], Resource=[task_definition],
+            Condition=Condition(ArnEquals("ecs:cluster", cluster_arn)),
+        ),
+        Statement(
+            Sid="PassTaskRoles", Effect=Allow, Action=[_action("iam:PassRole")], Resource=roles,
+            Condition=Condition(StringEquals("iam:PassedToService", ECS_TASKS)),
+        ),
+        _allow("WatchAndStopTasks", ["ecs:DescribeTasks", "ecs:StopTask"], [task_arns]),
+        # RunTask with PropagateTags tags the task it creates: ECS then also authorizes
+        # ecs:TagResource, for that create action only.
+        Statement(
+            Sid="TagNewTasks", Effect=Allow, Action=[_action("ecs:TagResource")], Resource=[task_arns],
+            Condition=Condition(StringEquals("ecs:CreateAction", "RunTask")),
+        ),
+        _allow("SyncRule", ["events:DescribeRule", "events:PutRule", "events:PutTargets"], [rule]),
+    ])
+
+
+def start_execution_policy(state_machine_arn: Any) -> PolicyDocument:
+    """The schedule's role may start exactly one state machine."""
+    return PolicyDocument(Version="2012-10-17", Statement=[
+        _allow("StartJob", ["states:StartExecution"], [state_machine_arn]),
+    ])

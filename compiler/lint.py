@@ -2,20 +2,23 @@
 
 Findings come back as Diagnostics (file = the template's name). Results are
 cached per template content: the key is sha256 of the template text, the
-cfn-lint version and the rule settings, stored under $XDG_CACHE_HOME
-(else ~/.cache)/fargate-compile/lint/. A corrupt or unwritable cache is
-ignored: it can make a compile slower, never make it fail.
+cfn-lint version, our rules (compiler/rules/) and the rule settings, stored
+under $XDG_CACHE_HOME (else ~/.cache)/fargate-compile/lint/. A corrupt or
+unwritable cache is ignored: it can make a compile slower, never make it fail.
 
-Work sharing (every rule still runs on every template): templates are linted
-by a pool of processes (lintpool.py). When one template is most of the work,
-it is linted as shards that together equal one whole run. ~80% of cfn-lint's
-time is E3002, the JSON-schema walk of each resource's Properties (with the
-keyword rules it calls); shard 0 runs every rule on the whole template but
-walks only its own resources' Properties, and each further shard runs only the
-E1001 walk (which holds E3002) over its own resources. Resources that a
-stateful keyword rule compares with each other (subnets, endpoints...) stay
-together in shard 0, in template order. Findings are merged and de-duplicated;
-tests/test_lint.py checks they equal a whole serial run on every example.
+Work sharing (every rule still runs on every template): the CLI starts a pool of
+processes (lintpool.py) before it compiles; templates go to its workers. When
+one template is more than a worker's share, it is linted as shards that together
+equal one whole run. Most of cfn-lint's time is E1001's JSON-schema walk, and
+most of that is E3001's walk of each resource (E3002 Properties and the keyword
+rules under it): shard 0 runs every rule on the whole template but walks only
+its own resources, and each further shard runs only E1001 over its own
+resources. Resources that a stateful keyword rule compares with each other
+(subnets, endpoints...) stay together in shard 0, in template order. Findings
+are merged and de-duplicated. Pool tasks also set aside the keyword rules bound
+to resource types the template lacks (type_bound_rules). tests/test_lint.py
+checks all of this gives exactly the findings of a whole serial run on every
+example, with errors planted in every resource.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ PARALLEL_MIN_BYTES = 300_000  # without a started pool: below this, forking cost
 
 SCHEMA_RULE = "E1001"     # the JSON-schema walk of the whole template
 RESOURCES_RULE = "E3001"  # its walk of each resource (E3002 Properties and the rules under it)
+KEYWORD_RULE = "E1101"    # calls the keyword rules where the walk's path equals their keyword
 SHARD_OVERHEAD = 0.03      # shard 0 also runs every rule outside the walk: about this share of the work
 
 
@@ -107,15 +111,22 @@ def lint_text(text: str) -> list[dict]:
     return _plain(matches)
 
 
-def lint_shard(text: str, resources: frozenset[str], schema_only: bool) -> list[dict]:
-    """One shard of a template (see the module docstring): E3001 walks only `resources`;
-    with `schema_only`, E1001's walk is the only rule run."""
+def lint_shard(text: str, resources: frozenset[str] | None = None, schema_only: bool = False) -> list[dict]:
+    """What the pool runs: one template, or one shard of it (see the module docstring):
+    E3001 walks only `resources` (None: all); with `schema_only`, E1001's walk is the only
+    rule run. Rules that cannot fire on the template's resource types are set aside
+    (type_bound_rules)."""
     from cfnlint.decode.decode import decode_str
 
     template, matches = decode_str(text)
     if template is None or matches:
         return _plain(matches) if not schema_only else []  # parse errors: reported once, by shard 0
-    rules = _runner().rules.data
+    runner = _runner()
+    everything, keyword_rules = runner.rules.data, runner.rules.data[KEYWORD_RULE]
+    all_children = keyword_rules.child_rules
+    present = {body.get("Type") for body in (template.get("Resources") or {}).values() if isinstance(body, dict)}
+    idle = {rule_id for rule_id, types in type_bound_rules().items() if not types & present}
+    rules = {rule_id: rule for rule_id, rule in everything.items() if rule_id not in idle}
     validators = rules[RESOURCES_RULE].validators
     walk = validators["patternProperties"]
 
@@ -125,12 +136,17 @@ def lint_shard(text: str, resources: frozenset[str], schema_only: bool) -> list[
         return walk(validator, patterns, instance, schema)
 
     silenced = [rule for rule_id, rule in rules.items() if rule_id != SCHEMA_RULE] if schema_only else []
-    validators["patternProperties"] = pattern_properties
+    runner.rules.data = rules
+    keyword_rules.child_rules = {rule_id: rule for rule_id, rule in all_children.items() if rule_id not in idle}
+    if resources is not None:
+        validators["patternProperties"] = pattern_properties
     for rule in silenced:
         rule.matchall = rule.matchall_resource_properties = _nothing
     try:
-        return _plain(_runner().validate_template(template))
+        return _plain(runner.validate_template(template))
     finally:
+        runner.rules.data = everything
+        keyword_rules.child_rules = all_children
         validators["patternProperties"] = walk
         for rule in silenced:
             del rule.matchall, rule.matchall_resource_properties
@@ -143,11 +159,43 @@ def _nothing(*args, **kwargs) -> list:
 def run_task(task: tuple):
     """A pool task: ("whole", text), ("shard", text, resources, schema_only) or ("stateful",)."""
     if task[0] == "whole":
-        return lint_text(task[1])
+        return lint_shard(task[1])
     if task[0] == "stateful":
         return stateful_types()
     _, text, resources, schema_only = task
     return lint_shard(text, resources, schema_only)
+
+
+@functools.lru_cache(maxsize=1)
+def type_bound_rules() -> dict[str, frozenset[str]]:
+    """Rules that can fire only while E1001's walk is inside a resource of given types:
+    {rule id: those types}. These are keyword rules (CfnLintKeyword: called by E1101 alone,
+    when the walk's path equals one of their keywords) whose every keyword starts with
+    Resources/<a concrete type>, that no other rule calls and that have no check of their
+    own over the template. The walk's path names the type of the resource it is in, so on a
+    template without those types they cannot fire; tests/test_lint.py checks the findings
+    are the same on every example."""
+    from cfnlint.rules import CloudFormationLintRule
+
+    rules = _runner().rules.data
+    called = {child for rule_id, rule in rules.items() if rule_id != KEYWORD_RULE for child in rule.child_rules}
+    own_checks = ("match", "matchall", "match_resource_properties", "matchall_resource_properties")
+    bound = {}
+    for rule_id, rule in rules.items():
+        keywords = getattr(rule, "keywords", None)
+        if not keywords or list(rule.parent_rules) != [KEYWORD_RULE] or rule_id in called:
+            continue
+        if any(getattr(type(rule), name) is not getattr(CloudFormationLintRule, name) for name in own_checks):
+            continue
+        types = set()
+        for keyword in keywords:
+            parts = keyword.split("/")
+            if len(parts) < 2 or parts[0] != "Resources" or "::" not in parts[1] or "*" in parts[1]:
+                break
+            types.add(parts[1])
+        else:
+            bound[rule_id] = frozenset(types)
+    return bound
 
 
 @functools.lru_cache(maxsize=1)
@@ -218,6 +266,7 @@ def start_pool(jobs: int | None = None) -> lintpool.Pool | None:
 def _prepare_worker() -> None:
     prepare()
     stateful_types()
+    type_bound_rules()
 
 
 def _severity(rule: str) -> str:

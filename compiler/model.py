@@ -337,6 +337,7 @@ class Job(_TaskFields):
     entrypoint: tuple[str, ...]
     storage: Storage
     task_role: TaskRole
+    user: Optional[str]               # the main container's user; None: the image's
     # What a job's task never has: class constants, not fields (the task builders
     # read them as they read a service's).
     port = None

@@ -343,6 +343,7 @@ def _job(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Job:
         storage=m.Storage(storage.get("readonly_fs", posture.readonly_fs and not spec.get("exec", False)),
                           _ephemeral(storage.get("ephemeral")), _volumes(name, storage.get("volumes"))),
         task_role=_task_role(spec.get("task_role") or {}),
+        user=_text(spec["user"]) if spec.get("user") is not None else None,
     )
 
 

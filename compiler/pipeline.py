@@ -18,7 +18,7 @@ from compiler.diagnostics import Diagnostic, Locator, errors, ordered
 from compiler.lint import lint_templates
 from compiler.model import App
 from compiler.normalize import empty_blocks, normalize
-from compiler.stacks import alb, endpoints, network, root, services, storage
+from compiler.stacks import alb, endpoints, jobs, messaging, network, root, services, storage
 from compiler.writer import serialize, write_atomically
 
 # Outcomes, in the order of the stages that produce them.
@@ -101,7 +101,11 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
         children.append(("alb", alb.build(app)))
     if app.uses_managed_efs:
         children.append(("storage", storage.build(app)))
+    if app.uses_messaging:
+        children.append(("messaging", messaging.build(app)))
     children += services.build(app)
+    if app.jobs:
+        children.append(("jobs", jobs.build(app)))
     return [("root", root.build(app, children, extension))] + children
 
 

@@ -22,7 +22,8 @@ read into the set of values it matches and written back canonically, so
 `*/15` becomes `0/15` and `MON-FRI` becomes `2-6`.
 
 Durations (`timeout`, queue settings): an integer number of seconds, or Go-style
-text such as `1h30m`, `90m`, `45s`, `250ms`, `1.5h` (units h, m, s, ms).
+text such as `1h30m`, `90m`, `45s`, `250ms`, `1.5h`, `4d` (units d, h, m, s, ms; `d`
+as Copilot's queue retention examples write it).
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ class ScheduleError(ValueError):
 
 # --- durations ------------------------------------------------------------------
 
-DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$")
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
-_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|d|h|m|s))+$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|d|h|m|s)")
+_UNIT_SECONDS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
 def duration_seconds(value: int | float | str) -> float:

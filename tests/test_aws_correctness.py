@@ -153,6 +153,13 @@ def test_unknown_iam_actions_are_refused_with_a_suggestion(action, hint):
     assert found[0].hint == hint
 
 
+def test_a_resource_arn_with_a_final_line_break_is_refused():
+    data = spec(api={"task_role": {"policies": [{"actions": ["s3:GetObject"],
+                                                 "resources": ["arn:aws:s3:::bucket/*\n"]}]}})
+    found = diagnose(data)
+    assert [(d.code, d.path) for d in found] == [("FC212", "services.api.task_role.policies[0].resources[0]")]
+
+
 def test_iam_actions_match_case_insensitively_as_iam_does():
     data = spec(api={"task_role": {"policies": [{"actions": ["s3:getobject", "sqs:sendMESSAGE"],
                                                  "resources": ["*"]}]}})

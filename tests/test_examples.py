@@ -65,9 +65,10 @@ def _compile_in_subprocess(example: Path, out: Path, seed: str) -> dict[str, byt
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def test_output_is_byte_for_byte_deterministic(tmp_path):
+@pytest.mark.parametrize("name", ["complete", "event-driven"])
+def test_output_is_byte_for_byte_deterministic(tmp_path, name):
     """Two compiles in fresh interpreters with different hash seeds give identical bytes."""
-    example = ROOT / "examples" / "complete.yaml"
+    example = ROOT / "examples" / f"{name}.yaml"
     first = _compile_in_subprocess(example, tmp_path / "a", "1")
     second = _compile_in_subprocess(example, tmp_path / "b", "2")
     assert first and first == second

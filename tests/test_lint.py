@@ -33,6 +33,10 @@ def _planted(text: str) -> str:
             body["DependsOn"] = "NoSuchResource"         # E3005
         if i % 4 == 1:
             props["Tags"] = {"Ref": "NoSuchParameter"}   # E1020 and a type finding
+        if body["Type"] == "AWS::ECS::TaskDefinition":   # type-bound rules (lint.type_bound_rules) ...
+            props.update(Cpu="256", Memory="30720")      # E3047: no such Fargate size
+        if body["Type"] == "AWS::ECS::Service":
+            props.pop("NetworkConfiguration", None)      # E3052: awsvpc needs it
     data.setdefault("Parameters", {})["UnusedParam"] = {"Type": "String"}  # W2001: a whole-template rule
     return json.dumps(data, indent=2, sort_keys=True)
 
@@ -53,8 +57,22 @@ def test_shards_find_exactly_what_a_whole_run_finds(path):
     resources = len(json.loads(planted)["Resources"])
     assert len({f["path"] for f in expected if f["rule"] == "E3002"}) >= resources  # planted errors are seen
     assert any(f["rule"] == "E9006" for f in expected)  # and so are our own rules (compiler/rules/)
+    if path.name == "services.json":
+        assert {"E3047", "E3052"} <= {f["rule"] for f in expected}  # ... are seen too
+    assert lint._merge([lint.run_task(("whole", planted))]) == expected  # the pool's whole-template task
     shards = 3 if path.name == "services.json" else 2
     assert _sharded(planted, shards) == expected
+
+
+def test_rules_bound_to_absent_types_are_set_aside():
+    """The pool does not run ~120 rules that only apply to resource types absent from a
+    template; which, is decided per template from its types (the test above: same findings)."""
+    bound = lint.type_bound_rules()
+    services = json.loads((ROOT / "tests" / "golden" / "complete" / "services.json").read_text())
+    present = {body["Type"] for body in services["Resources"].values()}
+    idle = [rule for rule, types in bound.items() if not types & present]
+    assert len(idle) > 100
+    assert {"E3047", "E3052"} <= set(bound) - set(idle)  # ECS rules stay for a template with ECS resources
 
 
 def test_shards_of_a_clean_template_find_nothing_new():
@@ -82,7 +100,7 @@ def test_resources_compared_by_stateful_rules_stay_together():
 
 def test_pool_finds_the_same_as_serial(tmp_path):
     golden = ROOT / "tests" / "golden" / "public-tasks"
-    texts = {name: _planted((golden / name).read_text()) for name in ("services.json", "alb.json", "root.json")}
+    texts = {name: _planted((golden / name).read_text()) for name in ("services.json", "root.json")}
     serial = lint.lint_templates(texts, use_cache=False, jobs=1)
     assert any(d.code == "E3002" for d in serial)
     pool = lint.start_pool(2)

@@ -480,3 +480,55 @@ def test_cli_invalid_spec_is_reported_like_compile(capsys, tmp_path):
 def test_cli_notes_zones_of_another_region(capsys):
     code, out, _ = run_cli(capsys, EXAMPLES / "public-tasks.yaml", "--region", "eu-west-1")
     assert code == 0 and "zones in us-east-1 but the prices are for eu-west-1" in out
+
+
+# --- workers, jobs, publish/subscribe (examples/event-driven.yaml) ---------------------
+# SNS $0.50 per million publishes, SQS $0.40 (standard) / $0.50 (FIFO) per million requests,
+# Step Functions $0.025 per 1,000 transitions, alarms $0.10 per metric per month.
+
+@pytest.mark.parametrize("expression, runs", [
+    ("rate(1 hour)", 730), ("rate(5 minutes)", 8760), ("rate(1 day)", 730 / 24),
+    ("cron(30 2 * * ? *)", 730 / 24),                 # every day
+    ("cron(0 9 ? * 2-6 *)", 5 * 730 / 24 / 7),        # weekdays
+    ("cron(0/15 * * * ? *)", 4 * 24 * 730 / 24),
+    ("cron(0 0 1 * ? *)", 1), ("cron(0 0 1 1 ? *)", 1 / 12),
+    ("cron(0 10 ? * 6L *)", 1),                       # the last Friday of the month
+])
+def test_job_runs_per_month(expression, runs):
+    assert cost.runs_per_month(expression, 730) == pytest.approx(runs)
+
+
+def test_messaging_and_job_costs_by_hand():
+    items = {(i.category, i.item): i.monthly for i in plan_of("event-driven.yaml").costs}
+    assert items[("Messaging", "SNS topic api/orders: publishes")] == pytest.approx(0.50)   # 1 M × $0.50
+    assert items[("Messaging", "SQS queue of fulfilment: requests")] == pytest.approx(0.80)  # 2 M × $0.40
+    assert items[("Messaging", "SQS queue of ledger (FIFO): requests")] == pytest.approx(1.00)  # 2 M × $0.50
+    # fulfilment scales from 0: 2 tracking alarms × 2 metrics + the wake-up alarm's 2 = 6 × $0.10
+    assert items[("Messaging", "queue-scaling alarms of fulfilment")] == pytest.approx(0.60)
+    # nightly-report: 730/24 runs × 10 min × (0.5 vCPU × $0.04048 + 1 GB × $0.004445)
+    runs = 730 / 24
+    fargate = runs * 10 / 60 * (0.5 * 0.04048 + 1 * 0.004445)
+    assert items[("Jobs", "nightly-report (Linux/x86): Fargate")] == pytest.approx(fargate)
+    assert items[("Jobs", "nightly-report: Step Functions")] == pytest.approx(runs * 2 / 1000 * 0.025)
+    # The workers: fulfilment starts at 0 tasks, ledger runs 1.
+    assert items[("Fargate", "fulfilment (Linux/x86)")] == 0
+
+
+def test_private_publishers_and_subscribers_need_sns_and_sqs_endpoints_without_nat():
+    assert {"sns", "sqs"} <= set(cost.required_endpoints(app_of("event-driven.yaml")))
+
+
+def test_rollout_of_workers_and_jobs():
+    plan = plan_of("event-driven.yaml")
+    by_name = {r.service: r for r in plan.rollouts}
+    fulfilment = by_name["fulfilment"]
+    assert fulfilment.drain == () and fulfilment.worst_case_seconds == 0   # range starts at 0
+    assert any("worker (no port)" in n for n in by_name["ledger"].notes)
+    assert [n for n in plan.notes if n.startswith("job nightly-report: no rollout")]
+
+
+def test_diagram_draws_topics_queues_and_the_schedule():
+    text = diagram.to_mermaid(diagram.build(app_of("event-driven.yaml")))
+    assert "SNS topic<br/>payments (FIFO)" in text and "SQS queue (FIFO)<br/>of ledger" in text
+    assert "cron(30 2 * * ? *)" in text and "runTask.sync" in text
+    assert '-->|"receive; scales at 150 msgs/task"|' in text

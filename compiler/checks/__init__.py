@@ -31,6 +31,9 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC240 volumes                volume and mount paths, uid/gid pairs, known volumes, distinct IDs
     FC241 custom_domains         alias domain shape and hosted zone, certificate limits
     FC250 worker_ports           a service without a port has no http, connect or discovery
+    FC251 jobs                   job schedules, timeouts and names; the task rules over jobs
+    FC252 messaging              topics, subscriptions, FIFO, queue limits, SNS/SQS endpoints
+    FC253 queue_scaling          queue_delay needs a subscription and durations above zero
     FC270 depends_on             depends_on names servers of the spec, without cycles of services or stacks
     FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
     FC260 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
@@ -57,11 +60,14 @@ from compiler.checks import (
     existing_vpc,
     fargate_size,
     http_needs_alb,
+    jobs,
     load_balancer,
+    messaging,
     names,
     plain_http,
     plain_secrets,
     private_egress,
+    queue_scaling,
     routes,
     scaling,
     secrets_reach,
@@ -108,6 +114,9 @@ RULES = (
     volumes,
     custom_domains,
     worker_ports,
+    jobs,
+    messaging,
+    queue_scaling,
     depends_on,
     secrets_reach,
     existing_vpc,

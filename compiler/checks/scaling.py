@@ -47,11 +47,12 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                 f"range {sc.min}-{sc.max} starts at 0, but target tracking on cpu, memory or "
                 "requests has no metric while no task runs, so it would never scale out",
                 hint=f"start the range at 1 (1-{sc.max}), or scale on a queue with queue_delay"))
-        if sc.cpu_percentage is None and sc.memory_percentage is None and sc.requests is None:
+        if (sc.cpu_percentage is None and sc.memory_percentage is None and sc.requests is None
+                and sc.queue is None):
             found.append(locator.error(
                 CODE, svc(s.name, "count"),
                 f"count range {sc.min}-{sc.max} has no scaling target; "
-                "give cpu_percentage, memory_percentage or requests",
+                "give cpu_percentage, memory_percentage, requests or queue_delay",
                 hint="or use a plain number for a fixed count"))
         if sc.requests is not None and s.http is None:
             found.append(locator.error(

@@ -14,6 +14,7 @@ from compiler.model import App
 
 CODE = "FC212"
 
+# Used with fullmatch: "$" alone would also match before a final line break.
 _ACTION = re.compile(r"^[a-zA-Z0-9-]+:[A-Za-z0-9]+$")
 _MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[A-Za-z0-9_+=,.@/-]+$")
 # What IAM (and cfn-lint) take as a statement's Resource: an ARN, or "*".
@@ -37,7 +38,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                         CODE, path,
                         f"wildcard action '{action}' is not allowed; list the exact actions "
                         "the service needs, like s3:GetObject"))
-                elif not _ACTION.match(action):
+                elif not _ACTION.fullmatch(action):
                     found.append(locator.error(
                         CODE, path,
                         f"'{action}' is not an IAM action; write service:Action, "
@@ -52,7 +53,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     "a policy needs at least one resource ARN (or \"*\" where the action "
                     "takes no resource)"))
             for j, resource in enumerate(policy.resources):
-                if not _RESOURCE.match(resource):
+                if not _RESOURCE.fullmatch(resource):
                     found.append(locator.error(
                         CODE, (*base, "policies", i, "resources", j),
                         f"'{resource}' is not a resource ARN; write arn:PARTITION:SERVICE:REGION:"
@@ -60,7 +61,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         managed = s.task_role.managed_policies
         written = raw(data, *base, "managed_policies", default=[])
         for arn in managed:
-            if not _MANAGED_ARN.match(arn):
+            if not _MANAGED_ARN.fullmatch(arn):
                 index = (written.index(arn),) if arn in written else ()
                 found.append(locator.error(
                     CODE, (*base, "managed_policies", *index),

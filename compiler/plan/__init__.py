@@ -110,5 +110,5 @@ def make_plan(app: App, spec: str, templates: list[tuple[str, Template]], prices
         egress=cost.egress_advice(app, p, hours, assumptions),
         rollouts=rollout.estimates(app),
         graph=diagram.build(app),
-        notes=_notes(app, region),
+        notes=_notes(app, region) + rollout.job_notes(app),
     )

@@ -44,6 +44,8 @@ class Assumptions:
     alb_lcu: float = 1.0              # average ALB load, in LCUs, every hour of the month
     log_gb_per_task: float = 1.0      # container logs ingested per running task per month
     flow_log_gb: float = 5.0          # VPC flow-log records per month (any traffic filter)
+    messages_per_topic: float = 1_000_000   # messages published to each topic per month
+    job_minutes: float = 10.0         # how long one run of a job takes (capped by its timeout)
     efs_gb: float = 10.0              # data stored on the managed EFS file system (and backed up)
     efs_read_gb: float = 20.0         # read from it per month
     efs_write_gb: float = 5.0         # written to it per month
@@ -56,6 +58,10 @@ class Assumptions:
                        "(1 LCU = 25 new connections/s, 3,000 active connections/min, 1 GB/h or 1,000 rule evaluations/s)",
             "log_gb_per_task": f"{_num(self.log_gb_per_task)} GB/month of container logs per running task",
             "flow_log_gb": f"{_num(self.flow_log_gb)} GB/month of VPC flow-log records",
+            "messages_per_topic": f"{_num(self.messages_per_topic)} messages/month published to each SNS topic, "
+                                  "every one delivered to each subscribed queue (filter policies ignored: an upper "
+                                  "bound) and received and deleted once (2 SQS requests)",
+            "job_minutes": f"{_num(self.job_minutes)} minutes per job run (or the job's timeout when shorter)",
             "efs_gb": f"{_num(self.efs_gb)} GB stored on the managed EFS file system (one backup copy as large)",
             "efs_read_gb": f"{_num(self.efs_read_gb)} GB/month read from the managed EFS file system",
             "efs_write_gb": f"{_num(self.efs_write_gb)} GB/month written to the managed EFS file system",
@@ -132,6 +138,10 @@ def required_endpoints(app: m.App) -> tuple[str, ...]:
         needed.update(secret.kind for secret in s.all_secrets)
         if s.exec:
             needed.add("ssmmessages")
+        if s.publish:
+            needed.add("sns")          # FC252: publishing from private subnets without NAT
+        if s.subscribe:
+            needed.add("sqs")
     return tuple(sorted(needed))
 
 
@@ -248,8 +258,122 @@ def fixed_costs(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list
     if app.uses_namespace:
         items.append(LineItem("Service discovery", f"private DNS namespace {app.namespace}",
                               f"1 hosted zone × {_usd(p.hosted_zone_month)}/month", p.hosted_zone_month))
+    items += messaging_items(app, p, a)
+    items += job_items(app, p, hours, a)
     items += storage_items(app, p, a)
     items += domain_items(app)
+    return items
+
+
+# Alarm metrics a queue-scaled service adds: target tracking makes two alarms (scale out,
+# scale in) on the policy's metric math (2 metrics each), the wake-up alarm 2 more.
+TRACKING_ALARM_METRICS = 4
+WAKE_UP_ALARM_METRICS = 2
+SQS_REQUESTS_PER_MESSAGE = 2          # receive + delete
+TRANSITIONS_PER_RUN = 2               # one Task state: enter it, leave it
+
+
+def messaging_items(app: m.App, p: RegionPrices, a: Assumptions) -> list[LineItem]:
+    items = []
+    msgs = a.messages_per_topic
+    for s in app.services:
+        for topic in s.publish:
+            note = "assumed messages" + ("; FIFO topics are billed per publish and payload GB: priced as standard"
+                                         if topic.fifo else "")
+            items.append(LineItem("Messaging", f"SNS topic {s.name}/{topic.name}: publishes",
+                                  f"{_num(msgs / 1e6)} M × {_usd(p.sns_publish_million)}/M",
+                                  msgs / 1e6 * p.sns_publish_million, note))
+    for s in app.services:
+        if not s.subscribe:
+            continue
+        fifo = s.subscribe.queue.fifo
+        rate = p.sqs_fifo_million if fifo else p.sqs_standard_million
+        delivered = msgs * len(s.subscribe.topics)
+        requests = delivered * SQS_REQUESTS_PER_MESSAGE / 1e6
+        items.append(LineItem("Messaging", f"SQS queue of {s.name}{' (FIFO)' if fifo else ''}: requests",
+                              f"{_num(requests)} M requests × {_usd(rate)}/M", requests * rate,
+                              f"{len(s.subscribe.topics)} topic(s) × assumed messages × "
+                              f"{SQS_REQUESTS_PER_MESSAGE} requests; empty receives while idle not counted"))
+        if s.scaling and s.scaling.queue:
+            metrics = TRACKING_ALARM_METRICS + (WAKE_UP_ALARM_METRICS if s.scaling.min == 0 else 0)
+            items.append(LineItem("Messaging", f"queue-scaling alarms of {s.name}",
+                                  f"{metrics} alarm metrics × {_usd(p.alarm_metric_month)}/month",
+                                  metrics * p.alarm_metric_month,
+                                  "target tracking's 2 alarms" + (" + the wake-up alarm" if s.scaling.min == 0 else "")))
+    return items
+
+
+def runs_per_month(expression: str | None, hours: int) -> float:
+    """About how often an EventBridge schedule fires in a month of `hours` hours."""
+    if not expression:
+        return 0.0
+    inner = expression[expression.index("(") + 1:-1].split()
+    if expression.startswith("rate("):
+        minutes = int(inner[0]) * {"minute": 1, "hour": 60, "day": 1440}[inner[1].rstrip("s")]
+        return hours * 60 / minutes
+    minute, hour, dom, month, dow = inner[:5]
+    days_in_month = hours / 24
+    per_day = _count(minute, 0, 59) * _count(hour, 0, 23)
+    if dom != "?":
+        days = days_in_month if dom == "*" else min(_count(dom, 1, 31), days_in_month)
+    elif dow == "*":
+        days = days_in_month
+    else:
+        weekly = [i for i in dow.split(",") if not any(c in i for c in "L#")]
+        monthly = len(dow.split(",")) - len(weekly)          # 6L, 3#2: once a month each
+        days = (_count(",".join(weekly), 1, 7) * days_in_month / 7 if weekly else 0) + monthly
+    return per_day * days * _count(month, 1, 12) / 12
+
+
+def _count(field: str, low: int, high: int) -> float:
+    """How many values an AWS cron field matches (an L or W day of the month counts once)."""
+    total = 0.0
+    for item in field.split(","):
+        if item in ("*", "?"):
+            total += high - low + 1
+        elif any(c in item for c in "LW#"):
+            total += 1
+        elif "/" in item:
+            start, step = item.split("/")
+            first = low if start == "*" else _value(start.split("-")[0], low)
+            total += len(range(first, high + 1, int(step)))
+        elif "-" in item:
+            a, b = item.split("-")
+            total += _value(b, low) - _value(a, low) + 1
+        else:
+            total += 1
+    return total
+
+
+_NAMES = {n: i for i, n in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 1)} | {
+    n: i for i, n in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
+                                "NOV", "DEC"), 1)}
+
+
+def _value(token: str, low: int) -> int:
+    return int(token) if token.isdigit() else _NAMES.get(token.upper(), low)
+
+
+def job_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list[LineItem]:
+    items = []
+    for job in app.jobs:
+        runs = runs_per_month(job.schedule, hours)
+        minutes = min(a.job_minutes, job.timeout / 60) if job.timeout else a.job_minutes
+        vcpu_rate, gb_rate, kind = fargate_rates(job, p)
+        vcpus, gbs = job.cpu / 1024, job.memory / 1024
+        task_hours = runs * minutes / 60
+        items.append(LineItem(
+            "Jobs", f"{job.name} ({kind}): Fargate",
+            f"≈{_num(round(runs, 1))} runs × {_num(minutes)} min × ({_num(vcpus)} vCPU × {_usd(vcpu_rate)} + "
+            f"{_num(gbs)} GB × {_usd(gb_rate)})",
+            task_hours * (vcpus * vcpu_rate + gbs * gb_rate),
+            f"schedule {job.schedule}; assumed run time; retries not counted"))
+        transitions = runs * TRANSITIONS_PER_RUN
+        items.append(LineItem(
+            "Jobs", f"{job.name}: Step Functions",
+            f"≈{_num(round(transitions, 1))} transitions × {_usd(p.step_functions_transition_thousand)}/1,000",
+            transitions / 1000 * p.step_functions_transition_thousand,
+            "the EventBridge schedule itself is free"))
     return items
 
 

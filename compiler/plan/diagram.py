@@ -166,7 +166,46 @@ def build(app: m.App) -> Graph:
     for i, a in enumerate(connected):
         for b in connected[i + 1:]:
             g.edges.append(Edge(ids[a.name], ids[b.name], "Service Connect", dashed=True, both=True))
+    _messaging(app, g, ids)
+    _jobs(app, g, public, private)
     return g
+
+
+def _messaging(app: m.App, g: Graph, ids: dict[str, str]) -> None:
+    """SNS topics and SQS queues live outside the VPC: publish -> topic -> queue -> receive."""
+    topic_ids = {}
+    for s in app.services:
+        for topic in s.publish:
+            node = f"topic_{len(topic_ids)}"
+            topic_ids[(s.name, topic.name)] = node
+            g.add(Node(node, ("SNS topic", topic.name + (" (FIFO)" if topic.fifo else "")), "hex"), g.top)
+            g.edges.append(Edge(ids[s.name], node, "publish"))
+    for n, s in enumerate(x for x in app.services if x.subscribe):
+        queue = s.subscribe.queue
+        node = f"queue_{n}"
+        lines = ("SQS queue" + (" (FIFO)" if queue.fifo else ""), f"of {s.name}",
+                 f"dead letters after {queue.dead_letter_tries} receives")
+        g.add(Node(node, lines, "cylinder"), g.top)
+        for ref in s.subscribe.topics:
+            g.edges.append(Edge(topic_ids[(ref.service, ref.name)], node,
+                                "filtered" if ref.filter_policy else ""))
+        label = "receive"
+        if s.scaling and s.scaling.queue:
+            label += f"; scales at {s.scaling.queue.backlog_per_task} msgs/task"
+        g.edges.append(Edge(node, ids[s.name], label))
+
+
+def _jobs(app: m.App, g: Graph, public: Cluster, private: Cluster) -> None:
+    for n, job in enumerate(app.jobs):
+        schedule = g.add(Node(f"schedule_{n}", ("EventBridge schedule", job.schedule or ""), "oval"), g.top)
+        machine = g.add(Node(f"machine_{n}", (
+            "Step Functions", f"retries {job.retries}",
+            f"timeout {job.timeout} s" if job.timeout else "no timeout"), "box"), g.top)
+        task = g.add(Node(f"job_{n}", (job.name, f"job · {job.cpu / 1024:g} vCPU / {job.memory / 1024:g} GB"
+                                       + (" · spot" if job.spot else "")), "round"),
+                     public.nodes if job.placement == "public" else private.nodes)
+        g.edges.append(Edge(schedule, machine, "start"))
+        g.edges.append(Edge(machine, task, "runTask.sync"))
 
 
 def _storage(app: m.App, g: Graph, ids: dict[str, str], private: Cluster) -> None:

@@ -46,6 +46,11 @@ class RegionPrices:
     inter_az_gb_each_way: float
     hosted_zone_month: float
     fargate_spot_discount: float      # fraction off on-demand
+    sns_publish_million: float        # per million publish requests (64 KB chunks)
+    sqs_standard_million: float       # per million requests, standard queues
+    sqs_fifo_million: float           # per million requests, FIFO queues
+    step_functions_transition_thousand: float  # standard workflows, per 1,000 state transitions
+    alarm_metric_month: float         # CloudWatch alarm, per metric per month
     efs_standard_gb_month: float      # EFS Standard storage (us-east-1's, for every region)
     efs_elastic_read_gb: float        # EFS Elastic Throughput, per GB read
     efs_elastic_write_gb: float       # ... per GB written

@@ -149,6 +149,12 @@ def estimate(service: m.Service) -> Rollout:
     if service.http:
         notes.append(f"grace period {grace} s: ECS ignores failing ALB checks for that long after a task starts; "
                      "it does not delay a healthy task")
+    if service.port is None:
+        notes.append("worker (no port): no target group, so no registration, ALB health-check wait or "
+                     "deregistration drain")
+    if service.scaling and service.scaling.min == 0:
+        notes.append("the range starts at 0: while its queue is empty no task runs and a deployment "
+                     "replaces nothing")
     if service.healthcheck and service.healthcheck.start_period:
         notes.append(f"container start_period {service.healthcheck.start_period} s: failures in it are not counted")
     return Rollout(service.name, bool(service.http), service.desired_count, d.min_healthy_percent, d.max_percent,
@@ -157,3 +163,12 @@ def estimate(service: m.Service) -> Rollout:
 
 def estimates(app: m.App) -> tuple[Rollout, ...]:
     return tuple(estimate(s) for s in app.services)
+
+
+def job_notes(app: m.App) -> tuple[str, ...]:
+    """Jobs have no rolling deployment: a new task definition applies from the next run."""
+    return tuple(
+        f"job {job.name}: no rollout; the next scheduled run ({job.schedule}) uses the new task "
+        "definition, a run in progress finishes on the old one"
+        for job in app.jobs
+    )

@@ -48,6 +48,16 @@ LOG_GROUP_KMS = Skip(
     "KMS key would cost $1/month per key, so none is created",
 )
 
+# Subscription queues: SQS-managed SSE encrypts them at rest. checkov wants a KMS key
+# (KmsMasterKeyId); the AWS-managed alias/aws/sqs key cannot be used by SNS to deliver
+# (its key policy cannot be changed to admit sns.amazonaws.com), and a customer-managed
+# key costs money the compiler does not spend unasked.
+SQS_MANAGED_SSE = Skip(
+    "CKV_AWS_27",
+    "encrypted: SQS-managed SSE (SqsManagedSseEnabled); SNS cannot deliver to a queue under the "
+    "AWS-managed alias/aws/sqs key, and a customer-managed KMS key would cost $1/month per key",
+)
+
 # The compiler-made access-log bucket is itself a log bucket: logging requests to it
 # would need a second bucket, which would need a third.
 LOG_BUCKET_ACCESS_LOGS = Skip(

@@ -36,13 +36,13 @@ from typing import Any
 
 from troposphere import GetAtt, Join, Ref, Sub, Template
 from troposphere import applicationautoscaling as aas
-from troposphere import ec2, ecs, iam, logs, servicediscovery
+from troposphere import cloudwatch, ec2, ecs, iam, logs, servicediscovery
 
 from compiler import iam as policies
 from compiler import model as m
 from compiler import naming
 from compiler.placement import FIRST_STACK, SERVICES_PER_STACK, stem  # noqa: F401 (re-exported)
-from compiler.stacks import common, scanner_skips, storage
+from compiler.stacks import common, messaging, scanner_skips, storage
 
 ANYWHERE = "0.0.0.0/0"
 # Scale out fast, scale in carefully (the defaults AWS Copilot uses).
@@ -170,14 +170,34 @@ def _shared(app: m.App, t: Template, wire: _Wiring) -> None:
                            "Security group every task wears")
 
 
-def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict[str, str]) -> None:
-    pid = svc.key
-    svc_tags = common.tags(app, f"{app.stack_name}-{svc.name}", **{"fargate-compile:service": svc.name})
+@dataclass(frozen=True)
+class Task:
+    """The resources of one workload's task (a service's or a job's)."""
 
+    log_group: logs.LogGroup
+    execution_role: iam.Role
+    task_role: iam.Role
+    task_definition: ecs.TaskDefinition
+    security_group: ec2.SecurityGroup
+    nfs_rule: str | None              # logical ID of the NFS ingress rule on the file system's group
+
+
+def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
+                   ingress: list, extra_env: dict[str, Any] | None = None,
+                   task_statements: tuple = ()) -> Task:
+    """Log group, execution and task roles, task definition and task security group of a
+    service or a job (both carry the task fields the builders read; see model._TaskFields).
+
+    `extra_env` adds environment variables the compiler wires in (topic ARNs, the queue
+    URL); `task_statements` adds task-role statements for them (awacs Statements).
+    """
+    # A service's logical-ID key is kept stable by the placement lock (compiler/placement.py);
+    # a job's is its name.
+    pid = getattr(workload, "key", None) or naming.pascal(workload.name)
     log_group = t.add_resource(scanner_skips.apply(logs.LogGroup(
         pid + LOG_GROUP,
-        RetentionInDays=svc.log_retention_days,
-        Tags=svc_tags,
+        RetentionInDays=workload.log_retention_days,
+        Tags=tags,
         **common.retain(app),
     ), scanner_skips.LOG_GROUP_KMS))
     execution_role = t.add_resource(iam.Role(
@@ -185,51 +205,51 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
         AssumeRolePolicyDocument=policies.ecs_tasks_trust(),
         Policies=[iam.Policy(
             PolicyName="execution",
-            PolicyDocument=policies.execution_policy(svc, GetAtt(log_group, "Arn")),
+            PolicyDocument=policies.execution_policy(workload, GetAtt(log_group, "Arn")),
         )],
-        Tags=svc_tags,
+        Tags=tags,
     ))
-    volumes = storage.volume_resources(app, t, wire, svc, svc_tags)
+    volumes = storage.volume_resources(app, t, wire, workload, tags)
     task_role_props: dict[str, Any] = {}
-    task_doc = policies.task_policy(svc, volumes.role_statements)
+    task_doc = policies.task_policy(workload, list(task_statements) + list(volumes.role_statements))
     if task_doc is not None:
         task_role_props["Policies"] = [iam.Policy(PolicyName="task", PolicyDocument=task_doc)]
-    if svc.task_role.managed_policies:
-        task_role_props["ManagedPolicyArns"] = list(svc.task_role.managed_policies)
+    if workload.task_role.managed_policies:
+        task_role_props["ManagedPolicyArns"] = list(workload.task_role.managed_policies)
     task_role = t.add_resource(iam.Role(
         pid + TASK_ROLE,
         AssumeRolePolicyDocument=policies.ecs_tasks_trust(),
-        Tags=svc_tags,
+        Tags=tags,
         **task_role_props,
     ))
 
     task_props: dict[str, Any] = {}
-    if svc.storage.ephemeral is not None:
-        task_props["EphemeralStorage"] = ecs.EphemeralStorage(SizeInGiB=svc.storage.ephemeral)
+    if workload.storage.ephemeral is not None:
+        task_props["EphemeralStorage"] = ecs.EphemeralStorage(SizeInGiB=workload.storage.ephemeral)
     if volumes.volumes:
         task_props["Volumes"] = volumes.volumes
     task_definition = t.add_resource(ecs.TaskDefinition(
         pid + TASK_DEFINITION,
-        Family=naming.shorten(f"{app.app}-{app.environment}-{svc.name}", 255),
+        Family=naming.shorten(f"{app.app}-{app.environment}-{workload.name}", 255),
         NetworkMode="awsvpc",
         RequiresCompatibilities=["FARGATE"],
-        Cpu=str(svc.cpu),
-        Memory=str(svc.memory),
+        Cpu=str(workload.cpu),
+        Memory=str(workload.memory),
         RuntimePlatform=ecs.RuntimePlatform(
-            CpuArchitecture=svc.cpu_architecture, OperatingSystemFamily="LINUX",
+            CpuArchitecture=workload.cpu_architecture, OperatingSystemFamily="LINUX",
         ),
         ExecutionRoleArn=GetAtt(execution_role, "Arn"),
         TaskRoleArn=GetAtt(task_role, "Arn"),
-        ContainerDefinitions=_containers(svc, log_group),
-        Tags=svc_tags,
+        ContainerDefinitions=_containers(workload, log_group, extra_env or {}),
+        Tags=tags,
         **task_props,
     ))
 
-    task_sg = t.add_resource(ec2.SecurityGroup(
+    security_group = t.add_resource(ec2.SecurityGroup(
         pid + TASK_SECURITY_GROUP,
-        GroupDescription=f"Tasks of {svc.name} ({app.stack_name})",
+        GroupDescription=f"Tasks of {workload.name} ({app.stack_name})",
         VpcId=wire("VpcId"),
-        SecurityGroupIngress=_ingress(app, svc, wire),
+        SecurityGroupIngress=ingress,
         SecurityGroupEgress=[
             ec2.SecurityGroupRule(
                 IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=ANYWHERE,
@@ -240,9 +260,18 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
                 Description="TCP to the other services in the VPC",
             ),
         ],
-        Tags=svc_tags,
+        Tags=tags,
     ))
-    nfs_rule = storage.nfs_ingress(t, wire, svc, task_sg)
+    nfs_rule = storage.nfs_ingress(t, wire, workload, security_group)
+    return Task(log_group, execution_role, task_role, task_definition, security_group, nfs_rule)
+
+
+def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict[str, str]) -> None:
+    pid = svc.key
+    svc_tags = common.tags(app, f"{app.stack_name}-{svc.name}", **{"fargate-compile:service": svc.name})
+    env, statements = messaging.service_wiring(svc, wire)
+    task = task_resources(app, t, wire, svc, svc_tags, _ingress(app, svc, wire), env, statements)
+    task_definition, task_sg, nfs_rule = task.task_definition, task.security_group, task.nfs_rule
 
     service_props: dict[str, Any] = {}
     if nfs_rule:
@@ -320,7 +349,8 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
         _autoscaling(app, t, wire, svc, service, svc_tags)
 
 
-def _containers(svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerDefinition]:
+def _containers(svc: m.Service, log_group: logs.LogGroup,
+                extra_env: dict[str, Any]) -> list[ecs.ContainerDefinition]:
     def log_configuration(prefix: str) -> ecs.LogConfiguration:
         return ecs.LogConfiguration(LogDriver="awslogs", Options={
             "awslogs-group": Ref(log_group),
@@ -342,6 +372,10 @@ def _containers(svc: m.Service, log_group: logs.LogGroup) -> list[ecs.ContainerD
         return props
 
     main = common_props(svc.variables, svc.secrets, svc.command, svc.entrypoint)
+    if extra_env:
+        # Wired values (topic ARNs, queue URL) after the user's own; FC252 keeps the names apart.
+        main.setdefault("Environment", []).extend(
+            ecs.Environment(Name=k, Value=v) for k, v in sorted(extra_env.items()))
     if svc.port is not None:
         mapping = {"ContainerPort": svc.port, "Protocol": "tcp", "Name": port_name(svc.name, svc.port)}
         # A container that serves TLS itself (http.protocol HTTPS) is plain TCP to the
@@ -481,3 +515,102 @@ def _autoscaling(app: m.App, t: Template, wire: _Wiring, svc: m.Service,
                 ScaleInCooldown=SCALE_IN_COOLDOWN,
             ),
         ))
+    if scaling.queue is not None:
+        _queue_scaling(app, t, wire, svc, service, target, svc_tags)
+
+
+# Queue-backlog scaling: the metric math of AWS's "SQS queue backlog per task" example
+# (Application Auto Scaling user guide), with the running-task count read as at least 1
+# so the division is defined with no task running (FILL: Container Insights may report
+# nothing for a service at zero tasks).
+BACKLOG_PER_TASK = "IF(FILL(running, 0) > 0, visible / FILL(running, 0), visible)"
+# With no task running and messages waiting: 1, else 0 (the wake-up alarm's metric).
+WAKE_UP = "IF(visible > 0 AND FILL(running, 0) == 0, 1, 0)"
+QUEUE_SCALING = "QueueScaling"
+QUEUE_WAKE_UP = "QueueWakeUp"
+QUEUE_WAKE_UP_ALARM = "QueueWakeUpAlarm"
+
+
+def _queue_metrics(wire: _Wiring, svc: m.Service, service: ecs.Service, kind: type,
+                   stat_kind: type, metric_kind: type, dimension: type, period: int | None = None):
+    pid = naming.pascal(svc.name)
+    stat_props = {"Period": period} if period else {}
+    return [
+        kind(Id="visible", ReturnData=False, MetricStat=stat_kind(
+            Metric=metric_kind(
+                Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+                Dimensions=[dimension(Name="QueueName", Value=wire(pid + "QueueName"))],
+            ),
+            Stat="Sum", **stat_props,
+        )),
+        kind(Id="running", ReturnData=False, MetricStat=stat_kind(
+            Metric=metric_kind(
+                Namespace="ECS/ContainerInsights", MetricName="RunningTaskCount",
+                Dimensions=[dimension(Name="ClusterName", Value=wire("ClusterName")),
+                            dimension(Name="ServiceName", Value=GetAtt(service, "Name"))],
+            ),
+            Stat="Average", **stat_props,
+        )),
+    ]
+
+
+def _queue_scaling(app: m.App, t: Template, wire: _Wiring, svc: m.Service,
+                   service: ecs.Service, target: aas.ScalableTarget, svc_tags) -> None:
+    """Target tracking on the queue's backlog per task (latency / processing time messages),
+    and, when the range starts at 0, a wake-up: an alarm on "messages wait, no task runs"
+    that adds one task (target tracking computes from the running count, so it never
+    leaves zero on its own)."""
+    pid = naming.pascal(svc.name)
+    queue = svc.scaling.queue
+    metrics = _queue_metrics(wire, svc, service, aas.TargetTrackingMetricDataQuery,
+                             aas.TargetTrackingMetricStat, aas.TargetTrackingMetric,
+                             aas.TargetTrackingMetricDimension)
+    metrics.append(aas.TargetTrackingMetricDataQuery(
+        Id="backlog_per_task", Expression=BACKLOG_PER_TASK, ReturnData=True,
+        Label="Visible messages per running task",
+    ))
+    t.add_resource(aas.ScalingPolicy(
+        pid + QUEUE_SCALING,
+        PolicyName=naming.shorten(f"{app.stack_name}-{svc.name}-{QUEUE_SCALING}", 256),
+        PolicyType="TargetTrackingScaling",
+        ScalingTargetId=Ref(target),
+        TargetTrackingScalingPolicyConfiguration=aas.TargetTrackingScalingPolicyConfiguration(
+            CustomizedMetricSpecification=aas.CustomizedMetricSpecification(Metrics=metrics),
+            TargetValue=float(queue.backlog_per_task),
+            ScaleOutCooldown=SCALE_OUT_COOLDOWN,
+            ScaleInCooldown=SCALE_IN_COOLDOWN,
+        ),
+    ))
+    if svc.scaling.min > 0:
+        return
+    wake_up = t.add_resource(aas.ScalingPolicy(
+        pid + QUEUE_WAKE_UP,
+        PolicyName=naming.shorten(f"{app.stack_name}-{svc.name}-{QUEUE_WAKE_UP}", 256),
+        PolicyType="StepScaling",
+        ScalingTargetId=Ref(target),
+        StepScalingPolicyConfiguration=aas.StepScalingPolicyConfiguration(
+            AdjustmentType="ChangeInCapacity",
+            Cooldown=SCALE_OUT_COOLDOWN,
+            MetricAggregationType="Maximum",
+            StepAdjustments=[aas.StepAdjustment(MetricIntervalLowerBound=0, ScalingAdjustment=1)],
+        ),
+    ))
+    alarm_metrics = _queue_metrics(wire, svc, service, cloudwatch.MetricDataQuery,
+                                   cloudwatch.MetricStat, cloudwatch.Metric,
+                                   cloudwatch.MetricDimension, period=60)
+    alarm_metrics.append(cloudwatch.MetricDataQuery(
+        Id="waiting_without_tasks", Expression=WAKE_UP, ReturnData=True,
+        Label="Messages wait and no task runs",
+    ))
+    t.add_resource(cloudwatch.Alarm(
+        pid + QUEUE_WAKE_UP_ALARM,
+        AlarmDescription=f"{svc.name}: messages wait in its queue and no task runs; start one",
+        Metrics=alarm_metrics,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        Threshold=1,
+        EvaluationPeriods=1,
+        DatapointsToAlarm=1,
+        TreatMissingData="notBreaching",
+        AlarmActions=[Ref(wake_up)],
+        Tags=svc_tags,
+    ))

@@ -1347,6 +1347,203 @@ def _stack_updates() -> None:
 _ADDED_MODELS: list[type] = []
 
 
+# --- Gap 21 ------------------------------------------------------------------
+# AWS::SQS::QueuePolicy is not a CloudFormation type in moto: the policy that lets
+# SNS deliver to a subscription queue would silently vanish. This model sets the
+# document as each listed queue's Policy attribute through moto's SQS backend, so
+# GetQueueAttributes returns it as AWS does.
+def _sqs_queue_policy() -> None:
+    import json
+
+    from moto.core.common_models import CloudFormationModel
+    from moto.sqs.models import sqs_backends
+
+    class QueuePolicy(CloudFormationModel):
+        __module__ = "moto.sqs.models"  # moto files models by the module they live in
+
+        def __init__(self, queue_urls: list[str], physical_id: str):
+            self.queue_urls = queue_urls
+            self.physical_id = physical_id
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SQS::QueuePolicy"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Id"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.physical_id
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            document = props["PolicyDocument"]
+            backend = sqs_backends[account_id][region_name]
+            for url in props["Queues"]:
+                backend.set_queue_attributes(url.rstrip("/").rsplit("/", 1)[-1],
+                                             {"Policy": json.dumps(document)})
+            return cls(list(props["Queues"]), resource_name)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            backend = sqs_backends[account_id][region_name]
+            for url in self.queue_urls:
+                backend.set_queue_attributes(url.rstrip("/").rsplit("/", 1)[-1], {"Policy": ""})
+
+    _ADDED_MODELS.append(QueuePolicy)
+
+
+# --- Gap 22 ------------------------------------------------------------------
+# AWS::SNS::Subscription is not a CloudFormation type in moto: a topic's
+# subscriptions silently vanish. This model subscribes through moto's SNS
+# backend and sets the filter policy (and raw delivery) as attributes, as AWS
+# does; its Ref is the subscription ARN.
+def _sns_subscription() -> None:
+    import json
+
+    from moto.core.common_models import CloudFormationModel
+    from moto.sns.models import sns_backends
+
+    class Subscription(CloudFormationModel):
+        __module__ = "moto.sns.models"  # moto files models by the module they live in
+
+        def __init__(self, arn: str):
+            self.arn = arn
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SNS::Subscription"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "Arn":
+                return self.arn
+            raise NotImplementedError(attribute_name)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            props = cloudformation_json["Properties"]
+            backend = sns_backends[account_id][region_name]
+            subscription = backend.subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
+            if props.get("FilterPolicy"):
+                backend.set_subscription_attributes(
+                    subscription.arn, "FilterPolicy", json.dumps(props["FilterPolicy"]))
+            if "RawMessageDelivery" in props:
+                backend.set_subscription_attributes(
+                    subscription.arn, "RawMessageDelivery", str(props["RawMessageDelivery"]).lower())
+            return cls(subscription.arn)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            sns_backends[account_id][region_name].unsubscribe(self.arn)
+
+    _ADDED_MODELS.append(Subscription)
+
+
+# --- Gap 23 ------------------------------------------------------------------
+# AWS::CloudWatch::Alarm is not a CloudFormation type in moto: alarms (here the
+# queue wake-up alarm of a worker that scales from zero) silently vanish. This
+# model calls moto's PutMetricAlarm with the metric-math queries, as the API does.
+def _cloudwatch_alarm() -> None:
+    from moto.cloudwatch.models import (Dimension, Metric, MetricDataQuery, MetricStat,
+                                        cloudwatch_backends)
+    from moto.core.common_models import CloudFormationModel
+
+    def query(entry: dict) -> Any:
+        stat = entry.get("MetricStat")
+        metric_stat = None
+        if stat:
+            metric = stat["Metric"]
+            metric_stat = MetricStat(
+                metric=Metric(
+                    metric_name=metric["MetricName"], namespace=metric["Namespace"],
+                    dimensions=[Dimension(name=d["Name"], value=d["Value"])
+                                for d in metric.get("Dimensions", [])],
+                ),
+                period=stat.get("Period"), stat=stat.get("Stat"), unit=stat.get("Unit"),
+            )
+        return MetricDataQuery(
+            query_id=entry["Id"], label=entry.get("Label"), period=entry.get("Period"),
+            return_data=entry.get("ReturnData"), expression=entry.get("Expression"),
+            metric_stat=metric_stat,
+        )
+
+    class Alarm(CloudFormationModel):
+        __module__ = "moto.cloudwatch.models"  # moto files models by the module they live in
+
+        def __init__(self, alarm: Any):
+            self.alarm = alarm
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Alarm"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.alarm.name
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "Arn":
+                return self.alarm.alarm_arn
+            raise NotImplementedError(attribute_name)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            p = cloudformation_json["Properties"]
+            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=p.get("AlarmName", resource_name),
+                namespace=p.get("Namespace"),
+                metric_name=p.get("MetricName"),
+                metric_data_queries=[query(q) for q in p["Metrics"]] if p.get("Metrics") else None,
+                comparison_operator=p["ComparisonOperator"],
+                evaluation_periods=int(p["EvaluationPeriods"]),
+                datapoints_to_alarm=int(p["DatapointsToAlarm"]) if "DatapointsToAlarm" in p else None,
+                period=p.get("Period"),
+                threshold=float(p["Threshold"]),
+                statistic=p.get("Statistic"),
+                description=p.get("AlarmDescription"),
+                dimensions=p.get("Dimensions", []),
+                alarm_actions=p.get("AlarmActions", []),
+                ok_actions=p.get("OKActions", []),
+                insufficient_data_actions=p.get("InsufficientDataActions", []),
+                unit=p.get("Unit"),
+                treat_missing_data=p.get("TreatMissingData"),
+            )
+            return cls(alarm)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([self.alarm.name])
+
+    _ADDED_MODELS.append(Alarm)
+
+
 def _refresh_model_registry() -> None:
     from moto.cloudformation import parsing
 
@@ -1381,4 +1578,7 @@ PATCHES = {
     "listener-certificate": _listener_certificate,
     "security-group-validation": _security_group_validation,  # gap 19
     "stack-updates": _stack_updates,                        # gap 20
+    "sqs-queue-policy": _sqs_queue_policy,                  # gap 21
+    "sns-subscription": _sns_subscription,                  # gap 22
+    "cloudwatch-alarm": _cloudwatch_alarm,                  # gap 23
 }

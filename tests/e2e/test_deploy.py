@@ -26,10 +26,13 @@ import pytest
 
 from builds import all_builds
 from compiler import model as m
+from compiler.iam import SQS_CONSUME
 from compiler.naming import pascal
 from compiler.pipeline import OK, compile_spec, validate
 from compiler.stacks import alb as alb_stack
 from compiler.stacks import domains as domains_stack
+from compiler.stacks import jobs as jobs_stack
+from compiler.stacks import messaging as messaging_stack
 from compiler.stacks import network as network_stack
 from compiler.stacks import services as services_stack
 from compiler.stacks import storage as storage_stack
@@ -617,7 +620,8 @@ def test_target_groups(deployed):
         [tg] = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
         hc = svc.http.healthcheck
         assert (tg["Protocol"], tg["Port"], tg["TargetType"], tg["VpcId"]) == (
-            "HTTP", alb_stack.TARGET_GROUP_PORT, "ip", deployed.vpc_id)
+            svc.http.protocol, alb_stack.TARGET_GROUP_PORT, "ip", deployed.vpc_id)
+        assert tg["HealthCheckProtocol"] == svc.http.protocol, svc.name
         assert tg["LoadBalancerArns"] == [deployed.load_balancer()["LoadBalancerArn"]]
         assert {
             "path": tg["HealthCheckPath"],
@@ -777,7 +781,10 @@ def test_task_definitions(deployed):
         assert main["essential"] is True
         ports = [(p["containerPort"], p.get("protocol", "tcp")) for p in main.get("portMappings", [])]
         assert ports == ([] if svc.port is None else [(svc.port, "tcp")]), svc.name
-        assert _container_env(main) == (dict(svc.variables), {s.name: s.value_from for s in svc.secrets})
+        env, secrets = _container_env(main)
+        wired = {name: env.pop(name) for name in messaging_stack.WIRED_VARIABLES if name in env}
+        assert (env, secrets) == (dict(svc.variables), {s.name: s.value_from for s in svc.secrets})
+        assert set(wired) == _wired_variables(svc), svc.name
         assert main.get("readonlyRootFilesystem", False) is svc.storage.readonly_fs
         assert main.get("user") == svc.user, svc.name
         assert main.get("privileged", False) is False
@@ -863,6 +870,9 @@ def test_iam_roles(deployed):
 
         _, grants, attached = _role(deployed, task["taskRoleArn"])
         expected = {(a, r) for p in svc.task_role.policies for a in p.actions for r in p.resources}
+        expected |= {("sns:Publish", _topic_arn(deployed, svc.name, t)) for t in svc.publish}
+        if svc.subscribe:
+            expected |= {(a, _queue_arn(deployed, svc)) for a in SQS_CONSUME}
         if svc.exec:
             expected |= {(a, "*") for a in ECS_EXEC_ACTIONS}
         for volume in svc.efs_volumes:
@@ -908,6 +918,9 @@ def test_iam_roles(deployed):
                       f"arn:{deployed.partition}:ssm:{deployed.region}:{ACCOUNT}:parameter/{p.value_from.lstrip('/')}"
                       for p in parameters}
             assert granted == wanted, svc.name
+        if svc.secrets_kms_keys and svc.all_secrets:
+            expected_actions.add("kms:Decrypt")
+            assert by_action["kms:Decrypt"] == set(svc.secrets_kms_keys), svc.name
         assert set(by_action) == expected_actions, svc.name
 
 
@@ -984,6 +997,7 @@ def test_autoscaling(deployed):
             p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"]:
                 p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"]
             for p in policies if p["ResourceId"] == resource_id
+            and "PredefinedMetricSpecification" in p.get("TargetTrackingScalingPolicyConfiguration", {})
         }
         wanted = {
             metric: float(getattr(svc.scaling, field))
@@ -992,12 +1006,200 @@ def test_autoscaling(deployed):
         }
         assert found == wanted, svc.name
         for p in policies:
-            spec = p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]
-            if p["ResourceId"] == resource_id and spec["PredefinedMetricType"] == "ALBRequestCountPerTarget":
+            spec = p.get("TargetTrackingScalingPolicyConfiguration", {}).get("PredefinedMetricSpecification", {})
+            if p["ResourceId"] == resource_id and spec.get("PredefinedMetricType") == "ALBRequestCountPerTarget":
                 lb_name = deployed.load_balancer()["LoadBalancerArn"].split(":loadbalancer/")[1]
                 tg_name = deployed.target_group_arn(svc).split(":")[-1]
                 assert spec["ResourceLabel"] == f"{lb_name}/{tg_name}"
     assert set(targets) == set(expected)
+
+
+# --- messaging, queue scaling, jobs ------------------------------------------------
+def _wired_variables(svc: m.Service) -> set[str]:
+    return ({messaging_stack.TOPIC_ARNS_VARIABLE} if svc.publish else set()) | (
+        {messaging_stack.QUEUE_URL_VARIABLE} if svc.subscribe else set())
+
+
+def _topic_arn(deployed: Deployed, service: str, topic: m.Topic) -> str:
+    name = messaging_stack.topic_name(deployed.app, service, topic)
+    return f"arn:{deployed.partition}:sns:{deployed.region}:{ACCOUNT}:{name}"
+
+
+def _queue_arn(deployed: Deployed, svc: m.Service, dead_letter: bool = False) -> str:
+    name = messaging_stack.queue_name(deployed.app, svc.name, svc.subscribe.queue.fifo, dead_letter)
+    return f"arn:{deployed.partition}:sqs:{deployed.region}:{ACCOUNT}:{name}"
+
+
+def _topics_of(app: m.App) -> dict[tuple[str, str], m.Topic]:
+    return {(s.name, t.name): t for s in app.services for t in s.publish}
+
+
+def test_topics(deployed):
+    """Every published topic exists, encrypted with the AWS-managed SNS key, FIFO as asked,
+    and its ARN reaches the publisher as FC_SNS_TOPIC_ARNS."""
+    sns = deployed.client("sns")
+    listed = {t["TopicArn"] for t in sns.list_topics()["Topics"]}
+    for svc in deployed.app.services:
+        arns = {t.name: _topic_arn(deployed, svc.name, t) for t in svc.publish}
+        for topic in svc.publish:
+            arn = arns[topic.name]
+            assert arn in listed, arn
+            attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+            assert attributes["KmsMasterKeyId"] == messaging_stack.SNS_KEY
+            assert attributes.get("FifoTopic", "false") == str(topic.fifo).lower(), arn
+        if svc.publish:
+            env, _ = _container_env(_main_container(deployed, svc))
+            assert json.loads(env[messaging_stack.TOPIC_ARNS_VARIABLE]) == arns, svc.name
+
+
+def _main_container(deployed: Deployed, svc: m.Service) -> dict:
+    [main] = [c for c in deployed.task_definition(svc)["containerDefinitions"] if c["name"] == svc.name]
+    return main
+
+
+def test_queues_and_subscriptions(deployed):
+    """Each subscriber: its queue (SQS-managed SSE, FIFO as its topics, the spec's
+    retention/delay/visibility, redrive to its dead-letter queue after `tries`), a queue
+    policy admitting only its topics, one subscription per topic with its filter policy,
+    and the queue URL in FC_QUEUE_URL."""
+    sqs, sns = deployed.client("sqs"), deployed.client("sns")
+    topics = _topics_of(deployed.app)
+    subscribers = [s for s in deployed.app.services if s.subscribe]
+    for svc in subscribers:
+        queue = svc.subscribe.queue
+        name = messaging_stack.queue_name(deployed.app, svc.name, queue.fifo)
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert attributes["SqsManagedSseEnabled"] == "true", name
+        assert attributes.get("FifoQueue", "false") == str(queue.fifo).lower(), name
+        assert (int(attributes["MessageRetentionPeriod"]), int(attributes["DelaySeconds"]),
+                int(attributes["VisibilityTimeout"])) == (queue.retention, queue.delay, queue.timeout)
+        redrive = json.loads(attributes["RedrivePolicy"])
+        assert redrive["deadLetterTargetArn"] == _queue_arn(deployed, svc, dead_letter=True)
+        assert int(redrive["maxReceiveCount"]) == queue.dead_letter_tries
+        dead_url = sqs.get_queue_url(QueueName=messaging_stack.queue_name(
+            deployed.app, svc.name, queue.fifo, dead_letter=True))["QueueUrl"]
+        dead = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["All"])["Attributes"]
+        assert dead["SqsManagedSseEnabled"] == "true"
+
+        policy = json.loads(attributes["Policy"])
+        [statement] = _listed(policy["Statement"])
+        assert {k: _listed(v) for k, v in statement["Principal"].items()} == {"Service": ["sns.amazonaws.com"]}
+        assert _listed(statement["Action"]) == ["sqs:SendMessage"]
+        assert _listed(statement["Resource"]) == [_queue_arn(deployed, svc)]
+        wanted = sorted(_topic_arn(deployed, r.service, topics[(r.service, r.name)])
+                        for r in svc.subscribe.topics)
+        assert sorted(_listed(statement["Condition"]["ArnEquals"]["aws:SourceArn"])) == wanted
+
+        for ref in svc.subscribe.topics:
+            arn = _topic_arn(deployed, ref.service, topics[(ref.service, ref.name)])
+            found = [s for s in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+                     if s["Endpoint"] == _queue_arn(deployed, svc)]
+            assert [(s["Protocol"]) for s in found] == ["sqs"], (svc.name, ref)
+            attrs = sns.get_subscription_attributes(SubscriptionArn=found[0]["SubscriptionArn"])["Attributes"]
+            if ref.filter_policy:
+                assert json.loads(attrs["FilterPolicy"]) == json.loads(ref.filter_policy)
+            else:
+                assert "FilterPolicy" not in attrs
+        env, _ = _container_env(_main_container(deployed, svc))
+        # moto builds a queue URL from the request's host: the API (127.0.0.1) and the
+        # stack (sqs.<region>.amazonaws.com) differ in host only; account/name must match.
+        assert env[messaging_stack.QUEUE_URL_VARIABLE].split("/")[-2:] == url.split("/")[-2:], svc.name
+    # No subscription the spec did not ask for.
+    total = sum(len(s.subscribe.topics) for s in subscribers)
+    assert len(sns.list_subscriptions()["Subscriptions"]) == total
+
+
+def test_queue_scaling(deployed):
+    """queue_delay: a target-tracking policy on visible messages per running task with
+    target ceil(latency / processing time), and with a range from 0 a step policy and
+    the alarm that starts the first task."""
+    aas = deployed.client("application-autoscaling")
+    policies = aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+    alarms = deployed.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    waking = 0
+    for svc in deployed.app.services:
+        if not (svc.scaling and svc.scaling.queue):
+            continue
+        resource_id = f"service/{deployed.cluster}/{deployed.ecs_service(svc)['serviceName']}"
+        mine = [p for p in policies if p["ResourceId"] == resource_id]
+        [tracking] = [p for p in mine if "CustomizedMetricSpecification"
+                      in p.get("TargetTrackingScalingPolicyConfiguration", {})]
+        config = tracking["TargetTrackingScalingPolicyConfiguration"]
+        assert config["TargetValue"] == float(svc.scaling.queue.backlog_per_task)
+        metrics = {q["Id"]: q for q in config["CustomizedMetricSpecification"]["Metrics"]}
+        visible = metrics["visible"]["MetricStat"]["Metric"]
+        queue_name = messaging_stack.queue_name(deployed.app, svc.name, svc.subscribe.queue.fifo)
+        assert (visible["Namespace"], visible["MetricName"], visible["Dimensions"]) == (
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", [{"Name": "QueueName", "Value": queue_name}])
+        running = metrics["running"]["MetricStat"]["Metric"]
+        assert running["MetricName"] == "RunningTaskCount"
+        assert {d["Name"]: d["Value"] for d in running["Dimensions"]} == {
+            "ClusterName": deployed.cluster, "ServiceName": deployed.ecs_service(svc)["serviceName"]}
+        assert metrics["backlog_per_task"]["Expression"] == services_stack.BACKLOG_PER_TASK
+        steps = [p for p in mine if p["PolicyType"] == "StepScaling"]
+        if svc.scaling.min > 0:
+            assert steps == [], svc.name
+            continue
+        [step] = steps
+        waking += 1
+        [alarm] = [a for a in alarms if step["PolicyARN"] in a.get("AlarmActions", [])]
+        [expression] = [q["Expression"] for q in alarm["Metrics"] if q.get("Expression")]
+        assert expression == services_stack.WAKE_UP
+        assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1.0)
+    assert waking == len([s for s in deployed.app.services
+                          if s.scaling and s.scaling.queue and s.scaling.min == 0])
+
+
+def test_jobs(deployed):
+    """Each job: its task definition, a state machine that runs exactly it (runTask.sync,
+    retries on States.TaskFailed, the timeout), a role that may do only that, and an
+    EventBridge rule with the AWS schedule expression that may only start the machine."""
+    if not deployed.app.jobs:
+        return
+    sfn, events = deployed.client("stepfunctions"), deployed.client("events")
+    for job in deployed.app.jobs:
+        pid = pascal(job.name)
+        machine_arn = deployed.resource(pid + jobs_stack.STATE_MACHINE, "AWS::StepFunctions::StateMachine")
+        machine = sfn.describe_state_machine(stateMachineArn=machine_arn)
+        definition = json.loads(machine["definition"])
+        state = definition["States"][definition["StartAt"]]
+        assert state["Resource"] == f"arn:{deployed.partition}:states:::ecs:runTask.sync"
+        assert state.get("TimeoutSeconds") == job.timeout
+        retries = state.get("Retry", [])
+        assert [r["MaxAttempts"] for r in retries] == ([job.retries] if job.retries else [])
+        assert all(r["ErrorEquals"] == list(jobs_stack.RETRY_ON) for r in retries)
+        task_definition_arn = deployed.resource(pid + services_stack.TASK_DEFINITION, "AWS::ECS::TaskDefinition")
+        params = state["Parameters"]
+        assert params["TaskDefinition"] == task_definition_arn
+        assert params["Cluster"].endswith(f":cluster/{deployed.cluster}")
+        network = params["NetworkConfiguration"]["AwsvpcConfiguration"]
+        subnets = deployed.public_subnet_ids if job.placement == "public" else deployed.private_subnet_ids
+        assert sorted(network["Subnets"]) == sorted(subnets)
+        own_group = deployed.resource(pid + services_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")
+        assert own_group in network["SecurityGroups"] and len(network["SecurityGroups"]) == 2
+        [group] = deployed.client("ec2").describe_security_groups(GroupIds=[own_group])["SecurityGroups"]
+        assert group["IpPermissions"] == [], job.name
+
+        task = deployed.client("ecs").describe_task_definition(taskDefinition=task_definition_arn)["taskDefinition"]
+        assert (task["cpu"], task["memory"]) == (str(job.cpu), str(job.memory))
+        [main] = [c for c in task["containerDefinitions"] if c["name"] == job.name]
+        assert main["image"] == job.image and main.get("portMappings", []) == []
+        assert tuple(main.get("command", ())) == job.command
+
+        _, grants, _ = _role(deployed, machine["roleArn"])
+        assert ("ecs:RunTask", task_definition_arn) in grants
+        passed = {r for a, r in grants if a == "iam:PassRole"}
+        assert passed == {task["taskRoleArn"], task["executionRoleArn"]}, job.name
+
+        rule_name = deployed.resource(pid + jobs_stack.SCHEDULE, "AWS::Events::Rule")
+        rule = events.describe_rule(Name=rule_name.split("/")[-1].split("|")[0])
+        assert rule["ScheduleExpression"] == job.schedule
+        assert rule["State"] == "ENABLED"
+        [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        assert target["Arn"] == machine_arn
+        _, grants, _ = _role(deployed, target["RoleArn"])
+        assert grants == {("states:StartExecution", machine_arn)}, job.name
 
 
 # --- EFS volumes and custom domains --------------------------------------------
