@@ -138,17 +138,7 @@ def _allow(sid: str, actions: Iterable[str], resources: Iterable[Any]) -> Statem
 
 def ecs_tasks_trust() -> PolicyDocument:
     """Trust policy for both task roles: ECS tasks of this account only (confused deputy)."""
-    return PolicyDocument(
-        Version="2012-10-17",
-        Statement=[
-            Statement(
-                Effect=Allow,
-                Principal=Principal("Service", [ECS_TASKS]),
-                Action=[AssumeRole],
-                Condition=Condition(StringEquals("aws:SourceAccount", AccountId)),
-            )
-        ],
-    )
+    return _service_trust(ECS_TASKS)
 
 
 def execution_policy(service: m.Service, log_group_arn: Any) -> PolicyDocument:
