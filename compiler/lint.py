@@ -28,10 +28,9 @@ import gc
 import hashlib
 import json
 import math
-from importlib.metadata import version
 from typing import Callable
 
-from compiler import cachefiles, lintpool
+from compiler import cachefiles, lintpool, lintspeed
 from compiler.diagnostics import ERROR, WARNING, Diagnostic
 from compiler.rules import RULES_DIR, rules_digest
 
@@ -49,6 +48,8 @@ SHARD_OVERHEAD = 0.03      # shard 0 also runs every rule outside the walk: abou
 
 
 def cache_key(text: str) -> str:
+    from importlib.metadata import version  # not at import: the CLI imports this module before it forks
+
     settings = json.dumps(
         {"cfn-lint": version("cfn-lint"), "ignore": IGNORED_CHECKS, "regions": REGIONS,
          "format": CACHE_FORMAT, "rules": rules_digest()},
@@ -75,12 +76,16 @@ def _runner():
 def prepare() -> None:
     """Import cfn-lint and build the rule set with the cyclic collector paused (it would
     only walk objects that live as long as the process: ~25% of this step's time), then
-    keep the collector off them for good (gc.freeze; forked workers share them)."""
+    keep the collector off them for good (gc.freeze; forked workers share them).
+    lintspeed's two changes (a lazy sympy, cached validator classes) apply from here."""
+    lintspeed.lazy_sympy()
     gc.disable()
     try:
         _runner()
+        lintspeed.cache_validator_classes()
     finally:
         gc.enable()
+    lintspeed.guard()
     gc.freeze()
 
 
@@ -121,6 +126,29 @@ def lint_shard(text: str, resources: frozenset[str] | None = None, schema_only: 
     template, matches = decode_str(text)
     if template is None or matches:
         return _plain(matches) if not schema_only else []  # parse errors: reported once, by shard 0
+    if uses_conditions(template):
+        lintspeed.complete_sympy()  # cfn-lint's condition solver builds sympy expressions
+    trips = lintspeed.guard_trips()
+    findings = _lint_decoded(template, resources, schema_only)
+    if lintspeed.guard_trips() != trips:  # sympy was needed after all (lintspeed._Guard): again, whole
+        lintspeed.complete_sympy()
+        findings = _lint_decoded(template, resources, schema_only)
+    return findings
+
+
+def _json_or_none(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None  # a parse error: shard 0 reports it
+
+
+def uses_conditions(template) -> bool:
+    """Whether cfn-lint will solve conditions on this template (a Conditions or Rules section)."""
+    return isinstance(template, dict) and ("Conditions" in template or "Rules" in template)
+
+
+def _lint_decoded(template, resources: frozenset[str] | None, schema_only: bool) -> list[dict]:
     runner = _runner()
     everything, keyword_rules = runner.rules.data, runner.rules.data[KEYWORD_RULE]
     all_children = keyword_rules.child_rules
@@ -157,10 +185,14 @@ def _nothing(*args, **kwargs) -> list:
 
 
 def run_task(task: tuple):
-    """A pool task: ("whole", text), ("shard", text, resources, schema_only) or ("stateful",)."""
+    """A pool task: ("whole", text), ("shard", text, resources, schema_only), or the setup
+    ("setup", conditions): the first worker completes sympy first when any template has
+    conditions, before its siblings are forked (so they share it), and answers stateful_types()."""
     if task[0] == "whole":
         return lint_shard(task[1])
-    if task[0] == "stateful":
+    if task[0] == "setup":
+        if task[1]:
+            lintspeed.complete_sympy()
         return stateful_types()
     _, text, resources, schema_only = task
     return lint_shard(text, resources, schema_only)
@@ -320,7 +352,8 @@ def lint_templates(texts: dict[str, str], use_cache: bool = True, jobs: int | No
 
 
 def _lint_in_pool(texts: dict[str, str], pool: lintpool.Pool, progress: Progress | None) -> dict[str, list[dict]]:
-    pinned = pool.run([("stateful",)])[0]  # asked of a worker: this process need not load cfn-lint
+    conditions = any(uses_conditions(_json_or_none(text)) for text in texts.values())
+    pinned = pool.setup(("setup", conditions))  # asked of a worker: this process need not load cfn-lint
     planned = plan(texts, pool.size, pinned)
     remaining = {name: 0 for name in texts}
     for name, _ in planned:

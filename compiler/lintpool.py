@@ -5,7 +5,8 @@ Most of a cold compile is cfn-lint: importing it (~0.35 s), building its rule se
 imports cfn-lint and builds the rule set on the second core while this process
 loads, checks and builds the templates, then forks one sibling per further core
 (copy-on-write, so the rule set is built once) and each lints the pieces it is
-sent. Standard library only: the CLI imports this before the heavy modules.
+sent. The first task (Pool.setup) is served by the first worker before it forks the
+others, so what that task prepares is shared too. Standard library only: the CLI imports this before the heavy modules.
 
 A worker serves one task at a time over its own pipe, so the parent hands the
 next piece to whichever worker finishes first. Workers leave when their pipe
@@ -43,6 +44,11 @@ class Pool:
     @property
     def size(self) -> int:
         return len(self._conns)
+
+    def setup(self, task: Any) -> Any:
+        """The first task, served by the first worker before it forks its siblings (so
+        what it prepares is theirs too); call it once, before run()."""
+        return self.run([task])[0]
 
     def run(self, tasks: list[Any], started: Callable[[int], None] = lambda i: None,
             finished: Callable[[int], None] = lambda i: None,
@@ -120,6 +126,9 @@ def _first_worker(pipes, prepare, serve) -> None:
         for parent_end, _ in pipes:
             parent_end.close()
         prepare()
+        first = pipes[0][1]
+        if not _serve_one(first, serve):  # the setup task (Pool.setup), before the siblings exist
+            return
         siblings = []
         for i in range(1, len(pipes)):
             pid = os.fork()
@@ -157,16 +166,22 @@ def _exit_after(fn) -> None:
 
 
 def _serve(conn: Connection, serve) -> None:
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            reply = ("ok", serve(task))
-        except Exception as exc:  # reported by the parent as an internal error
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        try:
-            conn.send(reply)
-        except OSError:
-            return
+    while _serve_one(conn, serve):
+        pass
+
+
+def _serve_one(conn: Connection, serve) -> bool:
+    """Serve one task; False when the pipe is closed."""
+    try:
+        task = conn.recv()
+    except (EOFError, OSError):
+        return False
+    try:
+        reply = ("ok", serve(task))
+    except Exception as exc:  # reported by the parent as an internal error
+        reply = ("error", f"{type(exc).__name__}: {exc}")
+    try:
+        conn.send(reply)
+    except OSError:
+        return False
+    return True

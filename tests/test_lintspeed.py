@@ -1,0 +1,146 @@
+"""lintspeed's changes to how cfn-lint runs change its speed, never its findings.
+
+The reference is stock cfn-lint (lint.lint_text: the Runner as cfn-lint builds it, no
+lintspeed) in one fresh process; the other fresh process runs what a lint worker runs
+(lint.prepare(): sympy deferred, validator classes cached, the guard). Both lint every
+example's templates with errors planted in every resource, plus variants with
+conditions and rules for cfn-lint's condition solver, and must find the same.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler import lint, lintspeed
+from test_lint import GOLDEN, _planted
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STOCK = """
+import json, sys
+from compiler import lint
+texts = json.load(open(sys.argv[1]))
+print(json.dumps({name: lint.lint_text(text) for name, text in texts.items()}))
+"""
+
+WORKER = """
+import json, sys
+from compiler import lint, lintspeed
+texts = json.load(open(sys.argv[1]))
+lint.prepare()
+lint.stateful_types()
+lint.type_bound_rules()
+found, before = {}, None
+for name, text in texts.items():  # condition-free templates first (see _texts)
+    if before is None and lint.uses_conditions(json.loads(text)):
+        before = {"complete": lintspeed.is_sympy_complete(), "polys": "sympy.polys" in sys.modules}
+    found[name] = lint.lint_shard(text)
+print(json.dumps({"found": found, "trips": lintspeed.guard_trips(), "before_conditions": before}))
+"""
+
+
+def _with_conditions(text: str) -> str:
+    """Conditions the solver must reason about: a conditional resource referenced
+    unconditionally (W1001), Fn::If in properties, a rule with assertions."""
+    data = json.loads(text)
+    names = sorted(data["Resources"])
+    data.setdefault("Parameters", {})["Stage"] = {"Type": "String", "AllowedValues": ["dev", "prod"]}
+    data["Conditions"] = {
+        "IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
+        "IsDev": {"Fn::Not": [{"Condition": "IsProd"}]},
+        "Both": {"Fn::And": [{"Condition": "IsProd"}, {"Condition": "IsDev"}]},
+    }
+    data["Rules"] = {"ProdOnly": {"RuleCondition": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
+                                  "Assertions": [{"Assert": {"Fn::Equals": [{"Ref": "Stage"}, "dev"]}}]}}
+    data["Resources"][names[0]]["Condition"] = "IsProd"
+    for i, name in enumerate(names[1:], start=1):
+        props = data["Resources"][name].setdefault("Properties", {})
+        if i % 2:
+            props["Conditional"] = {"Fn::If": ["IsDev", {"Ref": names[0]}, {"Ref": "AWS::NoValue"}]}
+        else:
+            props["Unconditional"] = {"Ref": names[0]}
+    return json.dumps(data, indent=2, sort_keys=True)
+
+
+def _texts() -> dict[str, str]:
+    texts = {f"{p.parent.name}/{p.name}": _planted(p.read_text()) for p in GOLDEN}
+    free = {name: text for name, text in texts.items() if "Conditions" not in json.loads(text)}
+    rest = {name: text for name, text in texts.items() if name not in free}
+    variants = {f"{name} +conditions": _with_conditions(texts[name])
+                for name in ("complete/services.json", "complete/alb.json", "complete/network.json")}
+    return {**free, **rest, **variants}
+
+
+def _run(code: str, texts_file: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", code, str(texts_file)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory) -> tuple[dict, dict, dict[str, str]]:
+    texts = _texts()
+    path = tmp_path_factory.mktemp("lintspeed") / "texts.json"
+    path.write_text(json.dumps(texts))
+    return _run(STOCK, path), _run(WORKER, path), texts
+
+
+def test_a_worker_finds_exactly_what_stock_cfn_lint_finds(both):
+    stock, worker, texts = both
+    assert set(stock) == set(texts)
+    for name in texts:  # the same findings; lint_templates sorts them
+        assert lint._merge([worker["found"][name]]) == lint._merge([stock[name]]), name
+    variants = [name for name in texts if name.endswith("+conditions")]
+    solver = {f["rule"] for name in variants for f in stock[name]}
+    assert {"W1001", "E3002"} <= solver  # the conditions were reasoned about, the planted errors seen
+
+
+def test_sympy_stays_partial_until_a_template_has_conditions(both):
+    _, worker, _ = both
+    assert worker["before_conditions"] == {"complete": False, "polys": False}  # the saving is real
+    assert worker["trips"] == 0  # and no late sympy import was ever needed on them
+
+
+def test_the_names_cfn_lint_takes_from_sympy_are_sympys_own():
+    """Every `from sympy import X` in cfn-lint names an X in SYMPY_NAMES, and sympy's package
+    exports the very object of the submodule SYMPY_NAMES says (checked in a fresh process
+    with the whole of sympy)."""
+    cfnlint_dir = Path(importlib.util.find_spec("cfnlint").origin).parent
+    taken = set()
+    for path in cfnlint_dir.rglob("*.py"):
+        for names in re.findall(r"^from sympy import ([^\n(]+)$", path.read_text(), re.MULTILINE):
+            taken |= {n.strip() for n in names.split(",")}
+    assert taken and taken <= set(lintspeed.SYMPY_NAMES), taken - set(lintspeed.SYMPY_NAMES)
+    code = ("import importlib, json, sys, sympy\n"
+            f"names = {lintspeed.SYMPY_NAMES!r}\n"
+            "print(json.dumps([n for n, home in names.items()"
+            " if getattr(sympy, n) is not getattr(importlib.import_module(home), n)]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
+
+
+def test_equal_inputs_get_one_validator_class_and_others_their_own():
+    from cfnlint.jsonschema import validators
+    from cfnlint.jsonschema._filter import FunctionFilter
+
+    lintspeed.cache_validator_classes()
+    base = validators.CfnTemplateValidator({})
+
+    def keyword(validator, value, instance, schema):
+        return iter(())
+
+    first = base.extend(validators={"x-keyword": keyword})
+    assert base.extend(validators={"x-keyword": keyword}) is first
+    assert base.extend(validators={"x-keyword": lambda *a: iter(())}) is not first
+    assert base.extend(validators={"x-keyword": keyword},
+                       function_filter=FunctionFilter(add_cfn_lint_keyword=False)) is not first
+    assert first({}).validators["x-keyword"] is keyword
