@@ -159,14 +159,16 @@ Runner(ConfigMixIn(regions=["us-east-1"], ignore_checks=["W3002"], append_rules=
 """
 
 
-def bench_size(n: int, rounds: int, work: Path, baseline: Path | None, light: bool) -> dict:
-    spec = work / f"bench{n}.yaml"
-    spec.write_text(make_spec(n))
-    out = work / f"out{n}"
+def bench_size(n: int | str, rounds: int, work: Path, baseline: Path | None, light: bool) -> dict:
+    """One row: N generated services, or (n a path) a spec of the user's, copied here."""
+    given = Path(n) if isinstance(n, str) else None
+    spec = work / (given.name if given else f"bench{n}.yaml")
+    spec.write_text(given.read_text() if given else make_spec(n))
+    out = work / f"out{spec.stem}"
     env_cold = dict(os.environ, XDG_CACHE_HOME=str(work / f"nocache{n}"))
     compile_cmd = [sys.executable, "-m", "compiler", str(spec), "--output-dir", str(out)]
     only = run(compile_cmd + ["--no-lint", "--no-cache"], ROOT, env_cold)  # the templates, for cfn-lint
-    target = out / f"bench{n}-dev"
+    (target,) = [d for d in out.iterdir() if d.is_dir()]
     files = sorted(map(str, target.glob("*.json")))
     lint_cmd = [shutil.which("cfn-lint") or "cfn-lint", "-i", "W3002", *append_rules(), "--", *files]
 
@@ -189,10 +191,11 @@ def bench_size(n: int, rounds: int, work: Path, baseline: Path | None, light: bo
     run(compile_cmd, ROOT, env_warm)  # fills the lint cache and records the build
     unchanged = median([run(compile_cmd, ROOT, env_warm) for _ in range(light_rounds)])
     changed = []
-    for i in range(light_rounds):
+    for i in range(light_rounds if not given else 0):
         spec.write_text(make_spec(n, tag=f"2.{i}"))  # a new value each time: one template not in the cache
         changed.append(run(compile_cmd, ROOT, env_warm))
-    spec.write_text(make_spec(n))
+    if not given:
+        spec.write_text(make_spec(n))
 
     startup = median([run([sys.executable, "-c", STARTUP_SCRIPT, *append_rules()[1:]], ROOT) for _ in range(3)],
                      "cpu")  # CPU seconds: what an idle core takes, whatever the load now
@@ -200,7 +203,7 @@ def bench_size(n: int, rounds: int, work: Path, baseline: Path | None, light: bo
     bare_cpu = median(bare, "cpu")
     resources = sum(len(json.loads(Path(f).read_text())["Resources"]) for f in files)
     return {
-        "n": n, "templates": len(files), "resources": resources,
+        "n": given.name if given else n, "templates": len(files), "resources": resources,
         "cold": median(cold), "bare": median(bare), "pair_min": min(pairs), "pair_max": max(pairs),
         "base": median(base), "load": statistics.median(loads),
         "cpu_cold": median(cold, "cpu"), "cpu_bare": bare_cpu,
@@ -217,6 +220,8 @@ def bench_size(n: int, rounds: int, work: Path, baseline: Path | None, light: bo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2,20,120,300,1000")
+    parser.add_argument("--specs", default="", help="comma-separated spec files benchmarked too (one row each;"
+                                                     " no '1 change' figure)")
     parser.add_argument("--rounds", type=int, default=5, help="pairs per size below 300 services (default 5)")
     parser.add_argument("--big-rounds", type=int, default=1, help="pairs per size from 300 services (default 1)")
     parser.add_argument("--baseline", type=Path, help="another checkout whose CLI is timed cold too")
@@ -238,8 +243,11 @@ def main() -> None:
               + (" baseline largest process / all (PSS) |" if args.baseline else ""),
               "|---:|---:|---:|---:|" + ("---:|" if args.baseline else "")]
     with tempfile.TemporaryDirectory(prefix="fc-bench-") as tmp:
-        for n in (int(s) for s in args.sizes.split(",")):
-            r = bench_size(n, args.rounds if n < 300 else args.big_rounds, Path(tmp), args.baseline, light=n >= 300)
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        specs = [str(Path(s).resolve()) for s in args.specs.split(",") if s]
+        for n in sizes + specs:
+            big = isinstance(n, int) and n >= 300
+            r = bench_size(n, args.big_rounds if big else args.rounds, Path(tmp), args.baseline, light=big)
             row = (f"| {r['n']} | {r['templates']} | {r['resources']} | {r['cold']:.2f} s | {r['bare']:.2f} s"
                    f" | **{r['cold'] / r['bare']:.2f}** ({r['pair_min']:.2f}-{r['pair_max']:.2f})"
                    f" | {r['floor']:.2f} s | {r['compile']:.2f} s | {r['changed']:.2f} s | {r['unchanged']:.2f} s"

@@ -229,15 +229,20 @@ def _compile(args) -> int:
 
     pool = None if args.no_lint else lint.start_pool()
     try:
-        from compiler import pipeline
+        from compiler import childproc, pipeline
         from compiler.environments import UnknownEnvironment
         from compiler.loader import UnreadableFile
 
+        def build():
+            return pipeline.build(args.spec, args.output_dir, args.format, env=args.env, values=values)
+
         try:
-            result = pipeline.compile_spec(args.spec, args.output_dir, args.format,
-                                           lint=not args.no_lint, use_cache=not args.no_cache,
-                                           env=args.env, values=values,
-                                           lint_pool=pool, progress=_progress_printer(args.progress))
+            # With workers to wait for, the build runs in a child process: its memory (the
+            # compile stack, troposphere's objects) is returned before the lint starts.
+            built = childproc.run(build, strip=("app",)) if pool is not None else build()
+            result = pipeline.finish(args.spec, built, args.output_dir, lint=not args.no_lint,
+                                     use_cache=not args.no_cache, lint_pool=pool,
+                                     progress=_progress_printer(args.progress))
         except (UnreadableFile, pipeline.UnwritableOutput) as exc:
             print(f"fargate-compile: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -260,9 +265,9 @@ def _compile(args) -> int:
     lock_bytes = buildcache.lock_bytes(args.spec) if spec_bytes is not None else None
     if lock_bytes is not None:
         key = buildcache.fingerprint(spec_bytes + b"\0lock\0" + lock_bytes, options)
-        buildcache.store(key, result.app.stack_name, result.files, result.resources,
+        buildcache.store(key, result.stack_name, result.files, result.resources,
                          [vars(d) for d in result.diagnostics])
-    _summary(result.app.stack_name, result.output,
+    _summary(result.stack_name, result.output,
              [(name, result.resources[name], len(text.encode())) for name, text in result.files.items()])
     return EXIT_OK
 

@@ -39,6 +39,9 @@ class UnknownEnvironment(Exception):
         listed = ", ".join(known) if known else "none"
         super().__init__(f"environment {env!r} is not defined in the spec; it defines: {listed}")
 
+    def __reduce__(self):  # pickled back from the CLI's build process
+        return type(self), (self.env, self.known)
+
 
 def overrides(data: Any) -> dict:
     """The `environments` mapping as written, or {} when absent or not a mapping."""

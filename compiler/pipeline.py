@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from troposphere import Template
-
-from compiler import checks, environments, loader, lockfile, placement, schema, variables
-from compiler.diagnostics import Diagnostic, Locator, errors, ordered
+from compiler import lockfile, variables
+from compiler.diagnostics import Diagnostic, errors, ordered
 from compiler.lint import lint_templates
-from compiler.model import App
-from compiler.normalize import empty_blocks, normalize
-from compiler.stacks import alb, endpoints, jobs, messaging, network, root, services, storage
-from compiler.writer import serialize, write_atomically
+from compiler.writer import write_atomically
+
+if TYPE_CHECKING:
+    from troposphere import Template
+
+    from compiler.model import App
+
+# The stages up to `stacks` (schema, checks, troposphere...) are imported by the functions
+# that run them: finish() needs none of them, and the CLI lints and writes in a process
+# that never loads them (cli.py builds in a child process that exits before linting).
 
 # Outcomes, in the order of the stages that produce them.
 OK = "ok"
@@ -35,10 +39,26 @@ class UnwritableOutput(Exception):
 class Result:
     status: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    app: App | None = None
+    app: App | None = None                                   # None when built in another process
     files: dict[str, str] = field(default_factory=dict)     # file name -> text
     resources: dict[str, int] = field(default_factory=dict)  # file name -> resource count
     output: Path | None = None
+    stack_name: str | None = None
+
+
+@dataclass
+class Built:
+    """The templates of a valid spec, or the reasons there are none: plain data (it crosses
+    from the CLI's build process), everything finish() needs to lint and write."""
+
+    status: str                                              # OK (to lint) or INVALID
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stack_name: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, int] = field(default_factory=dict)
+    placement: dict[str, Any] | None = None                  # placement.record(app), for the lock file
+    secrets: dict[str, str] = field(default_factory=dict)    # values kept out of messages
+    app: App | None = None                                   # dropped before crossing processes
 
 
 def validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
@@ -59,6 +79,9 @@ def validate(path: str, env: str | None = None, values: Mapping[str, str] | None
 def _validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
               output_dir: str | None = None, previous_record: Mapping | None = None):
     """(model or None, locator, findings, secret variable values to keep out of messages)."""
+    from compiler import checks, environments, loader, schema
+    from compiler.normalize import empty_blocks, normalize
+
     data, locator, found = loader.load(path)
     if errors(found):
         return None, locator, found, {}
@@ -85,6 +108,8 @@ def _validate(path: str, env: str | None = None, values: Mapping[str, str] | Non
 
 def environment_names(path: str) -> list[str]:
     """Every environment the spec at `path` can be compiled for; [] when it cannot be loaded."""
+    from compiler import environments, loader
+
     try:
         data, _, found = loader.load(path)
     except loader.UnreadableFile:
@@ -94,6 +119,8 @@ def environment_names(path: str) -> list[str]:
 
 def build_templates(app: App, extension: str = "json") -> list[tuple[str, Template]]:
     """Every template of the app, root first, as (file stem, Template)."""
+    from compiler.stacks import alb, endpoints, jobs, messaging, network, root, services, storage
+
     children = [("network", network.build(app))]
     if app.network.endpoints:
         children.append(("endpoints", endpoints.build(app)))
@@ -113,12 +140,24 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
                  lint: bool = True, use_cache: bool = True, env: str | None = None,
                  values: Mapping[str, str] | None = None, lint_pool=None, progress=None,
                  write_lock: bool = True) -> Result:
-    """`lint_pool`: lint workers already started (lint.start_pool); `progress`: see lint.Progress.
-    After writing the templates, the placement is recorded in the lock file beside the spec
-    (lockfile.py) unless `write_lock` is false (a harness compiling specs it does not own)."""
+    """build() then finish(), in this process. `lint_pool`: lint workers already started
+    (lint.start_pool); `progress`: see lint.Progress. After writing the templates, the
+    placement is recorded in the lock file beside the spec (lockfile.py) unless
+    `write_lock` is false (a harness compiling specs it does not own)."""
+    built = build(path, output_dir, fmt, env, values)
+    return finish(path, built, output_dir, lint=lint, use_cache=use_cache, lint_pool=lint_pool,
+                  progress=progress, write_lock=write_lock)
+
+
+def build(path: str, output_dir: str = "templates_out", fmt: str = "json", env: str | None = None,
+          values: Mapping[str, str] | None = None) -> Built:
+    """load -> ... -> stacks: the serialized templates, or the spec's problems."""
+    from compiler import checks, placement
+    from compiler.writer import serialize
+
     app, locator, found, secrets = _validate(path, env, values, output_dir)
     if app is None:
-        return Result(INVALID, found)
+        return Built(INVALID, found, secrets=secrets)
     built = build_templates(app, fmt)
     files = {f"{stem}.{fmt}": serialize(t, fmt) for stem, t in built}
     resources = {f"{stem}.{fmt}": len(t.resources) for stem, t in built}
@@ -126,17 +165,27 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
     oversized = checks.task_size.stack_sizes(app, {stem: len(files[f"{stem}.{fmt}"].encode())
                                                    for stem, _ in built}, locator)
     if oversized:
-        return Result(INVALID, ordered(found + oversized))
+        return Built(INVALID, ordered(found + oversized), secrets=secrets)
+    return Built(OK, found, app.stack_name, files, resources, placement.record(app), secrets, app)
+
+
+def finish(path: str, built: Built, output_dir: str = "templates_out", lint: bool = True,
+           use_cache: bool = True, lint_pool=None, progress=None, write_lock: bool = True) -> Result:
+    """lint -> write (and the lock file) for what build() made."""
+    found = list(built.diagnostics)
+    if built.status != OK:
+        return Result(built.status, found)
+    done = dict(app=built.app, files=built.files, resources=built.resources, stack_name=built.stack_name)
     if lint:
-        found += variables.redact(lint_templates(files, use_cache=use_cache, pool=lint_pool, progress=progress),
-                                  secrets)
+        found += variables.redact(lint_templates(built.files, use_cache=use_cache, pool=lint_pool,
+                                                 progress=progress), built.secrets)
         if errors(found):
-            return Result(LINT_FAILED, found, app, files, resources)
-    target = Path(output_dir) / app.stack_name
+            return Result(LINT_FAILED, found, **done)
+    target = Path(output_dir) / built.stack_name
     try:
-        write_atomically(files, target)
+        write_atomically(built.files, target)
     except OSError as exc:
         raise UnwritableOutput(f"cannot write {target}: {exc.strerror or exc}") from None
     if write_lock:
-        found += lockfile.write(path, app.stack_name, placement.record(app))
-    return Result(OK, found, app, files, resources, target)
+        found += lockfile.write(path, built.stack_name, built.placement)
+    return Result(OK, found, output=target, **done)

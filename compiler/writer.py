@@ -7,8 +7,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from troposphere import Template
+if TYPE_CHECKING:  # serialize() only calls the template's to_dict()
+    from troposphere import Template
 
 
 def serialize(template: Template, fmt: str = "json") -> str:

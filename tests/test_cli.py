@@ -118,11 +118,13 @@ def test_internal_error_is_reported_without_traceback(monkeypatch, tmp_path, cap
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(pipeline, "compile_spec", boom)
+    monkeypatch.setattr(pipeline, "build", boom)  # with lint on, raised in the build process
     monkeypatch.delenv("FARGATE_COMPILE_DEBUG", raising=False)
-    assert main([str(ROOT / "examples" / "complete.yaml"), "--output-dir", str(tmp_path)]) == 3
-    err = capsys.readouterr().err
-    assert "internal error" in err and "kaboom" in err and "Traceback" not in err
+    for lint in ([], ["--no-lint"]):
+        assert main([str(ROOT / "examples" / "complete.yaml"), "--output-dir", str(tmp_path), *lint]) == 3
+        err = capsys.readouterr().err
+        assert "internal error" in err and "kaboom" in err and "Traceback" not in err
+    assert not any(tmp_path.iterdir())  # nothing written
 
 
 def test_bare_optional_blocks_mean_all_defaults(tmp_path, capsys):
