@@ -88,6 +88,14 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}; load average at start {load:.1f}")
 
 
+def cfn_lint_script() -> str:
+    """The cfn-lint console script installed beside this interpreter (the one the compile
+    imports), not one found on PATH: a version manager's shim there (pyenv's) would add
+    its own start-up, ~0.1 s, to the baseline."""
+    beside = Path(sys.executable).with_name("cfn-lint")
+    return str(beside) if beside.exists() else (shutil.which("cfn-lint") or "cfn-lint")
+
+
 def append_rules() -> list[str]:
     """Our own cfn-lint rules, when there are any: the bare cfn-lint gets them too."""
     has_rules = RULES_DIR.is_dir() and any(p.name != "__init__.py" for p in RULES_DIR.glob("*.py"))
@@ -170,7 +178,7 @@ def bench_size(n: int | str, rounds: int, work: Path, baseline: Path | None, lig
     only = run(compile_cmd + ["--no-lint", "--no-cache"], ROOT, env_cold)  # the templates, for cfn-lint
     (target,) = [d for d in out.iterdir() if d.is_dir()]
     files = sorted(map(str, target.glob("*.json")))
-    lint_cmd = [shutil.which("cfn-lint") or "cfn-lint", "-i", "W3002", *append_rules(), "--", *files]
+    lint_cmd = [cfn_lint_script(), "-i", "W3002", *append_rules(), "--", *files]
 
     cold, bare, base, loads = [], [], [], []
     for i in range(rounds):
@@ -232,7 +240,7 @@ def main() -> None:
         print(json.dumps(_measure_here(cmd, cwd, env, sample)))
         return
     print(f"machine: {machine()}")
-    print(f"cfn-lint baseline: cfn-lint -i W3002 {' '.join(append_rules())} -- <the compile's templates>")
+    print(f"cfn-lint baseline: {cfn_lint_script()} -i W3002 {' '.join(append_rules())} -- <the compile's templates>")
     print()
     speed = ["| services | templates | resources | fargate-compile cold | bare cfn-lint | ratio (pairs min-max)"
              " | floor | compile only | 1 change, warm | unchanged | rounds |" + (" baseline cold |" if args.baseline else ""),
