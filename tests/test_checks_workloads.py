@@ -52,6 +52,10 @@ def sub(*topics, **queue):
     ({"services": {"api": {"image": "nginx:1"}},
       "jobs": {"report": {"image": "busybox:1", "schedule": "cron(0 3 * *)"}}},
      "FC251", "jobs.report.schedule", "has 4 fields"),
+    ({"services": {"api": {"image": "nginx:1"}},
+      "jobs": {"report-1": {"image": "busybox:1", "schedule": "@daily"},
+               "report1": {"image": "busybox:1", "schedule": "@hourly"}}},
+     "FC251", "jobs.report1", "jobs report-1 and report1 both become the logical ID prefix 'Report1'"),
 ])
 def test_one_located_finding(tmp_path, spec, code, path, fragment):
     found = findings(tmp_path, spec)

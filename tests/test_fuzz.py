@@ -41,6 +41,7 @@ from hypothesis_jsonschema import from_schema
 from compiler.cli import main
 from compiler.diagnostics import Diagnostic
 from compiler.schema import load_schema
+from specpaths import locations, parent_of, value_at
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = int(os.environ.get("FC_FUZZ_SEED", "20261127"))
@@ -180,28 +181,10 @@ def values_for(schema: dict):
     return _strategy(json.dumps(schema, sort_keys=True))
 
 
-def _places(node, prefix=()):
-    if isinstance(node, dict):
-        items = node.items()
-    elif isinstance(node, list):
-        items = enumerate(node)
-    else:
-        return
-    for key, value in items:
-        yield prefix + (key,)
-        yield from _places(value, prefix + (key,))
-
-
-def _parent(data, path):
-    for part in path[:-1]:
-        data = data[part]
-    return data
-
-
 def mutate(draw, data) -> dict:
     kind = draw(st.sampled_from(["replace", "replace", "add", "delete", "service", "depends_on", "edge"]))
-    places = list(_places(data))
-    texts = [p for p in places if isinstance(_get(data, p), str)]
+    places = [path for path, _ in locations(data)]
+    texts = [p for p in places if isinstance(value_at(data, p), str)]
     if kind == "edge" and texts:
         # Text a regex may mishandle: a final line break ("$" in Python matches before it),
         # edge whitespace, a non-ASCII digit ("\d" in Python matches it), a trailing hyphen.
@@ -209,20 +192,20 @@ def mutate(draw, data) -> dict:
         keys = [p for p in places if isinstance(p[-1], str)]
         if draw(st.booleans()):
             path = draw(st.sampled_from(texts))
-            _parent(data, path)[path[-1]] = _get(data, path) + suffix
+            parent_of(data, path)[path[-1]] = value_at(data, path) + suffix
         else:                               # the same at a key (a service, tag or variable name)
             path = draw(st.sampled_from(keys))
-            parent = _parent(data, path)
+            parent = parent_of(data, path)
             renamed = {(k + suffix if k == path[-1] else k): v for k, v in parent.items()}
             parent.clear()
             parent.update(renamed)
     elif kind == "replace":
         path = draw(st.sampled_from(places))
-        _parent(data, path)[path[-1]] = draw(values_for(schema_at(path, data)))
+        parent_of(data, path)[path[-1]] = draw(values_for(schema_at(path, data)))
     elif kind in ("add", "delete"):
-        mappings = [()] + [p for p in places if isinstance(_get(data, p), dict)]
+        mappings = [()] + [p for p in places if isinstance(value_at(data, p), dict)]
         path = draw(st.sampled_from(mappings))
-        node, schema = _get(data, path), _branch(schema_at(path, data), _get(data, path))
+        node, schema = value_at(data, path), _branch(schema_at(path, data), value_at(data, path))
         optional = sorted(set(schema.get("properties", {})) - set(schema.get("required", ())))
         if kind == "add":
             missing = [k for k in optional if k not in node]
@@ -240,12 +223,6 @@ def mutate(draw, data) -> dict:
         names = sorted(data["services"])
         client = draw(st.sampled_from(names))
         data["services"][client]["depends_on"] = draw(st.lists(st.sampled_from(names), max_size=3, unique=True))
-    return data
-
-
-def _get(data, path):
-    for part in path:
-        data = data[part]
     return data
 
 

@@ -255,6 +255,34 @@ def test_no_egress_advice_without_private_services():
     assert not plan.egress.applicable and plan.egress.options == ()
 
 
+def test_no_nat_priced_in_an_existing_vpc(tmp_path):
+    # The compiler makes no NAT gateway in an existing VPC (FC260 refuses `nat` there), so
+    # neither the costs nor the egress options may price one.
+    plan = plan_of("existing-vpc.yaml")
+    assert not plan.egress.applicable and plan.egress.options == () and plan.egress.cheapest is None
+    assert "vpc-0a1b2c3d4e5f60718 exists already" in plan.egress.reason
+    assert "endpoints the spec lists are priced above" in plan.egress.reason
+    assert not [i for i in plan.costs if "NAT" in i.category or "NAT" in i.item]
+    # 4 interface endpoints (ecr.api, ecr.dkr, logs, secretsmanager) × 2 zones × 730 h × $0.01 = $58.40
+    assert items(plan)[("Interface endpoints", "hours (ecr.api, ecr.dkr, logs, secretsmanager)")] \
+        == pytest.approx(58.40)
+    text = report.to_text(plan)
+    assert "nat: single" not in text and "nat: per_az" not in text and "Egress options" in text
+    # Without endpoints (the owner's routing is trusted; FC210 only warns) nothing is "priced above".
+    spec = write_spec(tmp_path, """
+app: t
+network:
+  vpc: {id: vpc-0123456789abcdef0, subnets: {private: [subnet-0123456789abcdef1, subnet-0123456789abcdef2]}}
+services:
+  worker: {image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/w:1}
+""")
+    bare = make_plan(app_of(spec), "spec.yaml", pipeline.build_templates(app_of(spec)), TABLE, "us-east-1",
+                     cost.Assumptions())
+    assert not bare.egress.applicable and bare.egress.options == ()
+    assert "priced above" not in bare.egress.reason
+    assert not [i for i in bare.costs if "NAT" in i.category]
+
+
 def test_required_endpoints_follow_secrets_and_exec(tmp_path):
     spec = write_spec(tmp_path, """
 app: t

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.cli import main
+from specpaths import locations, parent_of, value_at
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.name: p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.yaml"))}
@@ -44,25 +45,6 @@ KEYS = ["colour", "helthcheck", "prot", "image", "port", "http", "count", "zones
 STATUS_LINE = re.compile(r'^.+:\d+:\d+: (error|warning): (?:[^\s"]|"(?:[^"\\]|\\.)*")+: .+$')
 
 
-def locations(node, prefix=()):
-    """Every (path, node) below `node`: mapping entries and list items."""
-    if isinstance(node, dict):
-        items = node.items()
-    elif isinstance(node, list):
-        items = enumerate(node)
-    else:
-        return
-    for key, value in items:
-        yield prefix + (key,), value
-        yield from locations(value, prefix + (key,))
-
-
-def parent(data, path):
-    for part in path[:-1]:
-        data = data[part]
-    return data
-
-
 def mutate_data(draw, data):
     places = list(locations(data))
     kind = draw(st.sampled_from(["delete", "retype", "insert", "swap"]))
@@ -70,20 +52,20 @@ def mutate_data(draw, data):
         kind = "insert"
     if kind == "delete":
         path, _ = draw(st.sampled_from(places))
-        del parent(data, path)[path[-1]]
+        del parent_of(data, path)[path[-1]]
     elif kind == "retype":
         path, _ = draw(st.sampled_from(places))
-        parent(data, path)[path[-1]] = copy.deepcopy(draw(st.sampled_from(VALUES)))
+        parent_of(data, path)[path[-1]] = copy.deepcopy(draw(st.sampled_from(VALUES)))
     elif kind == "insert":
         mappings = [()] + [path for path, node in places if isinstance(node, dict)]
         where = draw(st.sampled_from(mappings))
-        target = parent(data, where + (None,))
+        target = value_at(data, where)
         target[draw(st.sampled_from(KEYS) | st.text(min_size=1, max_size=8))] = copy.deepcopy(
             draw(st.sampled_from(VALUES)))
     else:
         (a, va), (b, vb) = draw(st.sampled_from(places)), draw(st.sampled_from(places))
         if a[:len(b)] != b and b[:len(a)] != a:   # neither inside the other
-            parent(data, a)[a[-1]], parent(data, b)[b[-1]] = vb, va
+            parent_of(data, a)[a[-1]], parent_of(data, b)[b[-1]] = vb, va
     return data
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
+
+from compiler import naming
 
 _MISSING = object()
 
@@ -28,6 +30,18 @@ def given(data: Any, *path: Any) -> bool:
 def svc(name: str, *rest: Any) -> tuple:
     """The spec path of something inside service `name`."""
     return ("services", name, *rest)
+
+
+def pascal_clashes(names: Iterable[str]) -> Iterator[tuple[str, str, str]]:
+    """(earlier, name, logical) for each name whose logical-ID stem an earlier name already has:
+    names that differ only in '-' or '_' become one PascalCase prefix."""
+    owners: dict[str, str] = {}
+    for name in names:
+        logical = naming.pascal(name)
+        if logical in owners:
+            yield owners[logical], name, logical
+        else:
+            owners[logical] = name
 
 
 def first_given(data: Any, *paths: tuple) -> tuple:

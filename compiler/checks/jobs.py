@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from compiler import naming
 from compiler.checks import (container_ports, env_names, fargate_size, plain_secrets,
                              private_egress, task_role)
+from compiler.checks._util import pascal_clashes
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
 from compiler.schedules import ScheduleError, to_aws
@@ -46,7 +46,6 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         return []
     found = []
     services = {s.name for s in app.services}
-    owners: dict[str, str] = {}
     for job in app.jobs:
         where = ("jobs", job.name)
         raw = data["jobs"][job.name]
@@ -67,13 +66,11 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                 CODE, where,
                 f"job {job.name} has the name of a service; their log groups and task "
                 "families would collide; rename one", key=True))
-        logical = naming.pascal(job.name)
-        if logical in owners:
-            found.append(locator.error(
-                CODE, where,
-                f"jobs {owners[logical]} and {job.name} both become the logical ID prefix "
-                f"'{logical}'; rename one", key=True))
-        owners.setdefault(logical, job.name)
+    for earlier, name, logical in pascal_clashes(job.name for job in app.jobs):
+        found.append(locator.error(
+            CODE, ("jobs", name),
+            f"jobs {earlier} and {name} both become the logical ID prefix '{logical}'; rename one",
+            key=True))
     as_services = replace(app, services=app.jobs)
     view = {**data, "services": data["jobs"]}
     under_jobs = _UnderJobs(locator)

@@ -8,58 +8,11 @@ import re
 
 from compiler.checks._util import given, listing
 from compiler.diagnostics import WARNING, Diagnostic, Locator
+from compiler.elb_policies import SSL_POLICIES
 from compiler.model import App
 
 CODE = "FC216"
 
-# The predefined ALB security policies, with the oldest TLS version each accepts.
-SSL_POLICIES = {
-    "ELBSecurityPolicy-TLS13-1-2-2021-06": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06": "1.2",
-    "ELBSecurityPolicy-TLS13-1-1-2021-06": "1.1",
-    "ELBSecurityPolicy-TLS13-1-0-2021-06": "1.0",
-    "ELBSecurityPolicy-TLS13-1-3-2021-06": "1.3",
-    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04": "1.2",
-    "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04": "1.1",
-    "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04": "1.0",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04": "1.3",
-    "ELBSecurityPolicy-TLS13-1-2-RFC9151-FIPS-2023-07": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext0-RFC9151-FIPS-2023-07": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP1-FIPS-2023-07": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP2-FIPS-2023-07": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP3-FIPS-2023-07": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP4-FIPS-2023-07": "1.2",
-    "ELBSecurityPolicy-TLS13-1-3-RFC9151-FIPS-2023-07": "1.3",
-    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09": "1.2",
-    "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09": "1.0",
-    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09": "1.3",
-    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09": "1.2",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09": "1.2",
-    "ELBSecurityPolicy-TLS13-1-0-FIPS-PQ-2025-09": "1.0",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09": "1.3",
-    "ELBSecurityPolicy-FS-1-2-Res-2020-10": "1.2",
-    "ELBSecurityPolicy-FS-1-2-Res-2019-08": "1.2",
-    "ELBSecurityPolicy-FS-1-2-2019-08": "1.2",
-    "ELBSecurityPolicy-FS-1-1-2019-08": "1.1",
-    "ELBSecurityPolicy-FS-2018-06": "1.0",
-    "ELBSecurityPolicy-TLS-1-2-Ext-2018-06": "1.2",
-    "ELBSecurityPolicy-TLS-1-2-2017-01": "1.2",
-    "ELBSecurityPolicy-TLS-1-1-2017-01": "1.1",
-    "ELBSecurityPolicy-2016-08": "1.0",
-    "ELBSecurityPolicy-TLS-1-0-2015-04": "1.0",
-}
 RECOMMENDED_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # Inbound and outbound rules per security group (AWS's default quotas, compiler/rules E9002):
 # one inbound rule per allowed cidr and listener port, one outbound rule per routed task port.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compiler import naming
-from compiler.checks._util import svc
+from compiler.checks._util import pascal_clashes, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
 
@@ -20,21 +20,17 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                 CODE, path,
                 f"'{value}' cannot name a directory under the output directory; "
                 "use lowercase letters, digits and '-'"))
-    owners: dict[str, str] = {}
     for s in app.services:
         if _unsafe(s.name):
             found.append(locator.error(
                 CODE, svc(s.name),
                 f"service name '{s.name}' cannot be used in file and resource names; "
                 "use lowercase letters, digits and '-'", key=True))
-        logical = naming.pascal(s.name)
-        if logical in owners:
-            found.append(locator.error(
-                CODE, svc(s.name),
-                f"services {owners[logical]} and {s.name} both become the logical ID prefix "
-                f"'{logical}'; rename one (names differing only in '-' collide)", key=True))
-        else:
-            owners[logical] = s.name
+    for earlier, name, logical in pascal_clashes(s.name for s in app.services):
+        found.append(locator.error(
+            CODE, svc(name),
+            f"services {earlier} and {name} both become the logical ID prefix "
+            f"'{logical}'; rename one (names differing only in '-' collide)", key=True))
     found += _lengths(app, locator)
     return found
 

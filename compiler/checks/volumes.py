@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import difflib
 
-from compiler import naming
-from compiler.checks._util import given, quoted, svc
+from compiler.checks._util import given, pascal_clashes, quoted, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App, Service
 from compiler.stacks.storage import access_point_id
@@ -75,7 +74,6 @@ def _volume_path(name: str, volume: str) -> tuple:
 def _main(s: Service, data: dict, locator: Locator) -> list[Diagnostic]:
     found = []
     paths: dict[str, str] = {}
-    stems: dict[str, str] = {}
     for v in s.storage.volumes:
         where = _volume_path(s.name, v.name)
         problem = path_problem(v.path)
@@ -87,19 +85,17 @@ def _main(s: Service, data: dict, locator: Locator) -> list[Diagnostic]:
                 f"volumes {paths[v.path]} and {v.name} are both mounted at {v.path} in the "
                 f"main container"))
         paths.setdefault(v.path, v.name)
-        stem = naming.pascal(v.name)
-        if stem in stems:
-            found.append(locator.error(
-                CODE, where,
-                f"volumes {stems[stem]} and {v.name} differ only in '-' or '_'; their resource "
-                f"names would collide", key=True))
-        stems.setdefault(stem, v.name)
         for one, other in (("uid", "gid"), ("gid", "uid")):
             if given(data, *where, "efs", one) and not given(data, *where, "efs", other):
                 found.append(locator.error(
                     CODE, where + ("efs", one),
                     f"{one} without {other}: the access point runs every file operation as "
                     f"one user and group; give both"))
+    for earlier, name, _ in pascal_clashes(v.name for v in s.storage.volumes):
+        found.append(locator.error(
+            CODE, _volume_path(s.name, name),
+            f"volumes {earlier} and {name} differ only in '-' or '_'; their resource "
+            f"names would collide", key=True))
     return found
 
 

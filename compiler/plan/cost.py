@@ -469,6 +469,13 @@ def egress_advice(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> Eg
     if not private_services(app):
         return EgressAdvice(False, "no service runs in private subnets: tasks reach out through the "
                                    "internet gateway with their public IPs", a.traffic_gb, (), None, (), ())
+    if app.network.existing is not None:
+        # FC260 refuses `nat` in an existing VPC: a NAT option would price what cannot be built.
+        reason = (f"the VPC {app.network.existing.id} exists already: its NAT gateways and routes are its "
+                  "owner's and the compiler makes none (nat cannot be set)")
+        if app.network.endpoints:
+            reason += "; the endpoints the spec lists are priced above"
+        return EgressAdvice(False, reason, a.traffic_gb, (), None, (), ())
     options = _options(app, p, hours, a.traffic_gb)
     feasible = [o for o in options if o.feasible]
     pairs = tuple(break_even(x, y) for i, x in enumerate(options) for y in options[i + 1:])
