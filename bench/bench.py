@@ -24,6 +24,7 @@ figure is a whole fresh process, as a user or CI runs it:
               plus the rest of the bare cfn-lint run's CPU seconds divided by the cores.
               On a loaded machine compare it with the CPU columns, not the wall times
 
+The compiler is byte-compiled first, as an install is (cfn-lint's is, being installed).
 Every command runs from a small helper process that measures it (so ru_maxrss is that
 command's alone); from 300 services, compile-only, warm and unchanged run once.
 `--baseline DIR` also times another checkout's CLI cold (e.g. the previous version).
@@ -239,6 +240,10 @@ def main() -> None:
         cmd, cwd, env, sample = json.loads(args.one)
         print(json.dumps(_measure_here(cmd, cwd, env, sample)))
         return
+    # Byte-compile the compiler as `pip install` does (cfn-lint's is, being installed): with
+    # PYTHONDONTWRITEBYTECODE set, a source checkout would otherwise be compiled on every run.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "compiler")], check=True,
+                   stdout=subprocess.DEVNULL)
     print(f"machine: {machine()}")
     print(f"cfn-lint baseline: {cfn_lint_script()} -i W3002 {' '.join(append_rules())} -- <the compile's templates>")
     print()
