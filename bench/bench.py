@@ -242,8 +242,9 @@ def main() -> None:
         return
     # Byte-compile the compiler as `pip install` does (cfn-lint's is, being installed): with
     # PYTHONDONTWRITEBYTECODE set, a source checkout would otherwise be compiled on every run.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "compiler")], check=True,
-                   stdout=subprocess.DEVNULL)
+    for tree in [ROOT] + ([args.baseline] if args.baseline else []):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "compiler")], check=True,
+                       stdout=subprocess.DEVNULL)
     print(f"machine: {machine()}")
     print(f"cfn-lint baseline: {cfn_lint_script()} -i W3002 {' '.join(append_rules())} -- <the compile's templates>")
     print()
