@@ -338,6 +338,7 @@ class Job(_TaskFields):
     storage: Storage
     task_role: TaskRole
     user: Optional[str]               # the main container's user; None: the image's
+    secrets_kms_keys: tuple[str, ...]  # KMS key ARNs the execution role may decrypt with (sorted)
     # What a job's task never has: class constants, not fields (the task builders
     # read them as they read a service's).
     port = None
@@ -349,7 +350,6 @@ class Job(_TaskFields):
     publish = ()
     subscribe = None
     depends_on = ()
-    secrets_kms_keys = ()
 
 
 @dataclass(frozen=True)
