@@ -310,9 +310,11 @@ class Service(_TaskFields):
     user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
-    # Set by placement.py (stable across updates): logical-ID prefix and services stack stem.
+    # Set by placement.py (stable across updates): logical-ID prefix, services stack stem,
+    # and a subscriber's (queue, dead-letter queue) names.
     key: str = ""
     group: str = ""
+    queue_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -365,6 +367,7 @@ class App:
     security: str                     # standard | strict (normalize.POSTURES: the defaults it picks)
     retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
     keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
+    retired_queues: tuple[str, ...] = ()  # names earlier queues had: never given again (placement.py)
 
     @property
     def stack_name(self) -> str:

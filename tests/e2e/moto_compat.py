@@ -1268,6 +1268,9 @@ def _security_group_validation() -> None:
 #     GroupName or VpcId (create-only) change. Rules are now replaced in place.
 # (d) a resource the update removes from the template is deleted even with
 #     DeletionPolicy: Retain; AWS keeps it (and its data, e.g. a log group's events).
+# (e) a removed resource stays in the stack's resource map, so when a later update
+#     adds the same logical ID again, moto hands back the old resource instead of
+#     creating one (a re-added subscriber's new queue is never made). AWS creates it.
 def _stack_updates() -> None:
     from moto.cloudformation import parsing
     from moto.cloudformation.models import Stack
@@ -1340,6 +1343,16 @@ def _stack_updates() -> None:
         original_delete(self, parsed_resource, resource_json)
 
     parsing.ResourceMap._delete_resource = _delete_resource
+
+    original_map_update = parsing.ResourceMap.update
+
+    def update_map(self: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+        gone = set(self._resource_json_map) - set(template.get("Resources") or {})
+        original_map_update(self, template, parameters)
+        for logical_id in gone:
+            self._parsed_resources.pop(logical_id, None)
+
+    parsing.ResourceMap.update = update_map
 
 
 # Classes above become CloudFormation types by subclassing CloudFormationModel;
