@@ -217,8 +217,9 @@ def test_servers_in_the_same_stack_are_created_first():
                 db={"port": 5432, "discovery": True})
     assert diagnose(data) == []
     resources = _built(data)["services"]["Resources"]
-    assert resources["WebEcsService"]["DependsOn"] == ["ApiEcsService", "DbEcsService"]
-    assert "DependsOn" not in resources["ApiEcsService"]
+    # after its own ingress rule, then the servers
+    assert resources["WebEcsService"]["DependsOn"] == ["WebLoadBalancerIngress", "ApiEcsService", "DbEcsService"]
+    assert resources["ApiEcsService"]["DependsOn"] == ["ApiLoadBalancerIngress", "ApiServicesIngress"]
 
 
 def test_servers_in_another_stack_order_the_nested_stacks():

@@ -183,10 +183,18 @@ def test_change_a_container_port(tmp_path):
     new = copy.deepcopy(BASE)
     new["services"]["backend"]["port"] = 5001
     before, after, result = update(tmp_path, BASE, new)
-    no_hazards(result)
+    no_hazards(result)    # no rule-gap: the old tasks stay reachable on 5000 during the deployment
     modified = {m.id: m for f in result.changes.stacks.values() for m in f.modified}
     assert "BackendTargetGroup" not in modified  # the group's port is fixed: not even modified
     assert not modified["BackendEcsService"].replacement
+    # The 5000 rules are replaced (the 5001 ones created first) or removed: deleted only in
+    # the cleanup phase, after the ECS service's update (its rolling deployment) is done.
+    assert modified["BackendLoadBalancerIngress"].replacement and modified["BackendServicesIngress"].replacement
+    assert "BackendTaskSecurityGroup" not in modified and "AlbSecurityGroup" not in modified
+    alb = result.changes.stacks["alb.json"]
+    assert (alb.removed, alb.added) == (["AlbEgress5000"], ["AlbEgress5001"])
+    assert resources(after)[("services.json", "BackendEcsService")]["DependsOn"] == [
+        "BackendLoadBalancerIngress", "BackendServicesIngress"]
 
 
 @pytest.mark.parametrize("edit", ["tags", "image"])
