@@ -2,8 +2,8 @@
 
 `<spec stem>.lock.json` beside `<spec stem>.yaml` records, per deployed app
 (`<app>-<environment>`, so one spec compiled for several environments keeps one lock),
-each service's logical-ID key, services stack and automatic listener-rule priority
-(placement.record). The next compile reads it and keeps every existing service where
+each service's logical-ID key, services stack, automatic listener-rule priority and queue
+names, and the names earlier queues had (placement.record). The next compile reads it and keeps every existing service where
 it was; it is rewritten after each successful compile, only when it changed. Commit
 it with the spec: a fresh checkout then compiles the same bytes.
 

@@ -310,9 +310,11 @@ class Service(_TaskFields):
     user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
-    # Set by placement.py (stable across updates): logical-ID prefix and services stack stem.
+    # Set by placement.py (stable across updates): logical-ID prefix, services stack stem,
+    # and a subscriber's (queue, dead-letter queue) names.
     key: str = ""
     group: str = ""
+    queue_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -338,6 +340,7 @@ class Job(_TaskFields):
     storage: Storage
     task_role: TaskRole
     user: Optional[str]               # the main container's user; None: the image's
+    secrets_kms_keys: tuple[str, ...]  # KMS key ARNs the execution role may decrypt with (sorted)
     # What a job's task never has: class constants, not fields (the task builders
     # read them as they read a service's).
     port = None
@@ -349,7 +352,6 @@ class Job(_TaskFields):
     publish = ()
     subscribe = None
     depends_on = ()
-    secrets_kms_keys = ()
 
 
 @dataclass(frozen=True)
@@ -365,6 +367,7 @@ class App:
     security: str                     # standard | strict (normalize.POSTURES: the defaults it picks)
     retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
     keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
+    retired_queues: tuple[str, ...] = ()  # names earlier queues had: never given again (placement.py)
 
     @property
     def stack_name(self) -> str:

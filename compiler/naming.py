@@ -27,6 +27,16 @@ def cluster_name(app: str, env: str) -> str:
     return shorten(f"{app}-{env}", 255)
 
 
+FIFO_SUFFIX = ".fifo"
+QUEUE_NAME_MAX = 80
+
+
+def queue_name(app: str, env: str, part: str, fifo: bool) -> str:
+    """`<app>-<env>-<part>` as an SQS queue name (".fifo" kept at the end of a FIFO queue's)."""
+    suffix = FIFO_SUFFIX if fifo else ""
+    return shorten(f"{app}-{env}-{part}", QUEUE_NAME_MAX - len(suffix)) + suffix
+
+
 # EC2's characters for security group rule descriptions (UserIdGroupPair, PrefixListId;
 # cidr rules and group descriptions also take '&'), and their length limit.
 _NOT_EC2_DESCRIPTION = re.compile(r"[^a-zA-Z0-9 ._\-:/()#,@\[\]+=;{}!$*]")

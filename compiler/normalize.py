@@ -344,6 +344,7 @@ def _job(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Job:
                           _ephemeral(storage.get("ephemeral")), _volumes(name, storage.get("volumes"))),
         task_role=_task_role(spec.get("task_role") or {}),
         user=_text(spec["user"]) if spec.get("user") is not None else None,
+        secrets_kms_keys=tuple(sorted(set(spec.get("secrets_kms_keys", ())))),
     )
 
 

@@ -2,7 +2,8 @@
 
 Three things are decided per service — its logical-ID prefix (`key`), its services
 stack (`group`) and its automatic listener-rule priority — so that adding, removing or
-renaming one service changes none of another service's resources:
+renaming one service changes none of another service's resources; and a subscriber's
+queue names, so that no new queue takes the name of a retained one (`_queues`):
 
 - A service keeps what the previous compile gave it (the lock file, see lockfile.py).
   New services get a stack with room (the first numbered one holding fewer than
@@ -32,7 +33,7 @@ from typing import Any, Mapping
 
 from compiler import model as m
 from compiler import routing
-from compiler.naming import pascal
+from compiler.naming import FIFO_SUFFIX, pascal, queue_name
 
 SERVICES_PER_STACK = 30
 FIRST_STACK = "services"
@@ -42,6 +43,7 @@ BAND_WIDTH = (LAST_PRIORITY - FIRST_AUTO_PRIORITY + 1) // routing.BANDS
 
 _NUMBERED = re.compile(r"^services(-([2-9]|[1-9][0-9]+))?$")
 _KEY = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+_QUEUE = re.compile(r"^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$")
 
 
 def stem(index: int) -> str:
@@ -85,8 +87,15 @@ def _entries(previous: Mapping[str, Any] | None) -> dict[str, dict]:
         route = entry.get("route")
         if isinstance(route, Mapping):
             clean["route"] = (_strings(route.get("paths")), _strings(route.get("hosts")))
+        queues = entry.get("queues")
+        if isinstance(queues, list) and len(queues) == 2 and all(_queue_name_ok(q) for q in queues):
+            clean["queues"] = tuple(queues)
         out[name] = clean
     return out
+
+
+def _queue_name_ok(name: Any) -> bool:
+    return isinstance(name, str) and _QUEUE.match(name) is not None
 
 
 def _strings(value) -> tuple[str, ...]:
@@ -100,14 +109,18 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     keys = _keys(app, entries, origin)
     groups = _groups(app, entries, origin)
     priorities = _priorities(app, entries, origin)
+    retired = _retired(previous, entries)
+    queues = _queues(app, entries, retired)
     services = []
     for s in app.services:
-        s = replace(s, key=keys[s.name], group=groups[s.name])
+        s = replace(s, key=keys[s.name], group=groups[s.name], queue_names=queues.get(s.name, ()))
         if s.name in priorities:
             s = replace(s, http=replace(s.http, priority=priorities[s.name], assigned=True))
         services.append(s)
     keep_namespace = bool(isinstance(previous, Mapping) and previous.get("namespace") is True)
-    return replace(app, services=tuple(services), keep_namespace=keep_namespace or app.keep_namespace)
+    in_use = {name for names in queues.values() for name in names}
+    return replace(app, services=tuple(services), keep_namespace=keep_namespace or app.keep_namespace,
+                   retired_queues=tuple(sorted(retired - in_use)))
 
 
 def record(app: m.App) -> dict[str, Any]:
@@ -121,10 +134,54 @@ def record(app: m.App) -> dict[str, Any]:
             entry["route"] = {"paths": sorted(s.http.paths), "hosts": sorted(s.http.hosts)}
         if s.connect:
             entry["alias"] = s.connect.alias
+        if s.queue_names:
+            entry["queues"] = list(s.queue_names)
         services[s.name] = entry
     out: dict[str, Any] = {"services": services}
     if app.uses_namespace:
         out["namespace"] = True
+    if app.retired_queues:
+        out["retired_queues"] = list(app.retired_queues)
+    return out
+
+
+def _retired(previous: Mapping[str, Any] | None, entries: dict[str, dict]) -> set[str]:
+    """Every queue name the previous compile used or had retired: such a queue may still exist
+    (retained, or deleted less than 60 seconds ago), so no new queue gets its name."""
+    listed = previous.get("retired_queues") if isinstance(previous, Mapping) else None
+    names = {q for q in listed if _queue_name_ok(q)} if isinstance(listed, list) else set()
+    return names | {q for entry in entries.values() for q in entry.get("queues", ())}
+
+
+def _queues(app: m.App, entries: dict[str, dict], retired: set[str]) -> dict[str, tuple[str, str]]:
+    """(queue, dead-letter queue) names per subscribing service.
+
+    A subscriber keeps the names its queues had unless switching FIFO replaces them. A
+    service renamed keeping its alias gets new queues: messaging.json's logical IDs follow
+    the name, so its old queues are removed in the same update. New queues are named
+    `<app>-<env>-<service>[-dlq]`, or with `-2`, `-3`, ... after the service name when an
+    earlier queue had that name: a removed queue is retained (DeletionPolicy), and a
+    create with its name would fail or adopt it.
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for s in app.services:
+        kept = entries.get(s.name, {}).get("queues")
+        if s.subscribe and kept and kept[0].endswith(FIFO_SUFFIX) == s.subscribe.queue.fifo:
+            out[s.name] = kept
+    taken = retired | {q for names in out.values() for q in names}
+    for s in app.services:
+        if not s.subscribe or s.name in out:
+            continue
+        n = 1
+        while True:
+            part = s.name if n == 1 else f"{s.name}-{n}"
+            names = tuple(queue_name(app.app, app.environment, p, s.subscribe.queue.fifo)
+                          for p in (part, part + "-dlq"))
+            if not taken & set(names):
+                break
+            n += 1
+        out[s.name] = names
+        taken |= set(names)
     return out
 
 

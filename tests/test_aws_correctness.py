@@ -217,8 +217,9 @@ def test_servers_in_the_same_stack_are_created_first():
                 db={"port": 5432, "discovery": True})
     assert diagnose(data) == []
     resources = _built(data)["services"]["Resources"]
-    assert resources["WebEcsService"]["DependsOn"] == ["ApiEcsService", "DbEcsService"]
-    assert "DependsOn" not in resources["ApiEcsService"]
+    # after its own ingress rule, then the servers
+    assert resources["WebEcsService"]["DependsOn"] == ["WebLoadBalancerIngress", "ApiEcsService", "DbEcsService"]
+    assert resources["ApiEcsService"]["DependsOn"] == ["ApiLoadBalancerIngress", "ApiServicesIngress"]
 
 
 def test_servers_in_another_stack_order_the_nested_stacks():
@@ -284,6 +285,38 @@ def test_unusable_kms_keys_are_warnings(api, text):
     assert (found.code, found.severity) == ("FC271", "warning") and text in found.message
 
 
+def _with_job(**job) -> dict:
+    data = spec()
+    data["jobs"] = {"nightly": {"image": f"{ECR}/report:1", "schedule": "@daily", **job}}
+    return data
+
+
+def test_job_kms_keys_get_the_services_statement():
+    data = _with_job(secrets={"DB": SECRET.format("us-east-1")}, secrets_kms_keys=[KEY])
+    assert diagnose(data) == []
+    role = _built(data)["jobs"]["Resources"]["NightlyExecutionRole"]
+    found = {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert found["SecretsKms"] == {
+        "Sid": "SecretsKms", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [KEY],
+        "Condition": {"StringLike": {"kms:ViaService": ["secretsmanager.*"]}}}
+    assert "SecretsKms" not in _statements(data)          # the services' roles are untouched
+
+
+@pytest.mark.parametrize("job, path", [
+    ({"secrets_kms_keys": [KEY]}, "jobs.nightly.secrets_kms_keys"),
+    ({"secrets_kms_keys": [KEY], "secrets": {"DB": SECRET.format("eu-west-1")}}, "jobs.nightly.secrets_kms_keys[0]"),
+])
+def test_unusable_job_kms_keys_are_warnings_where_written(job, path):
+    [found] = diagnose(_with_job(**job))
+    assert (found.code, found.severity, found.path) == ("FC271", "warning", path)
+
+
+def test_job_kms_keys_take_arns_only():
+    data = _with_job(secrets={"DB": SECRET.format("us-east-1")}, secrets_kms_keys=["alias/shop"])
+    [found] = schema_findings(data)
+    assert (found.code, found.path) == ("FC104", "jobs.nightly.secrets_kms_keys[0]")
+
+
 @pytest.mark.parametrize("network, api, expect", [
     # pinned by the ECR image (us-east-1): a secret in eu-west-1 is unreachable
     (NO_NAT, {"secrets": {"DB": SECRET.format("eu-west-1")}}, ["services.api.secrets.DB"]),
@@ -304,3 +337,10 @@ def test_a_secret_in_another_region_without_nat_is_refused(network, api, expect)
     assert schema_findings(data) == []
     found = [d for d in checks.run(normalize(data), data, Locator("spec.yaml")) if d.code == "FC271"]
     assert [d.path for d in found] == expect, [d.format() for d in found]
+
+
+def test_a_job_secret_in_another_region_without_nat_is_refused():
+    data = _with_job(secrets={"DB": SECRET.format("eu-west-1")})
+    data["network"] = copy.deepcopy(NO_NAT)
+    found = [d for d in checks.run(normalize(data), data, Locator("spec.yaml")) if d.code == "FC271"]
+    assert [(d.path, d.severity) for d in found] == [("jobs.nightly.secrets.DB", "error")]

@@ -244,6 +244,58 @@ def test_updating_an_autoscaled_service_that_sets_desired_count_resets_the_count
     assert compute(old, new).hazards == []
 
 
+def group(*ingress) -> dict:
+    return {"Type": "AWS::EC2::SecurityGroup",
+            "Properties": {"GroupDescription": "tasks", "VpcId": "vpc-1", "SecurityGroupIngress": list(ingress)}}
+
+
+def sg_rule(port: int, **more) -> dict:
+    return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "SourceSecurityGroupId": "sg-alb",
+            "Description": f"From the load balancer to web:{port}", **more}
+
+
+def balanced(port: int) -> dict:
+    return service(TaskDefinition=f"td:{port}", LoadBalancers=[{"ContainerName": "web", "ContainerPort": port,
+                                                                "TargetGroupArn": "tg"}])
+
+
+def test_an_inline_rule_revoked_under_tasks_still_listening_on_its_port_is_a_rule_gap():
+    old = side({"s.json": {"Resources": {"Sg": group(sg_rule(5000)), "Web": balanced(5000)}}})
+    new = side({"s.json": {"Resources": {"Sg": group(sg_rule(5001)), "Web": balanced(5001)}}})
+    diff = compute(old, new)
+    assert hazards(diff) == {("rule-gap", "Sg")}
+    assert "still listen on port 5000" in diff.hazards[0].message
+    # A CIDR rule on the same number (a listener's port on the ALB's group) is no such rule.
+    listener = {"IpProtocol": "tcp", "FromPort": 5000, "ToPort": 5000, "CidrIp": "10.0.0.0/8"}
+    old = side({"s.json": {"Resources": {"Sg": group(listener), "Web": balanced(5000)}}})
+    new = side({"s.json": {"Resources": {"Sg": group(), "Web": balanced(5001)}}})
+    assert compute(old, new).hazards == []
+    # A rule resource of its own is replaced instead: created first, the old one deleted at cleanup.
+    standalone = {"Type": "AWS::EC2::SecurityGroupIngress",
+                  "Properties": {"GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, **sg_rule(5000)}}
+    old = side({"s.json": {"Resources": {"Sg": group(), "Web": balanced(5000), "In": standalone}}})
+    moved = copy.deepcopy(standalone)
+    moved["Properties"].update(FromPort=5001, ToPort=5001)
+    new = side({"s.json": {"Resources": {"Sg": group(), "Web": balanced(5001), "In": moved}}})
+    diff = compute(old, new)
+    assert modified(diff, "s.json")["In"]["replacement"] is True and diff.hazards == []
+
+
+def test_an_inline_rule_moving_to_a_rule_resource_is_a_short_rule_gap():
+    standalone = {"Type": "AWS::EC2::SecurityGroupIngress",
+                  "Properties": {"GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, **sg_rule(5000, Description="moved")}}
+    old = side({"s.json": {"Resources": {"Sg": group(sg_rule(5000)), "Web": balanced(5000)}}})
+    new = side({"s.json": {"Resources": {"Sg": group(), "Web": balanced(5000), "In": standalone}}})
+    diff = compute(old, new)
+    assert hazards(diff) == {("rule-gap", "Sg")}
+    assert "moves to the new resource In" in diff.hazards[0].message
+    # A rule resource on another group, or admitting something else, is no such move.
+    other = copy.deepcopy(standalone)
+    other["Properties"]["FromPort"] = other["Properties"]["ToPort"] = 6000
+    new = side({"s.json": {"Resources": {"Sg": group(), "Web": balanced(5000), "In": other}}})
+    assert compute(old, new).hazards == []
+
+
 def test_a_conditionally_create_only_property_is_not_a_certain_replacement():
     old = side({"s.json": {"Resources": {"Web": service()}}})
     props = service()["Properties"]

@@ -51,7 +51,9 @@ def test_nothing_of_the_vpc_is_made_and_ids_are_wired(tmp_path):
     assert outputs["PrivateRouteTableIds"] == "rtb-0123456789abcdef0"
     alb = files["alb.json"]["Resources"]["AlbSecurityGroup"]["Properties"]
     assert [r["CidrIp"] for r in alb["SecurityGroupIngress"]] == ["10.8.0.0/16"]   # internal: the given cidr
-    assert alb["SecurityGroupEgress"][0]["DestinationSecurityGroupId"] == {"Ref": "TasksSecurityGroupId"}
+    [egress] = [r["Properties"] for r in files["alb.json"]["Resources"].values()
+                if r["Type"] == "AWS::EC2::SecurityGroupEgress"]
+    assert egress["DestinationSecurityGroupId"] == {"Ref": "TasksSecurityGroupId"}
     task_sg = files["services.json"]["Resources"]["ApiTaskSecurityGroup"]["Properties"]
     assert task_sg["SecurityGroupEgress"][1]["CidrIp"] == {"Ref": "VpcCidr"}      # cidr known: the VPC
     service = files["services.json"]["Resources"]["ApiEcsService"]["Properties"]

@@ -157,3 +157,39 @@ def test_edits_move_no_other_service_and_reuse_no_priority(start, edits):
             elif s.http.assigned:
                 assert s.http.priority not in previous_priorities, (s.name, s.http.priority)
         app, routes = nxt, new
+
+
+# ---------------------------------------------------------------- queue names
+queue_kind = st.sampled_from([None, "s", "f"])        # not subscribing, standard topic, FIFO topic
+
+
+def _messaging_spec(subscribers: dict[str, str | None]) -> dict:
+    services = {"pub": {"image": "x", "port": 80, "publish": {"topics": [{"name": "s"}, {"name": "f", "fifo": True}]}}}
+    for name, kind in subscribers.items():
+        services[name] = {"image": "x"}
+        if kind:
+            services[name]["subscribe"] = {"topics": [{"service": "pub", "name": kind}]}
+    return {"app": "shop", "services": services}
+
+
+@SETTINGS
+@given(steps=st.lists(st.dictionaries(names, queue_kind, max_size=5), min_size=2, max_size=6))
+def test_a_queue_keeps_its_names_and_a_new_one_never_takes_an_earlier_name(steps):
+    """Any sequence of adds, removals, subscription and FIFO switches: a subscriber whose queue
+    stays keeps its names; every other queue gets names no earlier queue had."""
+    lock, ever, before = None, set(), {}
+    for subscribers in steps:
+        app = normalize(_messaging_spec(subscribers), lambda _stack: lock)
+        assert placement.place(app, placement.record(app)) == app
+        now = {s.name: (s.queue_names, s.subscribe.queue.fifo) for s in app.services if s.subscribe}
+        for name, (queues, fifo) in now.items():
+            assert len(queues) == 2 and all(q.endswith(".fifo") == fifo for q in queues)
+            if name in before and before[name][1] == fifo:
+                assert queues == before[name][0]
+            else:
+                assert not set(queues) & ever, (name, queues)
+        given_now = [q for queues, _ in now.values() for q in queues]
+        assert len(given_now) == len(set(given_now))
+        ever |= set(given_now)
+        assert set(app.retired_queues) == ever - set(given_now)
+        lock, before = placement.record(app), now

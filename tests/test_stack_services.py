@@ -168,7 +168,7 @@ def test_thirty_worst_case_services_fit_well_under_the_limits():
     ((stem, template),) = services.build(a)
     tpl = template.to_dict()
     size = len(json.dumps(tpl, indent=2, sort_keys=True))
-    assert len(tpl["Resources"]) < 450
+    assert len(tpl["Resources"]) < 490       # 483: 16 per service, 3 shared (CloudFormation: 500)
     assert len(tpl["Parameters"]) < 180
     assert len(tpl["Outputs"]) < 190
     assert size < 900 * 1024
@@ -176,7 +176,7 @@ def test_thirty_worst_case_services_fit_well_under_the_limits():
     assert len(of_type(tpl, "AWS::ApplicationAutoScaling::ScalingPolicy")) == 90
     assert len(of_type(tpl, "AWS::ServiceDiscovery::Service")) == 30
     assert len(of_type(tpl, "AWS::EFS::AccessPoint")) == 60
-    assert len(of_type(tpl, "AWS::EC2::SecurityGroupIngress")) == 30
+    assert len(of_type(tpl, "AWS::EC2::SecurityGroupIngress")) == 90   # NFS, from the ALB, from the services
 
 
 def test_worst_case_overflow_stack_is_lint_clean():
@@ -352,22 +352,30 @@ def test_task_security_group():
                  "worker": svc()})
     web = props(tpl, "WebTaskSecurityGroup")
     assert web["VpcId"] == {"Ref": "VpcId"}
-    assert web["SecurityGroupIngress"] == [{
+    # Ingress rules are resources of their own: a port change replaces them, and the old
+    # port's rule is deleted only in the cleanup phase, after the rolling deployment.
+    assert web["SecurityGroupIngress"] == []
+    assert props(tpl, "WebLoadBalancerIngress") == {
+        "GroupId": {"Fn::GetAtt": ["WebTaskSecurityGroup", "GroupId"]},
         "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
         "SourceSecurityGroupId": {"Ref": "AlbSecurityGroupId"},
-        "Description": "From the load balancer to web:80"}]
+        "Description": "From the load balancer to web:80"}
+    assert tpl["Resources"]["WebEcsService"]["DependsOn"] == ["WebLoadBalancerIngress"]
     assert web["SecurityGroupEgress"] == [
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0",
          "Description": "HTTPS out: image registries and AWS APIs"},
         {"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "CidrIp": {"Ref": "VpcCidr"},
          "Description": "TCP to the other services in the VPC"},
     ]
-    quotes = props(tpl, "QuotesTaskSecurityGroup")["SecurityGroupIngress"]
-    assert quotes == [{
+    assert props(tpl, "QuotesTaskSecurityGroup")["SecurityGroupIngress"] == []
+    assert props(tpl, "QuotesServicesIngress") == {
+        "GroupId": {"Fn::GetAtt": ["QuotesTaskSecurityGroup", "GroupId"]},
         "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
         "SourceSecurityGroupId": {"Fn::GetAtt": ["ServicesSecurityGroup", "GroupId"]},
-        "Description": "From the other services of the app to quotes:8080"}]
+        "Description": "From the other services of the app to quotes:8080"}
     assert props(tpl, "WorkerTaskSecurityGroup")["SecurityGroupIngress"] == []
+    assert not [k for k in tpl["Resources"] if k.startswith("Worker") and k.endswith("Ingress")]
+    assert "DependsOn" not in tpl["Resources"]["WorkerEcsService"]
 
 
 def test_ecs_service_defaults():
@@ -393,7 +401,7 @@ def test_ecs_service_defaults():
     assert service["EnableExecuteCommand"] is False
     assert service["PropagateTags"] == "SERVICE" and service["EnableECSManagedTags"] is True
     assert "ServiceConnectConfiguration" not in service and "ServiceRegistries" not in service
-    assert "DependsOn" not in tpl["Resources"]["WebEcsService"]
+    assert tpl["Resources"]["WebEcsService"]["DependsOn"] == ["WebLoadBalancerIngress"]
     assert "ServiceName" not in service
     assert {"Key": "fargate-compile:service", "Value": "web"} in service["Tags"]
 
@@ -508,7 +516,7 @@ def test_memory_scaling_only():
 def test_tags_on_taggable_resources():
     tpl = first({"web": svc(discovery=True, count={"range": "1-2", "cpu_percentage": 50})},
                 tags={"team": "web"})
-    untaggable = {"AWS::ApplicationAutoScaling::ScalingPolicy"}
+    untaggable = {"AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::EC2::SecurityGroupIngress"}
     for logical_id, resource in tpl["Resources"].items():
         if resource["Type"] in untaggable:
             continue
@@ -521,7 +529,7 @@ def test_logical_ids_of_lookalike_service_names_do_not_collide():
     # "services"+"TaskSecurityGroup" vs the shared SG, "foo-discovery"+"EcsService" vs "foo"'s registry
     spec = {"services": svc(), "foo": svc(discovery=True), "foo-discovery": svc()}
     tpl = first(spec)
-    assert len(tpl["Resources"]) == 3 + 3 * 6 + 1
+    assert len(tpl["Resources"]) == 3 + 3 * 6 + 1 + 1     # foo's discovery service, foo's ingress
 
 
 def test_deterministic():

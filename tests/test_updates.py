@@ -183,10 +183,18 @@ def test_change_a_container_port(tmp_path):
     new = copy.deepcopy(BASE)
     new["services"]["backend"]["port"] = 5001
     before, after, result = update(tmp_path, BASE, new)
-    no_hazards(result)
+    no_hazards(result)    # no rule-gap: the old tasks stay reachable on 5000 during the deployment
     modified = {m.id: m for f in result.changes.stacks.values() for m in f.modified}
     assert "BackendTargetGroup" not in modified  # the group's port is fixed: not even modified
     assert not modified["BackendEcsService"].replacement
+    # The 5000 rules are replaced (the 5001 ones created first) or removed: deleted only in
+    # the cleanup phase, after the ECS service's update (its rolling deployment) is done.
+    assert modified["BackendLoadBalancerIngress"].replacement and modified["BackendServicesIngress"].replacement
+    assert "BackendTaskSecurityGroup" not in modified and "AlbSecurityGroup" not in modified
+    alb = result.changes.stacks["alb.json"]
+    assert (alb.removed, alb.added) == (["AlbEgress5000"], ["AlbEgress5001"])
+    assert resources(after)[("services.json", "BackendEcsService")]["DependsOn"] == [
+        "BackendLoadBalancerIngress", "BackendServicesIngress"]
 
 
 @pytest.mark.parametrize("edit", ["tags", "image"])
@@ -323,3 +331,98 @@ def test_diff_places_a_new_spec_the_way_a_compile_after_the_old_side_would(tmp_p
     assert main(["diff", str(deployed), str(alone.output), "--format", "json"]) == 4
     kinds = {h["kind"] for h in json.loads(capsys.readouterr().out)["hazards"]}
     assert "replacement" in kinds
+
+
+# --- queues: retained, and never re-created under a name a leftover holds ---------------------
+
+def messaging(fifo: bool = False, **worker) -> dict:
+    spec = copy.deepcopy(BASE)
+    spec["services"]["backend"]["publish"] = {"topics": [{"name": "orders", "fifo": fifo}]}
+    spec["services"]["worker"] = {"image": f"{ECR}/worker:1", "subscribe": {
+        "topics": [{"service": "backend", "name": "orders"}]}, **worker}
+    return spec
+
+
+def queue_names(directory: Path) -> dict[str, str]:
+    found = resources(directory)
+    return {i: found[("messaging.json", i)]["Properties"]["QueueName"]
+            for i in ("WorkerQueue", "WorkerDeadLetterQueue") if ("messaging.json", i) in found}
+
+
+def kinds(result) -> set[tuple[str, str]]:
+    return {(h.kind, h.id) for h in result.hazards}
+
+
+def test_an_output_without_retained_queues_updates_in_place(tmp_path):
+    """What a deployment of the previous compiler (queues named, not retained, no queue names
+    in its record) goes through: only the policies are added; nothing is replaced."""
+    ws = Workspace(tmp_path)
+    first = ws.compile(messaging())
+    legacy = tmp_path / "legacy"
+    shutil.copytree(first, legacy)
+    stack = json.loads((legacy / "messaging.json").read_text())
+    for resource in stack["Resources"].values():
+        if resource["Type"] == "AWS::SQS::Queue":
+            del resource["DeletionPolicy"], resource["UpdateReplacePolicy"]
+    (legacy / "messaging.json").write_text(json.dumps(stack))
+    lock = json.loads(lockfile.path_for(ws.spec).read_text())
+    for record in lock["stacks"].values():
+        for entry in record["services"].values():
+            entry.pop("queues", None)
+    lockfile.path_for(ws.spec).write_text(json.dumps(lock))
+    after = ws.compile(messaging())
+    result = diff.compute(from_directory(str(legacy)), from_directory(str(after)))
+    no_hazards(result)
+    modified = {m.id: m for m in result.changes.stacks["messaging.json"].modified}
+    assert set(modified) == {"WorkerQueue", "WorkerDeadLetterQueue"}
+    assert not any(m.replacement for m in modified.values())
+    assert queue_names(after) == queue_names(legacy) == {
+        "WorkerQueue": "shop-dev-worker", "WorkerDeadLetterQueue": "shop-dev-worker-dlq"}
+
+
+def test_removing_a_subscriber_keeps_its_queues_and_re_adding_it_takes_new_names(tmp_path):
+    ws = Workspace(tmp_path)
+    first = ws.compile(messaging())
+    assert all(r["DeletionPolicy"] == r["UpdateReplacePolicy"] == "Retain"
+               for (f, _), r in resources(first).items() if r["Type"] == "AWS::SQS::Queue")
+    without = messaging()
+    del without["services"]["worker"]["subscribe"]
+    second = ws.compile(without)
+    no_hazards(diff.compute(from_directory(str(first)), from_directory(str(second))))
+    assert json.loads(lockfile.path_for(ws.spec).read_text())["stacks"]["shop-dev"]["retired_queues"] == [
+        "shop-dev-worker", "shop-dev-worker-dlq"]
+    third = ws.compile(messaging())
+    no_hazards(diff.compute(from_directory(str(second)), from_directory(str(third))))
+    # The retained queues still hold the first names: CreateQueue with one of them would
+    # fail on different attributes, or hand back the leftover queue.
+    assert queue_names(third) == {"WorkerQueue": "shop-dev-worker-2", "WorkerDeadLetterQueue": "shop-dev-worker-2-dlq"}
+    assert ws.compile(messaging()) and queue_names(ws.snapshots / "4") == queue_names(third)
+
+
+def test_switching_fifo_replaces_the_queues_keeping_the_old_ones_and_never_reuses_their_names(tmp_path):
+    ws = Workspace(tmp_path)
+    first = ws.compile(messaging())
+    fifo = ws.compile(messaging(fifo=True))        # the queue follows its topic
+    result = diff.compute(from_directory(str(first)), from_directory(str(fifo)))
+    # Replaced (a hazard of its own), but the old queues and their messages stay.
+    assert ("replacement", "WorkerQueue") in kinds(result)
+    assert not {k for k, _ in kinds(result)} & {"data-deletion", "name-clash"}
+    assert queue_names(fifo) == {"WorkerQueue": "shop-dev-worker.fifo", "WorkerDeadLetterQueue": "shop-dev-worker-dlq.fifo"}
+    back = ws.compile(messaging())
+    assert queue_names(back) == {"WorkerQueue": "shop-dev-worker-2", "WorkerDeadLetterQueue": "shop-dev-worker-2-dlq"}
+
+
+def test_without_retain_data_diff_reports_the_messages_deleted(tmp_path):
+    for part in ("kept", "dropped", "replaced"):
+        (tmp_path / part).mkdir()
+    old, new = messaging(), messaging()
+    del new["services"]["worker"]["subscribe"]
+    _, _, kept = update(tmp_path / "kept", old, new)
+    assert not {k for k, _ in kinds(kept)} & {"data-deletion"}
+    old["retain_data"] = new["retain_data"] = False
+    _, _, dropped = update(tmp_path / "dropped", old, new)
+    assert {i for k, i in kinds(dropped) if k == "data-deletion"} == {"WorkerQueue", "WorkerDeadLetterQueue"}
+    fifo = messaging(fifo=True)
+    fifo["retain_data"] = False
+    _, _, replaced = update(tmp_path / "replaced", old, fifo)
+    assert {i for k, i in kinds(replaced) if k == "data-deletion"} == {"WorkerQueue", "WorkerDeadLetterQueue"}

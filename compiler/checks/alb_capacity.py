@@ -2,7 +2,8 @@
 
 # alb.json outputs one target group ARN per routed service (and a full name per
 # service that scales on requests), and holds a target group and a listener rule
-# per routed service; past those limits CloudFormation would refuse the stack.
+# per routed service and an egress rule per container port; past those limits
+# CloudFormation would refuse the stack.
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     if not app.load_balancer or not routed:
         return []
     outputs = FIXED_OUTPUTS + len(routed) + sum(1 for s in routed if s.scaling and s.scaling.requests)
-    resources = FIXED_RESOURCES + 2 * len(routed)
+    resources = FIXED_RESOURCES + 2 * len(routed) + len({s.port for s in routed})
     if outputs <= MAX_OUTPUTS and resources <= MAX_RESOURCES:
         return []
     return [locator.error(

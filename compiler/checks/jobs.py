@@ -1,9 +1,9 @@
 """FC251: job schedules, timeouts and names; the task rules services get, re-run over the jobs."""
 
 # The task rules (cpu/memory, task role, plain secrets, variable/secret names, container
-# ports and names, egress without NAT) read `app.services`; a job carries the same task
-# fields (model._TaskFields), so they run once more over the jobs, with paths under
-# `jobs.` instead of `services.`. Their findings keep their own codes.
+# ports and names, egress without NAT, secrets' regions and KMS keys) read `app.services`;
+# a job carries the same task fields (model._TaskFields), so they run once more over the
+# jobs, with paths under `jobs.` instead of `services.`. Their findings keep their own codes.
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from compiler.checks import (container_ports, env_names, fargate_size, plain_secrets,
-                             private_egress, task_role)
+                             private_egress, secrets_reach, task_role)
 from compiler.checks._util import pascal_clashes
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
@@ -19,7 +19,8 @@ from compiler.schedules import ScheduleError, to_aws
 
 CODE = "FC251"
 
-TASK_RULES = (fargate_size, task_role, plain_secrets, env_names, container_ports, private_egress)
+TASK_RULES = (fargate_size, task_role, plain_secrets, env_names, container_ports, private_egress,
+              secrets_reach)
 MAX_TIMEOUT = 99_999_999          # Step Functions TimeoutSeconds maximum
 
 

@@ -61,6 +61,7 @@ FN_OR_MAX = 10  # Fn::Or takes 2..10 conditions
 
 LOAD_BALANCER = "LoadBalancer"
 SECURITY_GROUP = "AlbSecurityGroup"
+TASK_EGRESS = "AlbEgress"          # + a container port: AlbEgress8080
 HTTP_LISTENER = "HttpListener"
 HTTPS_LISTENER = "HttpsListener"
 LOGS_BUCKET = "AccessLogsBucket"
@@ -101,8 +102,10 @@ def build(app: m.App) -> Template:
     )
 
     sg = t.add_resource(skips.apply(
-        _security_group(app, lb_spec, vpc_id, targets), *skips.alb_security_group(lb_spec),
+        _security_group(app, lb_spec, vpc_id), *skips.alb_security_group(lb_spec),
     ))
+    for rule in _egress(app, sg, targets):
+        t.add_resource(rule)
 
     attributes = {
         "deletion_protection.enabled": _bool(lb_spec.deletion_protection),
@@ -219,10 +222,38 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _security_group(
-    app: m.App, lb_spec: m.LoadBalancer, vpc_id, targets: dict | None
-) -> ec2.SecurityGroup:
-    """targets: where the egress rules point (the VPC cidr, or the tasks' security group)."""
+def egress_id(port: int) -> str:
+    return f"{TASK_EGRESS}{port}"
+
+
+def _egress(app: m.App, sg: ec2.SecurityGroup, targets: dict | None) -> list[ec2.SecurityGroupEgress]:
+    """One rule per container port of the routed services, to `targets` (the VPC cidr, or
+    the tasks' security group).
+
+    Resources of their own, not the group's inline rules: when a service's port changes,
+    inline rules would lose the old port as CloudFormation updates the group, in the alb
+    stack, before the services stack even starts the rolling deployment, and the ALB could
+    no longer reach the old tasks. A rule removed from the template is deleted only in the
+    cleanup phase, after every stack's update (and so the deployment) is done.
+    """
+    services_by_port: dict[int, list[str]] = {}
+    for service in app.routed_services:
+        services_by_port.setdefault(service.port, []).append(service.name)
+    return [
+        ec2.SecurityGroupEgress(
+            egress_id(port),
+            GroupId=GetAtt(sg, "GroupId"),
+            IpProtocol="tcp",
+            FromPort=port,
+            ToPort=port,
+            **targets,
+            Description=naming.ec2_description(naming.listing_within(f"To tasks on port {port}: ", names)),
+        )
+        for port, names in sorted(services_by_port.items())
+    ]
+
+
+def _security_group(app: m.App, lb_spec: m.LoadBalancer, vpc_id) -> ec2.SecurityGroup:
     ingress = []
     for port in lb_spec.listener_ports:
         for cidr in lb_spec.allowed_cidrs:
@@ -236,30 +267,17 @@ def _security_group(
                 )
             )
 
-    services_by_port: dict[int, list[str]] = {}
-    for service in app.routed_services:
-        services_by_port.setdefault(service.port, []).append(service.name)
+    # An empty SecurityGroupEgress keeps AWS's allow-all rule; this one matches nothing. The
+    # egress to the tasks is the AlbEgress<port> resources (_egress).
     egress = [
         ec2.SecurityGroupRule(
-            IpProtocol="tcp",
-            FromPort=port,
-            ToPort=port,
-            **targets,
-            Description=naming.ec2_description(naming.listing_within(f"To tasks on port {port}: ", names)),
+            IpProtocol="icmp",
+            FromPort=252,
+            ToPort=86,
+            CidrIp="255.255.255.255/32",
+            Description="Disallow all traffic but the rules to the tasks",
         )
-        for port, names in sorted(services_by_port.items())
     ]
-    if not egress:
-        # An empty SecurityGroupEgress keeps AWS's allow-all rule; this one matches nothing.
-        egress = [
-            ec2.SecurityGroupRule(
-                IpProtocol="icmp",
-                FromPort=252,
-                ToPort=86,
-                CidrIp="255.255.255.255/32",
-                Description="Disallow all traffic (no routed services)",
-            )
-        ]
     return ec2.SecurityGroup(
         SECURITY_GROUP,
         GroupDescription=f"ALB of {app.stack_name}: listeners from the allowed CIDRs only",

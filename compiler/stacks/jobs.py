@@ -111,7 +111,7 @@ def definition(job: m.Job) -> str:
 def _job(app: m.App, t: Template, wire: _Wiring, job: m.Job) -> None:
     pid = naming.pascal(job.name)
     tags = common.tags(app, f"{app.stack_name}-{job.name}", **{"fargate-compile:job": job.name})
-    task = task_resources(app, t, wire, job, tags, ingress=[])
+    task = task_resources(app, t, wire, job, tags)
     public = job.placement == "public"
     subnets = wire("PublicSubnetIds" if public else "PrivateSubnetIds", common.SUBNET_LIST)
 

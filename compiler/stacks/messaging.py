@@ -17,8 +17,18 @@ deliver to a queue encrypted with the AWS-managed alias/aws/sqs key, whose key p
 the topic's SNS principal cannot be granted; FIFO when the topics are), the redrive
 policy (`dead_letter.tries` receives), a queue policy that lets SNS send only from
 the subscribed topics (aws:SourceArn), and one subscription per topic with its
-filter policy. Physical names are `<app>-<env>-<service>[-<topic>]` (+ ".fifo"):
-switching `fifo` changes the name, so CloudFormation can replace the resource.
+filter policy. Topic names are `<app>-<env>-<service>-<topic>` (+ ".fifo"): switching
+`fifo` changes the name, so CloudFormation can replace the topic.
+
+Queues hold messages: both carry DeletionPolicy and UpdateReplacePolicy Retain
+(common.retain; `retain_data: false` opts out), so removing a subscriber, or a
+replacement, leaves the old queue and its messages in place. Their names come from
+placement.py: kept while the queue stays, and never the name of an earlier queue that
+may still exist (`<app>-<env>-<service>-2` when re-subscribing after a removal). They
+are not left to CloudFormation: a generated FIFO queue name in a nested stack can
+exceed SQS's 80 characters (aws-cdk#5860). Topics store nothing (SNS delivers or drops
+at once; subscriptions and policies are all in this template), so they are not
+retained; see docs/decisions.md.
 """
 
 from __future__ import annotations
@@ -42,9 +52,7 @@ WIRED_VARIABLES = (TOPIC_ARNS_VARIABLE, QUEUE_URL_VARIABLE)
 
 SNS_KEY = "alias/aws/sns"
 DEAD_LETTER_RETENTION = 14 * 24 * 3600       # SQS maximum: time to look at failed messages
-FIFO_SUFFIX = ".fifo"
 TOPIC_NAME_LIMIT = 256
-QUEUE_NAME_LIMIT = 80
 
 
 def topic_id(service: str, topic: str) -> str:
@@ -83,17 +91,10 @@ def logical_ids(app: m.App) -> list[tuple[str, str]]:
     return found
 
 
-def _name(app: m.App, parts: str, fifo: bool, limit: int) -> str:
-    suffix = FIFO_SUFFIX if fifo else ""
-    return naming.shorten(f"{app.app}-{app.environment}-{parts}", limit - len(suffix)) + suffix
-
-
 def topic_name(app: m.App, service: str, topic: m.Topic) -> str:
-    return _name(app, f"{service}-{topic.name}", topic.fifo, TOPIC_NAME_LIMIT)
-
-
-def queue_name(app: m.App, service: str, fifo: bool, dead_letter: bool = False) -> str:
-    return _name(app, f"{service}-dlq" if dead_letter else service, fifo, QUEUE_NAME_LIMIT)
+    suffix = naming.FIFO_SUFFIX if topic.fifo else ""
+    return naming.shorten(f"{app.app}-{app.environment}-{service}-{topic.name}",
+                          TOPIC_NAME_LIMIT - len(suffix)) + suffix
 
 
 def build(app: m.App) -> Template:
@@ -131,16 +132,18 @@ def _queue_props(queue: m.Queue) -> dict[str, Any]:
 def _subscriber(app: m.App, t: Template, s: m.Service, topics: dict) -> None:
     queue = s.subscribe.queue
     tags = common.tags(app, f"{app.stack_name}-{s.name}", **{"fargate-compile:service": s.name})
+    name, dead_letter_name = s.queue_names
     dead_letter = t.add_resource(scanner_skips.apply(sqs.Queue(
         dead_letter_id(s.name),
-        QueueName=queue_name(app, s.name, queue.fifo, dead_letter=True),
+        QueueName=dead_letter_name,
         MessageRetentionPeriod=DEAD_LETTER_RETENTION,
         Tags=tags,
         **_queue_props(queue),
+        **common.retain(app),
     ), scanner_skips.SQS_MANAGED_SSE))
     main = t.add_resource(scanner_skips.apply(sqs.Queue(
         queue_id(s.name),
-        QueueName=queue_name(app, s.name, queue.fifo),
+        QueueName=name,
         MessageRetentionPeriod=queue.retention,
         DelaySeconds=queue.delay,
         VisibilityTimeout=queue.timeout,
@@ -150,6 +153,7 @@ def _subscriber(app: m.App, t: Template, s: m.Service, topics: dict) -> None:
         ),
         Tags=tags,
         **_queue_props(queue),
+        **common.retain(app),
     ), scanner_skips.SQS_MANAGED_SSE))
     sources = [Ref(topics[(ref.service, ref.name)]) for ref in s.subscribe.topics]
     policy = t.add_resource(sqs.QueuePolicy(

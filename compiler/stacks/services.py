@@ -18,14 +18,15 @@ service in the stack it was in (the lock file):
   groups take what they use of these as wired Parameters of the same names.
 
 SERVICES_PER_STACK = 30 is proven safe by a test building 30 worst-case services
-(http, request scaling, connect, discovery, sidecars, secrets, exec, spot): 11
-resources and at most 2 parameters per service, no per-service output.
+(http, request scaling, connect, discovery, sidecars, secrets, exec, spot, EFS): 16
+resources (483 in the stack) and at most 2 parameters per service, no per-service output.
 
 Per service (logical IDs start with the service's key: its PascalCase name, or the
 name it had before a rename that kept its Service Connect alias, see placement.py): a log group,
 an execution role and a separate task role (policies from compiler/iam.py), the
-task definition, the task security group, the ECS service, and when asked a Cloud
-Map service and Application Auto Scaling target with target-tracking policies.
+task definition, the task security group and its ingress rules (resources of their
+own, see _ingress), the ECS service, and when asked a Cloud Map service and
+Application Auto Scaling target with target-tracking policies.
 A template declares only the wired Parameters it uses.
 """
 
@@ -58,6 +59,8 @@ TASK_DEFINITION = "TaskDefinition"
 TASK_SECURITY_GROUP = "TaskSecurityGroup"
 ECS_SERVICE = "EcsService"
 DISCOVERY_SERVICE = "DiscoveryService"
+LOAD_BALANCER_INGRESS = "LoadBalancerIngress"
+SERVICES_INGRESS = "ServicesIngress"
 SCALABLE_TARGET = "ScalableTarget"
 SCALING_POLICIES = {  # suffix -> (predefined metric, Scaling field)
     "CpuScaling": ("ECSServiceAverageCPUUtilization", "cpu_percentage"),
@@ -183,8 +186,7 @@ class Task:
 
 
 def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
-                   ingress: list, extra_env: dict[str, Any] | None = None,
-                   task_statements: tuple = ()) -> Task:
+                   extra_env: dict[str, Any] | None = None, task_statements: tuple = ()) -> Task:
     """Log group, execution and task roles, task definition and task security group of a
     service or a job (both carry the task fields the builders read; see model._TaskFields).
 
@@ -249,7 +251,9 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
         pid + TASK_SECURITY_GROUP,
         GroupDescription=f"Tasks of {workload.name} ({app.stack_name})",
         VpcId=wire("VpcId"),
-        SecurityGroupIngress=ingress,
+        # No inline ingress: a service's rules are resources of their own (_ingress); a job's
+        # task admits nothing.
+        SecurityGroupIngress=[],
         SecurityGroupEgress=[
             ec2.SecurityGroupRule(
                 IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=ANYWHERE,
@@ -270,13 +274,14 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
     pid = svc.key
     svc_tags = common.tags(app, f"{app.stack_name}-{svc.name}", **{"fargate-compile:service": svc.name})
     env, statements = messaging.service_wiring(svc, wire)
-    task = task_resources(app, t, wire, svc, svc_tags, _ingress(app, svc, wire), env, statements)
+    task = task_resources(app, t, wire, svc, svc_tags, env, statements)
     task_definition, task_sg, nfs_rule = task.task_definition, task.security_group, task.nfs_rule
+    ingress = _ingress(app, t, svc, wire, task_sg)
 
     service_props: dict[str, Any] = {}
-    if nfs_rule:
-        # The first tasks mount the file system: its door must be open before they start.
-        service_props["DependsOn"] = [nfs_rule]
+    # The first tasks must be reachable, and mount the file system: the doors are open
+    # before they start (and, on a port change, the new port's before the new tasks).
+    depends_on = ingress + ([nfs_rule] if nfs_rule else [])
     if svc.spot:
         service_props["CapacityProviderStrategy"] = [
             ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE_SPOT", Weight=1),
@@ -309,9 +314,9 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
 
     # depends_on: servers in this stack first (servers in other stacks: the root orders the
     # stacks). DependsOn only orders creation; adding or removing it replaces nothing.
-    local_servers = sorted(ecs_service_id(peers[d]) for d in svc.depends_on if d in peers)
-    if local_servers:
-        service_props["DependsOn"] = local_servers
+    depends_on += sorted(ecs_service_id(peers[d]) for d in svc.depends_on if d in peers)
+    if depends_on:
+        service_props["DependsOn"] = depends_on
 
     if svc.scaling is None:
         # Autoscaled: no DesiredCount, or every stack update would reset the scaled count
@@ -438,22 +443,36 @@ def port_name(container: str, port: int) -> str:
     return f"{container}-{port}"
 
 
-def _ingress(app: m.App, svc: m.Service, wire: _Wiring) -> list[ec2.SecurityGroupRule]:
-    rules = []
+def _ingress(app: m.App, t: Template, svc: m.Service, wire: _Wiring,
+             task_sg: ec2.SecurityGroup) -> list[str]:
+    """The task group's ingress on the container port (from the ALB; from the other services
+    with connect or discovery), as resources of their own: logical IDs of the rules made.
+
+    Not the group's inline rules: on a port change CloudFormation would revoke the old
+    port's rule as it updates the group, before the ECS service's rolling deployment, and
+    the old tasks would drop out of the ALB (and out of reach of the other services) until
+    new ones pass their health checks. The port is create-only on an ingress resource: the
+    new port's rule is created first, and the old one deleted in the cleanup phase, after
+    the deployment is done.
+    """
+    sources = []
     if app.load_balancer and svc.http:
-        rules.append(ec2.SecurityGroupRule(
-            IpProtocol="tcp", FromPort=svc.port, ToPort=svc.port,
-            SourceSecurityGroupId=wire("AlbSecurityGroupId"),
-            Description=naming.ec2_description(f"From the load balancer to {svc.name}:{svc.port}"),
-        ))
+        sources.append((LOAD_BALANCER_INGRESS, "AlbSecurityGroupId",
+                        f"From the load balancer to {svc.name}:{svc.port}"))
     if svc.connect or svc.discovery:
-        rules.append(ec2.SecurityGroupRule(
+        # No apostrophe: EC2 refuses it in rule descriptions (compiler/rules E9001).
+        sources.append((SERVICES_INGRESS, "ServicesSecurityGroupId",
+                        f"From the other services of the app to {svc.name}:{svc.port}"))
+    made = []
+    for suffix, source, text in sources:
+        made.append(t.add_resource(ec2.SecurityGroupIngress(
+            svc.key + suffix,
+            GroupId=GetAtt(task_sg, "GroupId"),
             IpProtocol="tcp", FromPort=svc.port, ToPort=svc.port,
-            SourceSecurityGroupId=wire("ServicesSecurityGroupId"),
-            # No apostrophe: EC2 refuses it in rule descriptions (compiler/rules E9001).
-            Description=naming.ec2_description(f"From the other services of the app to {svc.name}:{svc.port}"),
-        ))
-    return rules
+            SourceSecurityGroupId=wire(source),
+            Description=naming.ec2_description(text),
+        )).title)
+    return made
 
 
 def connect_discovery_name(svc: m.Service) -> str:

@@ -1268,6 +1268,9 @@ def _security_group_validation() -> None:
 #     GroupName or VpcId (create-only) change. Rules are now replaced in place.
 # (d) a resource the update removes from the template is deleted even with
 #     DeletionPolicy: Retain; AWS keeps it (and its data, e.g. a log group's events).
+# (e) a removed resource stays in the stack's resource map, so when a later update
+#     adds the same logical ID again, moto hands back the old resource instead of
+#     creating one (a re-added subscriber's new queue is never made). AWS creates it.
 def _stack_updates() -> None:
     from moto.cloudformation import parsing
     from moto.cloudformation.models import Stack
@@ -1340,6 +1343,16 @@ def _stack_updates() -> None:
         original_delete(self, parsed_resource, resource_json)
 
     parsing.ResourceMap._delete_resource = _delete_resource
+
+    original_map_update = parsing.ResourceMap.update
+
+    def update_map(self: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+        gone = set(self._resource_json_map) - set(template.get("Resources") or {})
+        original_map_update(self, template, parameters)
+        for logical_id in gone:
+            self._parsed_resources.pop(logical_id, None)
+
+    parsing.ResourceMap.update = update_map
 
 
 # Classes above become CloudFormation types by subclassing CloudFormationModel;
@@ -1544,6 +1557,139 @@ def _cloudwatch_alarm() -> None:
     _ADDED_MODELS.append(Alarm)
 
 
+# --- Gap 24 ------------------------------------------------------------------
+# Security group rules as resources of their own (the services' port rules and the
+# ALB's egress per port). (a) AWS::EC2::SecurityGroupEgress is not a CloudFormation
+# type in moto. (b) A standalone AWS::EC2::SecurityGroupIngress is never revoked:
+# removing it, or replacing it (its port is create-only), leaves the old rule, and
+# a changed Description is not applied; its source-group rule loses its
+# Description. (c) Gap 20's group update replaced all of a group's rules with its
+# inline ones, so it revoked the rule resources too; AWS revokes only the inline
+# rules the template no longer lists. Here a group remembers which of its rules are
+# inline, and a rule resource adds, revokes and replaces exactly its own rule.
+def _security_group_rules() -> None:
+    from moto.core.common_models import CloudFormationModel
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupIngress
+
+    def rule_args(props: dict, peer_key: str) -> dict:
+        description = props.get("Description")
+        peer = props.get(peer_key)
+        return {
+            "ip_protocol": str(props["IpProtocol"]), "from_port": props.get("FromPort"),
+            "to_port": props.get("ToPort"),
+            "ip_ranges": ([{"CidrIp": props["CidrIp"], **({"Description": description} if description else {})}]
+                          if props.get("CidrIp") else []),
+            "source_groups": ([{"GroupId": peer, **({"Description": description} if description else {})}]
+                              if peer else []),
+        }
+
+    class Rule:
+        """One rule a rule resource added to a group: (group, direction, rule id)."""
+
+        def __init__(self, group_id: str, direction: str, rule_id: str):
+            self.group_id, self.direction, self.rule_id = group_id, direction, rule_id
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.rule_id
+
+        def is_created(self) -> bool:
+            return True
+
+        @classmethod
+        def add(cls, props: dict, direction: str, account_id: str, region_name: str) -> "Rule":
+            backend = ec2_backends[account_id][region_name]
+            [group] = backend.describe_security_groups(group_ids=[props["GroupId"]])
+            before = {r.id for r in getattr(group, f"{direction}_rules")}
+            authorize = getattr(backend, f"authorize_security_group_{direction}")
+            peer = "SourceSecurityGroupId" if direction == "ingress" else "DestinationSecurityGroupId"
+            authorize(group_name_or_id=group.id, vpc_id=group.vpc_id, **rule_args(props, peer))
+            added = [r.id for r in getattr(group, f"{direction}_rules") if r.id not in before]
+            return cls(group.id, direction, added[0] if added else "")
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            [group] = ec2_backends[account_id][region_name].describe_security_groups(group_ids=[self.group_id])
+            setattr(group, f"{self.direction}_rules",
+                    [r for r in getattr(group, f"{self.direction}_rules") if r.id != self.rule_id])
+
+        @classmethod
+        def replace(cls, original: "Rule", cloudformation_json: Any, account_id: str,
+                    region_name: str) -> "Rule":
+            # Create-only properties changed (or only the Description). On AWS the new rule
+            # comes first and the old one goes in the cleanup phase, which moto does not
+            # have; the old one goes first here, so an unchanged rule is no duplicate.
+            original.delete(account_id, region_name)
+            return cls.add(cloudformation_json["Properties"], original.direction, account_id, region_name)
+
+    class Egress(Rule, CloudFormationModel):
+        __module__ = "moto.ec2.models.security_groups"  # moto files models by the module they live in
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::EC2::SecurityGroupEgress"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any,
+                                            account_id: str, region_name: str, **kwargs: Any) -> Any:
+            return cls.add(cloudformation_json["Properties"], "egress", account_id, region_name)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                            cloudformation_json: Any, account_id: str, region_name: str) -> Any:
+            return cls.replace(original_resource, cloudformation_json, account_id, region_name)
+
+    _ADDED_MODELS.append(Egress)
+
+    def create_ingress(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+                       region_name: str, **kwargs: Any) -> Any:
+        return Rule.add(cloudformation_json["Properties"], "ingress", account_id, region_name)
+
+    def update_ingress(cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
+                       account_id: str, region_name: str) -> Any:
+        return Rule.replace(original_resource, cloudformation_json, account_id, region_name)
+
+    SecurityGroupIngress.create_from_cloudformation_json = classmethod(create_ingress)
+    SecurityGroupIngress.update_from_cloudformation_json = classmethod(update_ingress)
+
+    # (c): which rules are the group's own, recorded after every create and update
+    create_group = SecurityGroup.create_from_cloudformation_json.__func__
+    update_group = SecurityGroup.update_from_cloudformation_json.__func__
+
+    def own(group: SecurityGroup) -> None:
+        group.inline_rule_ids = {r.id for r in group.ingress_rules + group.egress_rules}
+
+    def create(cls, resource_name: str, cloudformation_json: Any, account_id: str,
+               region_name: str, **kwargs: Any) -> SecurityGroup:
+        group = create_group(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        own(group)
+        return group
+
+    def update(cls, original_resource: SecurityGroup, new_resource_name: str, cloudformation_json: Any,
+               account_id: str, region_name: str) -> SecurityGroup:
+        inline = getattr(original_resource, "inline_rule_ids", set())
+        others = {d: [r for r in getattr(original_resource, f"{d}_rules") if r.id not in inline]
+                  for d in ("ingress", "egress")}
+        group = update_group(cls, original_resource, new_resource_name, cloudformation_json,
+                             account_id, region_name)
+        if group is original_resource:   # updated in place: the rule resources' rules stay
+            for direction, rules in others.items():
+                present = {r.id for r in getattr(group, f"{direction}_rules")}
+                kept = [r for r in rules if r.id not in present]
+                own_now = [r for r in getattr(group, f"{direction}_rules") if r.id not in {k.id for k in rules}]
+                setattr(group, f"{direction}_rules", own_now + kept)
+        group.inline_rule_ids = {r.id for d in ("ingress", "egress") for r in getattr(group, f"{d}_rules")
+                                 if r.id not in {k.id for k in others[d]}}
+        return group
+
+    SecurityGroup.create_from_cloudformation_json = classmethod(create)
+    SecurityGroup.update_from_cloudformation_json = classmethod(update)
+
+
 def _refresh_model_registry() -> None:
     from moto.cloudformation import parsing
 
@@ -1581,4 +1727,5 @@ PATCHES = {
     "sqs-queue-policy": _sqs_queue_policy,                  # gap 21
     "sns-subscription": _sns_subscription,                  # gap 22
     "cloudwatch-alarm": _cloudwatch_alarm,                  # gap 23
+    "security-group-rules": _security_group_rules,          # gap 24
 }

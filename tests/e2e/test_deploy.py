@@ -675,7 +675,9 @@ def test_security_groups(deployed):
             ("tcp", port, port, cidr)
             for port in app.load_balancer.listener_ports for cidr in app.load_balancer.allowed_cidrs}
         routed = {("tcp", s.port, s.port, tasks_group or vpc_cidr) for s in app.routed_services}
-        assert _rules(group["IpPermissionsEgress"]) == (routed or {MATCHES_NOTHING})
+        # the rule that matches nothing keeps EC2's allow-all default away; the rules to the
+        # tasks are resources of their own (AlbEgress<port>)
+        assert _rules(group["IpPermissionsEgress"]) == routed | {MATCHES_NOTHING}
 
     shared = None
     for svc in app.services:
@@ -1026,7 +1028,7 @@ def _topic_arn(deployed: Deployed, service: str, topic: m.Topic) -> str:
 
 
 def _queue_arn(deployed: Deployed, svc: m.Service, dead_letter: bool = False) -> str:
-    name = messaging_stack.queue_name(deployed.app, svc.name, svc.subscribe.queue.fifo, dead_letter)
+    name = svc.queue_names[1 if dead_letter else 0]
     return f"arn:{deployed.partition}:sqs:{deployed.region}:{ACCOUNT}:{name}"
 
 
@@ -1067,7 +1069,7 @@ def test_queues_and_subscriptions(deployed):
     subscribers = [s for s in deployed.app.services if s.subscribe]
     for svc in subscribers:
         queue = svc.subscribe.queue
-        name = messaging_stack.queue_name(deployed.app, svc.name, queue.fifo)
+        name = svc.queue_names[0]
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert attributes["SqsManagedSseEnabled"] == "true", name
@@ -1077,8 +1079,7 @@ def test_queues_and_subscriptions(deployed):
         redrive = json.loads(attributes["RedrivePolicy"])
         assert redrive["deadLetterTargetArn"] == _queue_arn(deployed, svc, dead_letter=True)
         assert int(redrive["maxReceiveCount"]) == queue.dead_letter_tries
-        dead_url = sqs.get_queue_url(QueueName=messaging_stack.queue_name(
-            deployed.app, svc.name, queue.fifo, dead_letter=True))["QueueUrl"]
+        dead_url = sqs.get_queue_url(QueueName=svc.queue_names[1])["QueueUrl"]
         dead = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["All"])["Attributes"]
         assert dead["SqsManagedSseEnabled"] == "true"
 
@@ -1129,7 +1130,7 @@ def test_queue_scaling(deployed):
         assert config["TargetValue"] == float(svc.scaling.queue.backlog_per_task)
         metrics = {q["Id"]: q for q in config["CustomizedMetricSpecification"]["Metrics"]}
         visible = metrics["visible"]["MetricStat"]["Metric"]
-        queue_name = messaging_stack.queue_name(deployed.app, svc.name, svc.subscribe.queue.fifo)
+        queue_name = svc.queue_names[0]
         assert (visible["Namespace"], visible["MetricName"], visible["Dimensions"]) == (
             "AWS/SQS", "ApproximateNumberOfMessagesVisible", [{"Name": "QueueName", "Value": queue_name}])
         running = metrics["running"]["MetricStat"]["Metric"]

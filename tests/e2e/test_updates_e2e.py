@@ -68,6 +68,11 @@ class App:
             entry = {
                 "service": ids[(svc.key + services_stack.ECS_SERVICE, "AWS::ECS::Service")],
                 "log_group": ids[(svc.key + services_stack.LOG_GROUP, "AWS::Logs::LogGroup")],
+                "task_group": ids[(svc.key + services_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")],
+                # the port rules, resources of their own: their physical IDs are the rules'
+                "ingress": {suffix: ids[(svc.key + suffix, "AWS::EC2::SecurityGroupIngress")]
+                            for suffix in (services_stack.LOAD_BALANCER_INGRESS, services_stack.SERVICES_INGRESS)
+                            if (svc.key + suffix, "AWS::EC2::SecurityGroupIngress") in ids},
             }
             if svc.http:
                 tg = ids[(alb_stack.target_group_id(svc), "AWS::ElasticLoadBalancingV2::TargetGroup")]
@@ -136,9 +141,14 @@ def test_other_services_keep_their_physical_resources(history, index):
     assert kept, name
     for svc in sorted(kept):
         if name == "port" and svc == "api":
-            # the edited service: its target group, rule and log group stay (port is not create-only
-            # for them); the ECS service too (an update, not a replacement)
-            assert after[svc] == before[svc], svc
+            # the edited service: its target group, rule, log group and task security group stay
+            # (port is not create-only for them); the ECS service too (an update, not a
+            # replacement); its port rules are replaced (the port is create-only on them)
+            assert {k: v for k, v in after[svc].items() if k != "ingress"} == {
+                k: v for k, v in before[svc].items() if k != "ingress"}, svc
+            assert set(after[svc]["ingress"]) == set(before[svc]["ingress"]) == {
+                services_stack.LOAD_BALANCER_INGRESS, services_stack.SERVICES_INGRESS}
+            assert not set(after[svc]["ingress"].values()) & set(before[svc]["ingress"].values())
             continue
         assert after[svc] == before[svc], f"{name}: {svc} changed"
 
@@ -160,3 +170,25 @@ def test_logs_survive_every_update(history):
     final = steps[-1][2]
     gone = {svc for _, _, state in steps for svc in state if svc not in final}
     assert gone == {"front", "search"}
+
+
+def test_a_port_change_moves_the_rules_to_the_new_port(history):
+    """After the update the edited service's task group admits only the new port (from the
+    ALB and from the other services) and the ALB reaches only the ports in use. The old
+    rules were resources of their own, replaced or removed: on AWS they are deleted in the
+    cleanup phase, after the rolling deployment (moto has no cleanup phase: they are gone
+    already); tests/test_updates.py checks the order from the templates."""
+    app, steps = history
+    (_, _, before), (_, spec, after) = _pairs(steps)[3]
+    ec2 = app.emulator.client("ec2")
+    [group] = ec2.describe_security_groups(GroupIds=[after["api"]["task_group"]])["SecurityGroups"]
+    ports = {(p["FromPort"], p["ToPort"]) for p in group["IpPermissions"]}
+    assert ports == {(5001, 5001)}
+    sources = {pair["GroupId"] for p in group["IpPermissions"] for pair in p["UserIdGroupPairs"]}
+    assert len(sources) == 2                      # the ALB's group and the one every task wears
+    elbv2 = app.emulator.client("elbv2")
+    [lb] = elbv2.describe_load_balancers()["LoadBalancers"]
+    [alb_group] = ec2.describe_security_groups(GroupIds=lb["SecurityGroups"])["SecurityGroups"]
+    egress = {p.get("FromPort") for p in alb_group["IpPermissionsEgress"] if p["IpProtocol"] == "tcp"}
+    assert egress == {s["port"] for s in spec["services"].values() if "http" in s}
+    assert 5000 not in egress and 5001 in egress
