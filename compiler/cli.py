@@ -231,7 +231,7 @@ def _compile(args) -> int:
     try:
         from compiler import childproc, pipeline
         from compiler.environments import UnknownEnvironment
-        from compiler.loader import UnreadableFile
+        from compiler.errors import UnreadableFile
 
         def build():
             return pipeline.build(args.spec, args.output_dir, args.format, env=args.env, values=values)

@@ -33,6 +33,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from compiler.diagnostics import Diagnostic, Locator, dotted, ordered
+from compiler.errors import UnreadableFile  # raised here; loader.UnreadableFile is its name too
 
 try:
     from yaml._yaml import CParser
@@ -76,10 +77,6 @@ _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _BOM = b"\xef\xbb\xbf"
 _REPLACEMENT = "\ufffd"
 _TAG_HINT = "write a plain value; the compiler writes CloudFormation functions such as !Ref itself"
-
-
-class UnreadableFile(Exception):
-    """The spec file cannot be read at all (missing, a directory, no permission)."""
 
 
 class _Stop(Exception):
