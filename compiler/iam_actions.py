@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import json
 from functools import lru_cache
+
+from compiler import cfnlint_data
 
 
 @lru_cache(maxsize=1)
 def _services() -> dict[str, frozenset[str]]:
-    from cfnlint.data import AdditionalSpecs
-    from cfnlint.helpers import load_resource
-
-    found = load_resource(AdditionalSpecs, "Policies.json")
+    path = cfnlint_data.data_dir() / "AdditionalSpecs" / "Policies.json"  # read, cfn-lint not imported
+    found = json.loads(path.read_text(encoding="utf-8"))
     return {prefix: frozenset(spec.get("Actions", {})) for prefix, spec in found.items()}
 
 

@@ -116,12 +116,15 @@ def _run_python(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
 
 
-def test_plan_never_imports_cfn_lint():
+@pytest.mark.parametrize("command", ["plan", "check"])
+def test_plan_and_check_never_import_cfn_lint(command):
+    """Not even for a task role's actions (FC212 reads cfn-lint's list of IAM actions as a file)."""
     done = _run_python(
         "import sys\n"
         "from compiler.cli import main\n"
-        "code = main(['plan', 'examples/complete.yaml'])\n"
-        "assert code == 0, code\n"
+        "for spec in ('examples/complete.yaml', 'examples/event-driven.yaml'):\n"
+        f"    code = main(['{command}', spec])\n"
+        "    assert code == 0, code\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cfnlint'))\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"

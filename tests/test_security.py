@@ -95,7 +95,8 @@ def compiled(tmp_path_factory) -> Compiled:
         specs[name].spec.write_text(yaml.safe_dump(spec, sort_keys=False))
     dirs, found = {}, {}
     for name, build in sorted(specs.items()):
-        result = compile_spec(str(build.spec), str(root / name), env=build.env, values=build.values)
+        result = compile_spec(str(build.spec), str(root / name), env=build.env, values=build.values,
+                              write_lock=False)  # never write beside the repository's specs
         assert result.status == OK, "\n".join(d.format() for d in result.diagnostics)
         dirs[name] = result.output.relative_to(root)
         found[name] = {f: json.loads(text) for f, text in result.files.items()}

@@ -9,9 +9,10 @@ do not differ between regions.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 from pathlib import Path
+
+from compiler import cfnlint_data
 
 Pattern = tuple  # ("NetworkConfiguration", "AwsvpcConfiguration", "Subnets"); "*" matches any list item
 
@@ -22,10 +23,10 @@ class MissingSchemas(Exception):
 
 @functools.cache
 def _schema_dir() -> Path:
-    spec = importlib.util.find_spec("cfnlint")
-    if spec is None or not spec.submodule_search_locations:
-        raise MissingSchemas("cfn-lint is not installed; its resource schemas decide replacements")
-    base = Path(next(iter(spec.submodule_search_locations))) / "data" / "schemas"
+    try:
+        base = cfnlint_data.data_dir() / "schemas"
+    except cfnlint_data.MissingData:
+        raise MissingSchemas("cfn-lint is not installed; its resource schemas decide replacements") from None
     if not (base / "providers" / "us-east-1.json").is_file():
         raise MissingSchemas(f"no resource provider schemas under {base}")
     return base
