@@ -79,13 +79,20 @@ def prepare() -> None:
     keep the collector off them for good (gc.freeze; forked workers share them).
     lintspeed's two changes (a lazy sympy, cached validator classes) apply from here."""
     lintspeed.lazy_sympy()
+    _frozen(_runner, lintspeed.cache_validator_classes)
+    lintspeed.guard()
+
+
+def _frozen(*steps: Callable[[], object]) -> None:
+    """Run `steps` with the cyclic collector paused, then keep it off what they made
+    for good: gc.freeze, so a forked worker's collections never write to (and copy)
+    the pages it shares with the others."""
     gc.disable()
     try:
-        _runner()
-        lintspeed.cache_validator_classes()
+        for step in steps:
+            step()
     finally:
         gc.enable()
-    lintspeed.guard()
     gc.freeze()
 
 
@@ -192,7 +199,7 @@ def run_task(task: tuple):
         return lint_shard(task[1])
     if task[0] == "setup":
         if task[1]:
-            lintspeed.complete_sympy()
+            _frozen(lintspeed.complete_sympy)  # shared by the siblings forked after this task
         return stateful_types()
     _, text, resources, schema_only = task
     return lint_shard(text, resources, schema_only)
