@@ -119,7 +119,7 @@ def lint_text(text: str) -> list[dict]:
 
     template, matches = decode_str(text)
     if template is not None and not matches:
-        matches = list(_runner().validate_template(template))
+        return _sympy_safe(template, lambda: _plain(_runner().validate_template(template)))
     return _plain(matches)
 
 
@@ -133,13 +133,19 @@ def lint_shard(text: str, resources: frozenset[str] | None = None, schema_only: 
     template, matches = decode_str(text)
     if template is None or matches:
         return _plain(matches) if not schema_only else []  # parse errors: reported once, by shard 0
+    return _sympy_safe(template, lambda: _lint_decoded(template, resources, schema_only))
+
+
+def _sympy_safe(template, lint: Callable[[], list[dict]]) -> list[dict]:
+    """lint() with sympy complete when cfn-lint will need it (lintspeed.py): before a
+    template with conditions, and again, whole, if the guard stopped a late import."""
     if uses_conditions(template):
         lintspeed.complete_sympy()  # cfn-lint's condition solver builds sympy expressions
     trips = lintspeed.guard_trips()
-    findings = _lint_decoded(template, resources, schema_only)
-    if lintspeed.guard_trips() != trips:  # sympy was needed after all (lintspeed._Guard): again, whole
+    findings = lint()
+    if lintspeed.guard_trips() != trips:  # sympy was needed after all (lintspeed._Guard)
         lintspeed.complete_sympy()
-        findings = _lint_decoded(template, resources, schema_only)
+        findings = lint()
     return findings
 
 

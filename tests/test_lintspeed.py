@@ -144,3 +144,26 @@ def test_equal_inputs_get_one_validator_class_and_others_their_own():
     assert base.extend(validators={"x-keyword": keyword},
                        function_filter=FunctionFilter(add_cfn_lint_keyword=False)) is not first
     assert first({}).validators["x-keyword"] is keyword
+
+
+def test_a_late_sympy_import_is_stopped_and_the_lint_run_again_with_sympy_whole():
+    """What lint.py does if a template without conditions ever needed more of sympy: the
+    guard stops the import (cfn-lint may swallow the error), the lint runs again whole."""
+    code = """
+import json
+from compiler import lint, lintspeed
+lint.prepare()
+runs = []
+def fake_lint():
+    try:
+        import sympy.sets  # not loaded by the partial sympy
+        runs.append("whole")
+    except ImportError:
+        runs.append("stopped")  # as a broad except in cfn-lint would
+    return [{"runs": list(runs)}]
+result = lint._sympy_safe({"Resources": {}}, fake_lint)
+print(json.dumps({"result": result, "trips": lintspeed.guard_trips(), "complete": lintspeed.is_sympy_complete()}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout) == {"result": [{"runs": ["stopped", "whole"]}], "trips": 1, "complete": True}
