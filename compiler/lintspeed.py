@@ -70,9 +70,13 @@ def lazy_sympy() -> bool:
 
     def __getattr__(name: str) -> Any:
         home = SYMPY_NAMES.get(name)
-        if home is not None:
-            importlib.import_module("sympy.core")  # first, as sympy's __init__ does: its modules import in a cycle
-            value = getattr(importlib.import_module(home), name)
+        if home is not None and "__getattr__" in package.__dict__:
+            try:
+                importlib.import_module("sympy.core")  # first, as sympy's __init__ does: its modules import in a cycle
+                value = getattr(importlib.import_module(home), name)
+            except Exception:  # a sympy laid out otherwise than the one pinned: the whole of it
+                complete_sympy()
+                return getattr(package, name)
             setattr(package, name, value)
             return value
         if name.startswith("__") and name.endswith("__"):
