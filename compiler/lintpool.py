@@ -6,7 +6,8 @@ imports cfn-lint and builds the rule set on the second core while this process
 loads, checks and builds the templates, then forks one sibling per further core
 (copy-on-write, so the rule set is built once) and each lints the pieces it is
 sent. The first task (Pool.setup) is served by the first worker before it forks the
-others, so what that task prepares is shared too. Standard library only: the CLI imports this before the heavy modules.
+others, so what that task prepares is shared too. Standard library only: the CLI
+imports this before the heavy modules.
 
 A worker serves one task at a time over its own pipe, so the parent hands the
 next piece to whichever worker finishes first. Workers leave when their pipe
