@@ -9,7 +9,6 @@ conditions and rules for cfn-lint's condition solver, and must find the same.
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import lint, lintspeed
+from compiler import cfnlint_data, lint, lintspeed
 from test_lint import GOLDEN, _planted
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +31,7 @@ print(json.dumps({name: lint.lint_text(text) for name, text in texts.items()}))
 
 WORKER = """
 import json, sys
-from compiler import lint, lintspeed
+from compiler import cfnlint_data, lint, lintspeed
 texts = json.load(open(sys.argv[1]))
 lint.prepare()
 lint.stateful_types()
@@ -113,7 +112,7 @@ def test_the_names_cfn_lint_takes_from_sympy_are_sympys_own():
     """Every `from sympy import X` in cfn-lint names an X in SYMPY_NAMES, and sympy's package
     exports the very object of the submodule SYMPY_NAMES says (checked in a fresh process
     with the whole of sympy)."""
-    cfnlint_dir = Path(importlib.util.find_spec("cfnlint").origin).parent
+    cfnlint_dir = cfnlint_data.data_dir().parent  # cfn-lint's sources, found without importing it
     taken = set()
     for path in cfnlint_dir.rglob("*.py"):
         for names in re.findall(r"^from sympy import ([^\n(]+)$", path.read_text(), re.MULTILINE):
@@ -151,7 +150,7 @@ def test_a_late_sympy_import_is_stopped_and_the_lint_run_again_with_sympy_whole(
     guard stops the import (cfn-lint may swallow the error), the lint runs again whole."""
     code = """
 import json
-from compiler import lint, lintspeed
+from compiler import cfnlint_data, lint, lintspeed
 lint.prepare()
 runs = []
 def fake_lint():
