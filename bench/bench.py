@@ -8,7 +8,7 @@ Service Connect, every 10th routed one with request-count autoscaling). Every
 figure is a whole fresh process, as a user or CI runs it:
 
 - cold        `python -m compiler SPEC --no-cache`: load, check, build, lint, write
-- cfn-lint    `cfn-lint -i W3002 [-a compiler/rules] -- <the same templates>`, the
+- cfn-lint    `cfn-lint -i W3002 [-a compiler/lint/rules] -- <the same templates>`, the
               baseline: the same ignored check and the same custom rules as the compile
 - ratio       cold / cfn-lint. The two run alternately, pair by pair, so load from
               other users of the machine hits both sides; the table shows the ratio of

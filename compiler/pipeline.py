@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from compiler import lockfile, variables
+from compiler.spec import variables
+from compiler.state import lockfile
 from compiler.diagnostics import Diagnostic, errors, ordered
-from compiler.lint import lint_templates
+from compiler.lint.runner import lint_templates
 from compiler.writer import write_atomically
 
 if TYPE_CHECKING:
@@ -79,8 +80,9 @@ def validate(path: str, env: str | None = None, values: Mapping[str, str] | None
 def _validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
               output_dir: str | None = None, previous_record: Mapping | None = None):
     """(model or None, locator, findings, secret variable values to keep out of messages)."""
-    from compiler import checks, environments, loader, schema
-    from compiler.normalize import empty_blocks, normalize
+    from compiler import checks
+    from compiler.spec import environments, loader, schema
+    from compiler.spec.normalize import empty_blocks
 
     data, locator, found = loader.load(path)
     if errors(found):
@@ -101,14 +103,25 @@ def _validate(path: str, env: str | None = None, values: Mapping[str, str] | Non
         found_output = lockfile.from_output(Path(output_dir) / stack_name) if output_dir else None
         return found_output if found_output is not None else previous_record
 
-    app = normalize(data, previous)
+    app = model_of(data, previous)
     found += checks.run(app, data, locator)
     return (None if errors(found) else app), locator, substituted.redact(ordered(found)), substituted.secrets
 
 
+def model_of(data: Mapping[str, Any], previous: Callable[[str], Any] | None = None) -> App:
+    """normalize -> place: the model of a spec that passed the schema, each service placed
+    where `previous(stack_name)` (what the last compile of the app recorded, lockfile.py)
+    put it; with no record, where a first compile puts it."""
+    from compiler.spec.normalize import normalize
+    from compiler.state import placement
+
+    app = normalize(data)
+    return placement.place(app, previous(app.stack_name) if previous else None)
+
+
 def environment_names(path: str) -> list[str]:
     """Every environment the spec at `path` can be compiled for; [] when it cannot be loaded."""
-    from compiler import environments, loader
+    from compiler.spec import environments, loader
 
     try:
         data, _, found = loader.load(path)
@@ -152,7 +165,8 @@ def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json"
 def build(path: str, output_dir: str = "templates_out", fmt: str = "json", env: str | None = None,
           values: Mapping[str, str] | None = None) -> Built:
     """load -> ... -> stacks: the serialized templates, or the spec's problems."""
-    from compiler import checks, placement
+    from compiler import checks
+    from compiler.state import placement
     from compiler.writer import serialize
 
     app, locator, found, secrets = _validate(path, env, values, output_dir)

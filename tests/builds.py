@@ -51,7 +51,7 @@ def builds(spec: Path) -> list[Build]:
 
 
 def _own_environment(spec: Path, names: list[str]) -> str | None:
-    from compiler import environments, loader
+    from compiler.spec import environments, loader
 
     data, _, _ = loader.load(str(spec))
     return environments.base_environment(data) if data is not None else None

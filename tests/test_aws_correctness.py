@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from compiler import checks, schema
+from compiler import checks
+from compiler.spec import schema
 from compiler.diagnostics import ERROR, Locator
-from compiler.lint import lint_text
-from compiler.normalize import normalize
+from compiler.lint.runner import lint_text
+from compiler.pipeline import model_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -44,7 +45,7 @@ def schema_findings(data: dict) -> list:
 
 def diagnose(data: dict) -> list:
     assert schema_findings(data) == []
-    return without_plain_http(checks.run(normalize(data), data, Locator("spec.yaml")))
+    return without_plain_http(checks.run(model_of(data), data, Locator("spec.yaml")))
 
 
 def without_plain_http(found: list) -> list:
@@ -126,7 +127,7 @@ def test_pinned_stacks_differing_only_in_hyphens_are_refused():
 
 
 def test_root_and_catch_all_in_one_list_become_one_pattern():
-    app = normalize(spec(api={"http": {"path": ["/", "/*", "/x"]}}))
+    app = model_of(spec(api={"http": {"path": ["/", "/*", "/x"]}}))
     [api] = [s for s in app.services if s.name == "api"]
     assert api.http.paths == ("/*", "/x")
 
@@ -185,7 +186,7 @@ def test_a_range_from_zero_needs_a_policy_that_works_from_zero():
 
 def test_a_range_from_zero_is_allowed_with_queue_delay():
     data = spec(web={"count": {"range": "0-3", "cpu_percentage": 50}})
-    app = normalize(data)
+    app = model_of(data)
     data["services"]["web"]["count"]["queue_delay"] = {"acceptable_latency": "10m"}   # the workloads key
     assert without_plain_http(checks.run(app, data, Locator("spec.yaml"))) == []
 
@@ -195,7 +196,7 @@ def test_a_range_from_zero_is_allowed_with_queue_delay():
 def _built(data: dict) -> dict[str, dict]:
     from compiler.pipeline import build_templates
 
-    return {stem: t.to_dict() for stem, t in build_templates(normalize(data))}
+    return {stem: t.to_dict() for stem, t in build_templates(model_of(data))}
 
 
 def test_https_targets_use_https_for_traffic_and_health_checks():
@@ -335,12 +336,12 @@ def test_a_secret_in_another_region_without_nat_is_refused(network, api, expect)
     data = spec(api=api)
     data["network"] = copy.deepcopy(network)
     assert schema_findings(data) == []
-    found = [d for d in checks.run(normalize(data), data, Locator("spec.yaml")) if d.code == "FC271"]
+    found = [d for d in checks.run(model_of(data), data, Locator("spec.yaml")) if d.code == "FC271"]
     assert [d.path for d in found] == expect, [d.format() for d in found]
 
 
 def test_a_job_secret_in_another_region_without_nat_is_refused():
     data = _with_job(secrets={"DB": SECRET.format("eu-west-1")})
     data["network"] = copy.deepcopy(NO_NAT)
-    found = [d for d in checks.run(normalize(data), data, Locator("spec.yaml")) if d.code == "FC271"]
+    found = [d for d in checks.run(model_of(data), data, Locator("spec.yaml")) if d.code == "FC271"]
     assert [(d.path, d.severity) for d in found] == [("jobs.nightly.secrets.DB", "error")]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import lint
+from compiler.lint import runner as lint
 from compiler.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from builds import all_builds
-from compiler import checks, schema
+from compiler import checks
+from compiler.spec import schema
 from compiler.diagnostics import ERROR, WARNING, Locator, errors
-from compiler.normalize import normalize
+from compiler.pipeline import model_of
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 DELETE = object()
@@ -50,7 +51,7 @@ def apply(mutation, data: dict) -> dict:
 def diagnose(data: dict):
     # BASE's public ALB serves plain HTTP on purpose; the FC262 warning that draws is
     # tested in tests/test_security_strict.py and left out of the findings here.
-    return [d for d in checks.run(normalize(data), data, Locator("spec.yaml")) if d.code != "FC262"]
+    return [d for d in checks.run(model_of(data), data, Locator("spec.yaml")) if d.code != "FC262"]
 
 
 def _pinned(data: dict) -> None:
@@ -337,7 +338,7 @@ def test_findings_are_located_and_sorted():
                   (*A, "storage"): {"readonly_fs": True}}, BASE)
     locator = Locator("spec.yaml", values={
         ("services", "web", "memory"): (9, 13), ("services", "api", "exec"): (4, 11)})
-    found = [d for d in checks.run(normalize(data), data, locator) if d.code != "FC262"]  # see diagnose()
+    found = [d for d in checks.run(model_of(data), data, locator) if d.code != "FC262"]  # see diagnose()
     assert [(d.line, d.col, d.code) for d in found] == [(4, 11, "FC220"), (9, 13, "FC201")]
     assert found[0].severity == "warning"
     assert found[1].format().startswith("spec.yaml:9:13: error: services.web.memory: ")
@@ -354,7 +355,7 @@ def test_short_container_health_check_interval_alone_passes():
     """`interval: 5` alone is valid: the default timeout follows it down (to 4), as the ALB's does."""
     data = apply({(*S, "healthcheck"): {"command": ["CMD", "true"], "interval": 5}}, BASE)
     assert diagnose(data) == []
-    web = next(s for s in normalize(data).services if s.name == "web")
+    web = next(s for s in model_of(data).services if s.name == "web")
     assert (web.healthcheck.interval, web.healthcheck.timeout) == (5, 4)
 
 
@@ -478,12 +479,12 @@ def test_services_stack_over_a_megabyte_is_refused_when_measured():
     data = apply({("services", f"s{i:02d}"): {"image": f"{ECR}/s:1", "port": 80,
                                               "variables": {f"V{j}": "x" * 1000 for j in range(55)}}
                   for i in range(30)}, BASE)
-    app = normalize(data)
+    app = model_of(data)
     assert diagnose(data) == []             # each task definition fits ECS
     [found] = checks.task_size.stack_sizes(app, sizes(app), Locator("spec.yaml"))
     assert (found.code, found.path) == ("FC224", "services.s27")   # the 30th in services.json
     assert "the services stack (services web to s27)" in found.message
-    base = normalize(BASE)
+    base = model_of(BASE)
     assert checks.task_size.stack_sizes(base, sizes(base), Locator("spec.yaml")) == []
 
 
@@ -509,6 +510,6 @@ def test_zone_count_follows_explicit_subnets_when_azs_is_not_given():
     data = apply({("network", "vpc"): {"cidr": "10.5.0.0/16", "subnets": {
         "public": ["10.5.0.0/24", "10.5.1.0/24", "10.5.2.0/24"],
         "private": ["10.5.8.0/22", "10.5.12.0/22", "10.5.16.0/22"]}}}, BASE)
-    app = normalize(data)
+    app = model_of(data)
     assert app.network.az_count == 3
     assert [d for d in checks.run(app, data, Locator("spec.yaml")) if d.severity == "error"] == []

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from compiler import childproc
-from compiler.environments import UnknownEnvironment
+from compiler.lint import childproc
+from compiler.spec.environments import UnknownEnvironment
 
 
 @dataclass

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import environments, loader, normalize, pipeline, variables
+from compiler import pipeline
+from compiler.spec import environments, loader, normalize, variables
 from compiler.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,7 +30,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import checks, environments, loader, schema, variables
+from compiler import checks
+from compiler.spec import environments, loader, schema, variables
 from compiler.cli import main
 from compiler.diagnostics import Diagnostic
 

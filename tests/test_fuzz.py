@@ -40,7 +40,7 @@ from hypothesis_jsonschema import from_schema
 
 from compiler.cli import main
 from compiler.diagnostics import Diagnostic
-from compiler.schema import load_schema
+from compiler.spec.schema import load_schema
 from specpaths import locations, parent_of, value_at
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,8 +3,8 @@ import json
 import pytest
 from troposphere import GetAtt, encode_to_dict
 
-from compiler import iam
-from compiler.normalize import normalize
+from compiler.stacks import iam
+from compiler.pipeline import model_of
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbC123"
@@ -13,7 +13,7 @@ SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbC123"
 def service(**spec):
     spec.setdefault("image", f"{ECR}/web:1.0")
     spec.setdefault("port", 80)
-    return normalize({"app": "shop", "services": {"web": spec}}).services[0]
+    return model_of({"app": "shop", "services": {"web": spec}}).services[0]
 
 
 def statements(doc):

@@ -1,4 +1,4 @@
-"""Work sharing never changes what cfn-lint (with our rules, compiler/rules/) finds.
+"""Work sharing never changes what cfn-lint (with our rules, compiler/lint/rules/) finds.
 
 A template linted as shards (lint.py's module docstring) must give exactly the
 findings of one whole serial run, on every example's templates, clean and with
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import lint
+from compiler.lint import runner as lint
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted((ROOT / "tests" / "golden").glob("*/*.json"))
@@ -56,7 +56,7 @@ def test_shards_find_exactly_what_a_whole_run_finds(path):
     expected = _whole(planted)
     resources = len(json.loads(planted)["Resources"])
     assert len({f["path"] for f in expected if f["rule"] == "E3002"}) >= resources  # planted errors are seen
-    assert any(f["rule"] == "E9006" for f in expected)  # and so are our own rules (compiler/rules/)
+    assert any(f["rule"] == "E9006" for f in expected)  # and so are our own rules (compiler/lint/rules/)
     if path.name == "services.json":
         assert {"E3047", "E3052"} <= {f["rule"] for f in expected}  # ... are seen too
     assert lint._merge([lint.run_task(("whole", planted))]) == expected  # the pool's whole-template task

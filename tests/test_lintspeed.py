@@ -17,21 +17,23 @@ from pathlib import Path
 
 import pytest
 
-from compiler import cfnlint_data, lint, lintspeed
+from compiler.aws import cfnlint_data
+from compiler.lint import runner as lint, speed as lintspeed
 from test_lint import GOLDEN, _planted
 
 ROOT = Path(__file__).resolve().parent.parent
 
 STOCK = """
 import json, sys
-from compiler import lint
+from compiler.lint import runner as lint
 texts = json.load(open(sys.argv[1]))
 print(json.dumps({name: lint.lint_text(text) for name, text in texts.items()}))
 """
 
 WORKER = """
 import json, sys
-from compiler import cfnlint_data, lint, lintspeed
+from compiler.aws import cfnlint_data
+from compiler.lint import runner as lint, speed as lintspeed
 texts = json.load(open(sys.argv[1]))
 lint.prepare()
 lint.stateful_types()
@@ -150,7 +152,8 @@ def test_a_late_sympy_import_is_stopped_and_the_lint_run_again_with_sympy_whole(
     guard stops the import (cfn-lint may swallow the error), the lint runs again whole."""
     code = """
 import json
-from compiler import cfnlint_data, lint, lintspeed
+from compiler.aws import cfnlint_data
+from compiler.lint import runner as lint, speed as lintspeed
 lint.prepare()
 runs = []
 def fake_lint():

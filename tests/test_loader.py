@@ -1,11 +1,11 @@
-"""compiler.loader: positions, hostile inputs, and no exception for any bytes."""
+"""compiler.spec.loader: positions, hostile inputs, and no exception for any bytes."""
 
 import random
 
 import pytest
 
-from compiler import loader
-from compiler.loader import ALIAS_BUDGET, CODES, MAX_BYTES, UnreadableFile, load, load_text
+from compiler.spec import loader
+from compiler.spec.loader import ALIAS_BUDGET, CODES, MAX_BYTES, UnreadableFile, load, load_text
 
 LOADERS = [loader._PyLoader] + ([loader._CLoader] if loader.CParser else [])
 

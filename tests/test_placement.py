@@ -15,8 +15,8 @@ import re
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from compiler import placement, routing
-from compiler.normalize import normalize
+from compiler.state import placement, routing
+from compiler.pipeline import model_of
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -44,7 +44,7 @@ def test_patterns_cover_is_exact_on_short_patterns(outer, inner):
 
 def test_covers_examples():
     def http(paths, hosts=()):
-        return normalize({"app": "a", "load_balancer": {}, "services": {"s": {
+        return model_of({"app": "a", "load_balancer": {}, "services": {"s": {
             "image": "x", "port": 80, "http": {"path": list(paths), "hosts": list(hosts)}}}}).services[0].http
 
     assert routing.covers(http(["/api/*"]), http(["/api/v2/*"]))
@@ -108,7 +108,7 @@ names = st.text(alphabet="abcdefgh", min_size=1, max_size=6)
 @SETTINGS
 @given(routes=st.dictionaries(names, route, min_size=1, max_size=12))
 def test_no_assigned_priority_ever_shadows_another_route(routes):
-    app = normalize(_spec(routes))
+    app = model_of(_spec(routes))
     assume(_valid(app))
     _assert_no_assigned_shadow(app)
     # and the lock round-trip keeps them: compiling again with the record changes nothing
@@ -123,7 +123,7 @@ edit = st.tuples(st.sampled_from(["add", "remove", "rename"]), names, route)
 @given(start=st.dictionaries(names, route, min_size=1, max_size=10), edits=st.lists(edit, min_size=1, max_size=6))
 def test_edits_move_no_other_service_and_reuse_no_priority(start, edits):
     routes = dict(start)
-    app = normalize(_spec(routes))
+    app = model_of(_spec(routes))
     assume(_valid(app))
     for kind, name, r in edits:
         new = dict(routes)
@@ -140,7 +140,7 @@ def test_edits_move_no_other_service_and_reuse_no_priority(start, edits):
         else:
             continue
         lock = placement.record(app)
-        nxt = normalize(_spec(new), lambda _stack: lock)
+        nxt = model_of(_spec(new), lambda _stack: lock)
         if not _valid(nxt):
             continue
         _assert_no_assigned_shadow(nxt)
@@ -179,7 +179,7 @@ def test_a_queue_keeps_its_names_and_a_new_one_never_takes_an_earlier_name(steps
     stays keeps its names; every other queue gets names no earlier queue had."""
     lock, ever, before = None, set(), {}
     for subscribers in steps:
-        app = normalize(_messaging_spec(subscribers), lambda _stack: lock)
+        app = model_of(_messaging_spec(subscribers), lambda _stack: lock)
         assert placement.place(app, placement.record(app)) == app
         now = {s.name: (s.queue_names, s.subscribe.queue.fifo) for s in app.services if s.subscribe}
         for name, (queues, fifo) in now.items():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from compiler.schedules import ScheduleError, duration_seconds, to_aws
+from compiler.spec.schedules import ScheduleError, duration_seconds, to_aws
 
 
 @pytest.mark.parametrize("written, aws", [

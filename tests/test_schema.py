@@ -12,7 +12,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from compiler.diagnostics import Locator
-from compiler.schema import CODES, load_schema, validate
+from compiler.spec.schema import CODES, load_schema, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETE = ROOT / "examples" / "complete.yaml"
@@ -20,8 +20,8 @@ COMPLETE = ROOT / "examples" / "complete.yaml"
 
 def load(text: str):
     """(data, locator) through the real loader when it exists, else a position-less stand-in."""
-    if importlib.util.find_spec("compiler.loader"):
-        from compiler.loader import load_text
+    if importlib.util.find_spec("compiler.spec.loader"):
+        from compiler.spec.loader import load_text
         data, locator, diags = load_text(text.encode(), "spec.yaml")
         assert not diags, [d.format() for d in diags]
         return data, locator

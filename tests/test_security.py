@@ -33,8 +33,8 @@ import yaml
 from troposphere import ec2
 
 from builds import Build, all_builds
-from compiler.checks import plain_secrets
-from compiler.normalize import normalize
+from compiler.spec.secret_names import looks_secret
+from compiler.pipeline import model_of
 from compiler.pipeline import OK, compile_spec
 from compiler.stacks import alb, network, scanner_skips, services
 
@@ -378,7 +378,7 @@ def test_no_plain_variable_looks_like_a_credential(compiled):
     for where, _, resource in resources(compiled, "AWS::ECS::TaskDefinition"):
         for container in resource["Properties"]["ContainerDefinitions"]:
             for variable in container.get("Environment", []):
-                assert plain_secrets.looks_secret(variable["Name"]) == "", (where, variable)
+                assert looks_secret(variable["Name"]) == "", (where, variable)
 
 
 def test_execution_and_task_roles_are_separate(compiled):
@@ -504,7 +504,7 @@ def test_the_default_vpc_security_group_is_never_attached(compiled):
 
 def _alb(lb: dict) -> dict:
     services_ = {"web": {"image": f"{ECR}/web:1", "port": 80, "http": {"path": "/"}}}
-    return alb.build(normalize({"app": "shop", "load_balancer": lb, "services": services_})).to_dict()
+    return alb.build(model_of({"app": "shop", "load_balancer": lb, "services": services_})).to_dict()
 
 
 HTTPS = {"certificate_arn": CERT}
@@ -542,7 +542,7 @@ def test_port_80_skip_says_whether_it_redirects():
 
 
 def test_every_log_group_skips_only_the_customer_managed_key():
-    app = normalize({"app": "shop", "services": {"web": {"image": f"{ECR}/web:1", "port": 80}}})
+    app = model_of({"app": "shop", "services": {"web": {"image": f"{ECR}/web:1", "port": 80}}})
     groups = [r for t in (network.build(app), *(t for _, t in services.build(app)))
               for r in t.to_dict()["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
     assert len(groups) == 2
@@ -551,7 +551,7 @@ def test_every_log_group_skips_only_the_customer_managed_key():
 
 
 def test_skips_keep_other_metadata():
-    app = normalize({"app": "shop", "network": {"vpc": {"zones": ["us-east-1a", "us-east-1b"]}},
+    app = model_of({"app": "shop", "network": {"vpc": {"zones": ["us-east-1a", "us-east-1b"]}},
                      "services": {"web": {"image": f"{ECR}/web:1", "port": 80}}})
     subnet = network.build(app).to_dict()["Resources"]["PublicSubnet1"]
     assert subnet["Metadata"] == network.EXPLICIT_ZONE_METADATA  # subnets have no skip

@@ -3,8 +3,8 @@ import json
 import cfnlint.api
 import pytest
 
-from compiler import placement, routing
-from compiler.normalize import normalize
+from compiler.state import placement, routing
+from compiler.pipeline import model_of
 from compiler.stacks import alb
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234"
@@ -14,7 +14,7 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"
 def build(lb=None, **services):
     services = services or {"web": {"image": IMAGE, "port": 80, "http": {"path": "/"}}}
     spec = {"app": "shop", "load_balancer": lb or {}, "services": services}
-    return alb.build(normalize(spec)).to_dict()
+    return alb.build(model_of(spec)).to_dict()
 
 
 def svc(port, **http):
@@ -82,7 +82,7 @@ def test_internal_alb_default_ingress_is_the_vpc_cidr():
         "load_balancer": {"public": False},
         "services": {"web": svc(80, path="/")},
     }
-    ingress = one(alb.build(normalize(spec)).to_dict(), "AWS::EC2::SecurityGroup")["SecurityGroupIngress"]
+    ingress = one(alb.build(model_of(spec)).to_dict(), "AWS::EC2::SecurityGroup")["SecurityGroupIngress"]
     assert [r["CidrIp"] for r in ingress] == ["10.10.0.0/20"]
 
 

@@ -3,7 +3,7 @@ import json
 import cfnlint.api
 import pytest
 
-from compiler.normalize import normalize
+from compiler.spec.normalize import normalize
 from compiler.stacks import endpoints
 
 ALL_INTERFACE = [

@@ -3,7 +3,7 @@ import json
 import cfnlint.api
 import pytest
 
-from compiler.normalize import normalize
+from compiler.pipeline import model_of
 from compiler.stacks import services
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -19,7 +19,7 @@ def app(services_spec, load_balancer=LB, **extra):
     spec = {"app": "shop", "services": services_spec, **extra}
     if load_balancer is not None:
         spec["load_balancer"] = load_balancer
-    return normalize(spec)
+    return model_of(spec)
 
 
 def svc(**spec):
@@ -478,7 +478,7 @@ def test_connect_servers_and_clients():
 def test_scaling():
     tpl = first({"web": svc(http={"path": "/"},
                             count={"range": "2-10", "cpu_percentage": 70, "requests": 1000})})
-    # No DesiredCount: each stack update would reset the scaled count (compiler/rules W9003).
+    # No DesiredCount: each stack update would reset the scaled count (compiler/lint/rules W9003).
     assert "DesiredCount" not in props(tpl, "WebEcsService")
     target = props(tpl, "WebScalableTarget")
     assert target["ServiceNamespace"] == "ecs"

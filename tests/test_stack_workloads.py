@@ -3,7 +3,7 @@ the state machine's shape, queue-backlog scaling, wiring through the root."""
 
 import json
 
-from compiler.normalize import normalize
+from compiler.pipeline import model_of
 from compiler.pipeline import build_templates
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -28,7 +28,7 @@ SPEC = {
 
 
 def templates(spec=SPEC):
-    return {stem: t.to_dict() for stem, t in build_templates(normalize(spec))}
+    return {stem: t.to_dict() for stem, t in build_templates(model_of(spec))}
 
 
 def resources(tpl, type_):

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compiler import diff, lockfile
+from compiler import diff
+from compiler.state import lockfile
 from compiler.diff.templates import from_directory
 from compiler.pipeline import OK, compile_spec
 
@@ -101,7 +102,7 @@ def assert_others_untouched(before: Path, after: Path, others: dict[str, str]) -
 
 
 def keys(spec: dict) -> dict[str, str]:
-    from compiler.naming import pascal
+    from compiler.state.naming import pascal
     return {n: pascal(n) for n in spec["services"]}
 
 

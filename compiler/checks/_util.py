@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Mapping
 
-from compiler import naming
+from compiler.state import naming
 
 _MISSING = object()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from compiler.checks._util import given, listing, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
-from compiler.normalize import FARGATE_MEMORY
+from compiler.spec.normalize import FARGATE_MEMORY
 
 CODE = "FC201"
 

@@ -15,7 +15,7 @@ from compiler.checks import (container_ports, env_names, fargate_size, plain_sec
 from compiler.checks._util import pascal_clashes
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
-from compiler.schedules import ScheduleError, to_aws
+from compiler.spec.schedules import ScheduleError, to_aws
 
 CODE = "FC251"
 

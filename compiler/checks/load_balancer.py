@@ -8,13 +8,13 @@ import re
 
 from compiler.checks._util import given, listing
 from compiler.diagnostics import WARNING, Diagnostic, Locator
-from compiler.elb_policies import SSL_POLICIES
+from compiler.aws.elb_policies import SSL_POLICIES
 from compiler.model import App
 
 CODE = "FC216"
 
 RECOMMENDED_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-# Inbound and outbound rules per security group (AWS's default quotas, compiler/rules E9002):
+# Inbound and outbound rules per security group (AWS's default quotas, compiler/lint/rules E9002):
 # one inbound rule per allowed cidr and listener port, one outbound rule per routed task port.
 MAX_INGRESS_RULES = 60
 MAX_EGRESS_RULES = 60

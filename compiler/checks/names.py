@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compiler import naming
+from compiler.state import naming
 from compiler.checks._util import pascal_clashes, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App

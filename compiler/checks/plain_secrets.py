@@ -9,23 +9,9 @@ from __future__ import annotations
 from compiler.checks._util import svc
 from compiler.diagnostics import ERROR, WARNING, Diagnostic, Locator
 from compiler.model import App
+from compiler.spec.secret_names import CREDENTIAL_NAMES, looks_secret
 
 CODE = "FC213"
-
-CREDENTIAL_NAMES = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                    "ECS_ENGINE_AUTH_DATA"}
-CREDENTIAL_PARTS = ("SECRET", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY")
-
-
-def looks_secret(name: str) -> str:
-    """What makes `name` look like a credential, or "" when it does not."""
-    upper = name.upper()
-    if upper in CREDENTIAL_NAMES:
-        return "is an AWS credential"
-    for part in CREDENTIAL_PARTS:
-        if part in upper:
-            return f"contains {part}"
-    return ""
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from compiler.checks._util import first_given, listing, quoted, svc
 from compiler.diagnostics import WARNING, Diagnostic, Locator
-from compiler.iam import ECR_IMAGE
+from compiler.stacks.iam import ECR_IMAGE
 from compiler.model import App, Service
 
 CODE = "FC210"

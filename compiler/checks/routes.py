@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from compiler import routing
+from compiler.state import routing
 from compiler.checks._util import first_given, http_path_location, raw, svc
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App, Service

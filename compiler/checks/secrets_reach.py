@@ -7,7 +7,7 @@ from dataclasses import replace
 from compiler.checks._util import raw, svc
 from compiler.checks.zones import region_of
 from compiler.diagnostics import WARNING, Diagnostic, Locator
-from compiler.iam import ECR_IMAGE
+from compiler.stacks.iam import ECR_IMAGE
 from compiler.model import App, Service
 
 CODE = "FC271"

@@ -3,7 +3,7 @@
 # The compiler copies spec strings into the templates as they are written, outside
 # Fn::Sub, so CloudFormation never replaces `${AWS::AccountId}` or `${VpcId}` in them
 # (and cfn-lint's E1029 refuses them). `${NAME}` is the compiler's own variable syntax
-# (compiler/variables.py substitutes it before this check runs); what reaches this check
+# (compiler/spec/variables.py substitutes it before this check runs); what reaches this check
 # is `${AWS::Region}`-like text and the escaped `$${...}`. Shell-style `${HOME}` or
 # `${port}` written as `$${HOME}` is left alone: it cannot name a pseudo parameter, an
 # attribute or one of the PascalCase logical IDs and parameters the compiler generates.

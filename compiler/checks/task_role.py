@@ -1,13 +1,13 @@
 """FC212: task role policies name exact, existing actions (no wildcards) on at least one resource."""
 
 # Actions are checked against the service authorization reference cfn-lint ships
-# (compiler/iam_actions.py), so a typo (`s3:GetObjekt`) is refused at its line.
+# (compiler/aws/iam_actions.py), so a typo (`s3:GetObjekt`) is refused at its line.
 
 from __future__ import annotations
 
 import re
 
-from compiler import iam_actions
+from compiler.aws import iam_actions
 from compiler.checks._util import raw, svc
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App

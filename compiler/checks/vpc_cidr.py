@@ -7,7 +7,7 @@ import ipaddress
 from compiler.checks._util import given
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
-from compiler.subnets import SMALLEST_PREFIX, carve
+from compiler.state.subnets import SMALLEST_PREFIX, carve
 
 CODE = "FC204"
 PATH = ("network", "vpc", "cidr")

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from compiler.diff.templates import TemplateSet
-from compiler.naming import pascal
+from compiler.state.naming import pascal
 
 
 def in_directory(side: TemplateSet, file: str, logical_id: str) -> tuple[str, int, int]:
@@ -32,7 +32,7 @@ _SECTIONS = {"network": ("network",), "endpoints": ("network", "endpoints"), "al
 def in_spec(spec: str, logical_id: str, stack: str = "") -> tuple[str, int, int]:
     """The `services.NAME` (or `jobs.NAME`) key whose logical ID prefix starts `logical_id`, else the
     spec section its stack comes from (network, load_balancer), else the top."""
-    from compiler import loader
+    from compiler.spec import loader
 
     try:
         data, locator, _ = loader.load(spec)

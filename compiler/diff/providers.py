@@ -12,7 +12,7 @@ import functools
 import json
 from pathlib import Path
 
-from compiler import cfnlint_data
+from compiler.aws import cfnlint_data
 
 Pattern = tuple  # ("NetworkConfiguration", "AwsvpcConfiguration", "Subnets"); "*" matches any list item
 

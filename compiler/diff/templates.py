@@ -111,8 +111,8 @@ def from_templates(label: str, built) -> TemplateSet:
 
 def placement_record(side: TemplateSet):
     """What the compile of `side` recorded about its services' placement (the root's
-    Metadata, see compiler/lockfile.py), or None."""
-    from compiler.lockfile import METADATA_KEY
+    Metadata, see compiler/state/lockfile.py), or None."""
+    from compiler.state.lockfile import METADATA_KEY
 
     root = side.templates.get(side.root) if side.root else None
     metadata = root.get("Metadata") if isinstance(root, dict) else None

@@ -1,6 +1,6 @@
 """`fargate-compile plan`: what a spec would create and cost, how fast it deploys, and a picture.
 
-Pure: an App and its built templates in, a `Plan` value out. `compiler.plan_cli`
+Pure: an App and its built templates in, a `Plan` value out. `compiler.cli.plan`
 does the reading, printing and writing; `report` turns a Plan into text, JSON or
 Markdown; `diagram` into Mermaid and DOT.
 """

@@ -16,7 +16,7 @@ from troposphere import ec2, s3
 from troposphere import elasticloadbalancingv2 as elb
 
 from compiler import model as m
-from compiler import naming
+from compiler.state import naming
 from compiler.stacks import domains
 from compiler.stacks import scanner_skips as skips
 from compiler.stacks.common import SUBNET_LIST, new_template, tags, wire_output, wire_param

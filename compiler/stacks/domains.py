@@ -35,7 +35,7 @@ from troposphere import elasticloadbalancingv2 as elb
 from troposphere import route53
 
 from compiler import model as m
-from compiler.naming import pascal
+from compiler.state.naming import pascal
 from compiler.stacks.common import tags
 
 # The load balancer's IpAddressType (alb.py): AAAA records only when it is dualstack.

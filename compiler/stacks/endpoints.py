@@ -19,7 +19,7 @@ from troposphere import Equals, If, Parameter, Ref, Sub, Template
 from troposphere import ec2
 
 from compiler import model as m
-from compiler import naming
+from compiler.state import naming
 from compiler.stacks import common
 
 

@@ -30,9 +30,9 @@ from typing import Any
 from troposphere import GetAtt, Join, Ref, Sub, Template
 from troposphere import events, iam, stepfunctions
 
-from compiler import iam as policies
+from compiler.stacks import iam as policies
 from compiler import model as m
-from compiler import naming
+from compiler.state import naming
 from compiler.stacks import common
 from compiler.stacks.services import task_resources
 

@@ -41,9 +41,9 @@ from awacs.sqs import SendMessage
 from troposphere import GetAtt, Ref, Sub, Template
 from troposphere import sns, sqs
 
-from compiler import iam as policies
+from compiler.stacks import iam as policies
 from compiler import model as m
-from compiler import naming
+from compiler.state import naming
 from compiler.stacks import common, scanner_skips
 
 TOPIC_ARNS_VARIABLE = "FC_SNS_TOPIC_ARNS"   # JSON object: topic name -> ARN

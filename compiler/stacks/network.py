@@ -19,7 +19,7 @@ from troposphere import AccountId, GetAtt, GetAZs, Join, Ref, Select, Sub, Templ
 from troposphere import ec2, iam, logs
 
 from compiler import model as m
-from compiler import naming
+from compiler.state import naming
 from compiler.stacks import common, scanner_skips
 
 # `zones:` names zones on purpose, so cfn-lint's W3010 (hardcoded availability zone)

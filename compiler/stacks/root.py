@@ -12,9 +12,9 @@ from __future__ import annotations
 from troposphere import GetAtt, Output, Template
 from troposphere.cloudformation import Stack
 
-from compiler import lockfile, placement
+from compiler.state import lockfile, placement
 from compiler import model as m
-from compiler.naming import pascal
+from compiler.state.naming import pascal
 from compiler.stacks.common import new_template, tags
 
 # Root outputs surfaced to the user: (output name, producing child output).

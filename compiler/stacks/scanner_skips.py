@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from troposphere import BaseAWSObject
 
 from compiler import model as m
-from compiler.elb_policies import SSL_POLICIES
+from compiler.aws.elb_policies import SSL_POLICIES
 
 ANYWHERE = "0.0.0.0/0"
 LEGACY_TLS = ("1.0", "1.1")  # older than Security Hub (ELB.17) and checkov accept

@@ -23,7 +23,7 @@ resources (483 in the stack) and at most 2 parameters per service, no per-servic
 
 Per service (logical IDs start with the service's key: its PascalCase name, or the
 name it had before a rename that kept its Service Connect alias, see placement.py): a log group,
-an execution role and a separate task role (policies from compiler/iam.py), the
+an execution role and a separate task role (policies from compiler/stacks/iam.py), the
 task definition, the task security group and its ingress rules (resources of their
 own, see _ingress), the ECS service, and when asked a Cloud Map service and
 Application Auto Scaling target with target-tracking policies.
@@ -39,10 +39,10 @@ from troposphere import GetAtt, Join, Ref, Sub, Template
 from troposphere import applicationautoscaling as aas
 from troposphere import cloudwatch, ec2, ecs, iam, logs, servicediscovery
 
-from compiler import iam as policies
+from compiler.stacks import iam as policies
 from compiler import model as m
-from compiler import naming
-from compiler.placement import FIRST_STACK, SERVICES_PER_STACK, stem  # noqa: F401 (re-exported)
+from compiler.state import naming
+from compiler.state.placement import FIRST_STACK, SERVICES_PER_STACK, stem  # noqa: F401 (re-exported)
 from compiler.stacks import common, messaging, scanner_skips, storage
 
 ANYWHERE = "0.0.0.0/0"
@@ -193,7 +193,7 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
     `extra_env` adds environment variables the compiler wires in (topic ARNs, the queue
     URL); `task_statements` adds task-role statements for them (awacs Statements).
     """
-    # A service's logical-ID key is kept stable by the placement lock (compiler/placement.py);
+    # A service's logical-ID key is kept stable by the placement lock (compiler/state/placement.py);
     # a job's is its name.
     pid = getattr(workload, "key", None) or naming.pascal(workload.name)
     log_group = t.add_resource(scanner_skips.apply(logs.LogGroup(
@@ -460,7 +460,7 @@ def _ingress(app: m.App, t: Template, svc: m.Service, wire: _Wiring,
         sources.append((LOAD_BALANCER_INGRESS, "AlbSecurityGroupId",
                         f"From the load balancer to {svc.name}:{svc.port}"))
     if svc.connect or svc.discovery:
-        # No apostrophe: EC2 refuses it in rule descriptions (compiler/rules E9001).
+        # No apostrophe: EC2 refuses it in rule descriptions (compiler/lint/rules E9001).
         sources.append((SERVICES_INGRESS, "ServicesSecurityGroupId",
                         f"From the other services of the app to {svc.name}:{svc.port}"))
     made = []

@@ -36,9 +36,9 @@ from typing import Any, Callable
 from troposphere import GetAtt, Ref, Select, Sub, Tags, Template
 from troposphere import ec2, ecs, efs
 
-from compiler import iam as policies
+from compiler.stacks import iam as policies
 from compiler import model as m
-from compiler import naming
+from compiler.state import naming
 from compiler.stacks import common
 
 FILE_SYSTEM = "FileSystem"

@@ -2,7 +2,7 @@
 
 `deploy()` runs the real `aws cloudformation package` (nested templates to S3) and
 `aws cloudformation deploy` (a change set, executed, waited for) against the
-emulator, after the project's own cfn-lint rules (compiler/rules/) passed every
+emulator, after the project's own cfn-lint rules (compiler/lint/rules/) passed every
 template: the emulator accepts what EC2 and CloudFormation refuse (descriptions
 with an apostrophe, rules past a group's quota, control characters), so a green
 deploy here must not depend on its leniency. `Deployment` then reads what was made through boto3 only: the stacks
@@ -19,7 +19,7 @@ from typing import Any
 
 from emulator import Emulator
 
-from compiler.rules import RULES_DIR
+from compiler.lint.rules import RULES_DIR
 
 BUCKET = "fargate-compile-artifacts"
 # AWS limits the emulator does not enforce: a template sent in the request body
@@ -28,7 +28,7 @@ MAX_TEMPLATE_BODY = 51_200
 MAX_TEMPLATE_URL_BODY = 1_000_000
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
 NESTED_STACK = "AWS::CloudFormation::Stack"
-# Findings of compiler/rules/ that stop a deploy: every error (AWS would refuse the
+# Findings of compiler/lint/rules/ that stop a deploy: every error (AWS would refuse the
 # template) and the warnings the compiler's own output must never earn.
 REFUSED_WARNINGS = ("W9003", "W9004")
 
@@ -38,7 +38,7 @@ class RefusedTemplate(AssertionError):
 
 
 def check_aws_rules(template_dir: Path) -> None:
-    """Run compiler/rules/ over every template in the directory; raise on a refused finding."""
+    """Run compiler/lint/rules/ over every template in the directory; raise on a refused finding."""
     import cfnlint.api
     from cfnlint.rules import RulesCollection
 
@@ -59,7 +59,7 @@ def deploy(emulator: Emulator, template_dir: Path, stack_name: str, work: Path,
     """`aws cloudformation package` + `aws cloudformation deploy`, as docs/deploy.md tells users.
 
     Returns the packaged root template. Raises RefusedTemplate, before touching
-    the emulator, when compiler/rules/ finds what a real deploy would refuse
+    the emulator, when compiler/lint/rules/ finds what a real deploy would refuse
     (`check_rules=False` only to show the emulator refuses such a template too).
     """
     if check_rules:

@@ -28,7 +28,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.iam import partition_of  # the same partition rule the templates are built with
+from compiler.stacks.iam import partition_of  # the same partition rule the templates are built with
 
 REGION = "us-east-1"            # where a spec is deployed unless it names its region
 ACCOUNT = "123456789012"        # moto's default account: the one every deployment lands in

@@ -26,8 +26,8 @@ import pytest
 
 from builds import all_builds
 from compiler import model as m
-from compiler.iam import SQS_CONSUME
-from compiler.naming import pascal
+from compiler.stacks.iam import SQS_CONSUME
+from compiler.state.naming import pascal
 from compiler.pipeline import OK, compile_spec, validate
 from compiler.stacks import alb as alb_stack
 from compiler.stacks import domains as domains_stack

@@ -185,7 +185,7 @@ def _stacks_named(emulator, name: str) -> list[dict]:
 
 def test_deploy_refuses_what_aws_refuses(emulator, tmp_path):
     """moto takes a rule description with an apostrophe; EC2 does not. The harness
-    runs compiler/rules/ first, so such a template never reaches the emulator."""
+    runs compiler/lint/rules/ first, so such a template never reaches the emulator."""
     emulator.reset()
     with pytest.raises(RefusedTemplate, match=r"app.json:\d+: E9001 rule Description"):
         deploy(emulator, _with_bad_description(tmp_path), "refused", tmp_path)

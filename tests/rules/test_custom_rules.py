@@ -1,4 +1,4 @@
-"""Our cfn-lint rules (compiler/rules/): each bad fixture gives exactly the expected
+"""Our cfn-lint rules (compiler/lint/rules/): each bad fixture gives exactly the expected
 findings, each good fixture none; the compile's lint step runs them; and every
 template the test suite compiles (examples, e2e specs, the scale spec) is clean."""
 
@@ -15,10 +15,10 @@ import yaml
 from cfnlint.rules import RulesCollection
 
 from builds import all_builds  # tests/builds.py: every environment and --var a spec asks for
-from compiler.lint import lint_templates
+from compiler.lint.runner import lint_templates
 from compiler.pipeline import compile_spec
-from compiler.rules import RULES_DIR
-from compiler.rules.ListenerRuleShadowed import glob_covers
+from compiler.lint.rules import RULES_DIR
+from compiler.lint.rules.ListenerRuleShadowed import glob_covers
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -122,7 +122,7 @@ def test_the_compile_lint_step_runs_our_rules():
 
 def test_a_compile_whose_template_breaks_a_rule_fails_as_a_compiler_bug(monkeypatch, tmp_path):
     """The pipeline end to end: the apostrophe the examples used to carry is exit 3 now."""
-    from compiler import naming
+    from compiler.state import naming
     from compiler.pipeline import LINT_FAILED
 
     monkeypatch.setattr(naming, "ec2_description", lambda text: text.replace("other services of the app",

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compiler.cli import (EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments, add_environment_arguments,
+from compiler.cli.options import (EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments, add_environment_arguments,
                           print_diagnostics, report_invalid, unknown_environment, variable_values)
 from compiler.plan import cost, diagram, make_plan, prices, report
 
@@ -48,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     from compiler import pipeline
-    from compiler.environments import UnknownEnvironment
-    from compiler.loader import UnreadableFile
+    from compiler.spec.environments import UnknownEnvironment
+    from compiler.spec.loader import UnreadableFile
 
     args = _parser().parse_args(argv)
     table = prices.load()

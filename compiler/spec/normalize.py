@@ -11,12 +11,11 @@ import json
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from compiler import model as m
-from compiler import placement
-from compiler.schedules import ScheduleError, duration_seconds, to_aws
-from compiler.subnets import carve
+from compiler.spec.schedules import ScheduleError, duration_seconds, to_aws
+from compiler.state.subnets import carve
 
 DEFAULT_CIDR = "10.0.0.0/16"
 DEFAULT_AZS = 2
@@ -91,9 +90,9 @@ POSTURES = {
 }
 
 
-def normalize(data: Mapping[str, Any], previous: Callable[[str], Any] | None = None) -> m.App:
-    """The model; `previous(stack_name)` is what the last compile of this app recorded
-    (lockfile.py), which placement.py uses to keep every service where it was."""
+def normalize(data: Mapping[str, Any]) -> m.App:
+    """The model, not yet placed: the pipeline's next stage (state/placement.py) decides
+    which stack, logical-ID key and listener priority each service keeps."""
     app = data["app"]
     env = data.get("environment", "dev")
     security = data.get("security", "standard")
@@ -102,7 +101,7 @@ def normalize(data: Mapping[str, Any], previous: Callable[[str], Any] | None = N
     # Spec order is kept: it decides which services stack a service lands in.
     services = tuple(_service(name, spec or {}, posture) for name, spec in data["services"].items())
     aliases = any(s.http.aliases for s in services if s.http)
-    built = m.App(
+    return m.App(
         app=app,
         environment=env,
         tags=tuple(sorted((str(k), _text(v)) for k, v in (data.get("tags") or {}).items())),
@@ -114,7 +113,6 @@ def normalize(data: Mapping[str, Any], previous: Callable[[str], Any] | None = N
         security=security,
         retain_data=data.get("retain_data", True),
     )
-    return placement.place(built, previous(built.stack_name) if previous else None)
 
 
 def _text(value: Any) -> str:

@@ -7,7 +7,7 @@ is given) whose host matches one of H, so rule A *covers* rule B when B's paths 
 inside A's paths and B's hosts inside A's hosts (any host when A has none).
 
 `covers` decides glob-language inclusion exactly (a small automaton search), so the
-priority assignment (compiler/placement.py) and the shadowing warning (FC206) agree on
+priority assignment (compiler/state/placement.py) and the shadowing warning (FC206) agree on
 one definition. `band` is a coarse specificity that never decreases from a covered
 rule to a covering one, so giving lower bands lower priority numbers can never put a
 covering rule first.

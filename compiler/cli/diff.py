@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from compiler.cli import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments,
+from compiler.cli.options import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments,
                           add_environment_arguments, print_diagnostics, unknown_environment, variable_values)
 
 EXIT_HAZARD = 4
@@ -35,8 +35,8 @@ def parser() -> Parser:
 def _side(path: str, found: list, env: str | None, values: dict, previous=None):
     """A TemplateSet, or an exit status after saying why there is none. Spec findings go to `found`."""
     from compiler.diff import templates
-    from compiler.environments import UnknownEnvironment
-    from compiler.loader import UnreadableFile
+    from compiler.spec.environments import UnknownEnvironment
+    from compiler.spec.loader import UnreadableFile
 
     if os.path.isdir(path):
         try:
@@ -58,7 +58,7 @@ def _side(path: str, found: list, env: str | None, values: dict, previous=None):
 def _findings(result, new):
     from compiler.diff.hazards import describe
     from compiler.diff.locate import locate
-    from compiler.sarif import Finding, Rule
+    from compiler.cli.sarif import Finding, Rule
 
     out = []
     for hazard in result.hazards:

@@ -12,7 +12,7 @@ import sys
 from importlib.resources import files
 from pathlib import Path
 
-from compiler.cli import EXIT_OK, Parser
+from compiler.cli.options import EXIT_OK, Parser
 
 
 def parser() -> Parser:
@@ -27,8 +27,8 @@ def main(argv: list[str]) -> int:
 
 
 def text() -> str:
-    """The packaged schema file's text as it is (the same file compiler.schema validates with)."""
+    """The packaged schema file's text as it is (the same file compiler.spec.schema validates with)."""
     packaged = files("compiler").joinpath("data", "spec.schema.json")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "schemas" / "spec.schema.json").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "schemas" / "spec.schema.json").read_text(encoding="utf-8")

@@ -58,7 +58,8 @@ def _first_line(doc: str | None) -> str:
 @functools.cache
 def catalog() -> dict[str, Rule]:
     """Every diagnostic code this version defines, with its descriptions."""
-    from compiler import checks, environments, loader, schema, variables
+    from compiler import checks
+    from compiler.spec import environments, loader, schema, variables
     from compiler.importers.copilot import context as copilot
 
     rules = {}

@@ -13,7 +13,7 @@ import importlib
 import json
 from functools import lru_cache
 
-from compiler import cfnlint_data
+from compiler.aws import cfnlint_data
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ document it enforces in `source_url`. The compile's lint step loads this
 directory with cfn-lint's append-rules mechanism, and any template can be
 checked with it:
 
-    cfn-lint --append-rules "$(python -c 'import compiler.rules as r; print(r.RULES_DIR)')" -- template.json
+    cfn-lint --append-rules "$(python -c 'import compiler.lint.rules as r; print(r.RULES_DIR)')" -- template.json
 
 cfn-lint imports every `[A-Za-z1-9]*.py` file here on its own (not as a module of
 this package), so each rule file imports only cfnlint and the standard library.

@@ -45,7 +45,7 @@ EC2_DESCRIPTION_MAX = 255
 
 def ec2_description(text: str) -> str:
     """Text EC2 accepts as any security group or rule description: other characters
-    become '-', and it is cut to 255 characters (compiler/rules E9001 checks the same)."""
+    become '-', and it is cut to 255 characters (compiler/lint/rules E9001 checks the same)."""
     text = _NOT_EC2_DESCRIPTION.sub("-", text)
     return text if len(text) <= EC2_DESCRIPTION_MAX else text[: EC2_DESCRIPTION_MAX - 3] + "..."
 

@@ -32,8 +32,8 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from compiler import model as m
-from compiler import routing
-from compiler.naming import FIFO_SUFFIX, pascal, queue_name
+from compiler.state import routing
+from compiler.state.naming import FIFO_SUFFIX, pascal, queue_name
 
 SERVICES_PER_STACK = 30
 FIRST_STACK = "services"

@@ -123,7 +123,7 @@ def load_schema() -> dict:
     packaged = resources.files("compiler").joinpath("data/spec.schema.json")
     if packaged.is_file():
         return json.loads(packaged.read_text(encoding="utf-8"))
-    repo_copy = Path(__file__).resolve().parent.parent / "schemas" / "spec.schema.json"
+    repo_copy = Path(__file__).resolve().parents[2] / "schemas" / "spec.schema.json"
     return json.loads(repo_copy.read_text(encoding="utf-8"))
 
 

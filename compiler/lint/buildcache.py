@@ -19,9 +19,9 @@ import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from compiler import cachefiles
+from compiler.lint import cachefiles
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the whole compiler package
 DEPENDENCIES = ("troposphere", "awacs", "cfn-lint", "PyYAML", "jsonschema")
 
 
@@ -60,7 +60,7 @@ _REFERENCED = re.compile(rb"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 def referenced_names(spec_bytes: bytes) -> list[str]:
     """Names a spec's ${NAME} references may read (a superset: escapes and comments count too);
-    their values belong in the fingerprint (see compiler/variables.py)."""
+    their values belong in the fingerprint (see compiler/spec/variables.py)."""
     return sorted({m.decode() for m in _REFERENCED.findall(spec_bytes)})
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 
-from compiler.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments, print_diagnostics
+from compiler.cli.options import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments, print_diagnostics
 
 
 def _parser() -> Parser:

@@ -1,31 +1,17 @@
-"""The command line: argv in, stdout/stderr and an exit code out. Nothing else prints.
-
-Exit status: 0 compiled and lint-clean; 1 the spec is invalid; 2 usage error, unreadable
-spec or unwritable output directory; 3 a generated template failed cfn-lint, or any other
-internal error (a compiler bug, reported as such, never as a traceback); 4 (`diff` only) the
-update has a hazard.
-"""
+"""`fargate-compile SPEC`: build the templates (in a child process when linting), lint
+them, write them and the lock file; a build cache skips an identical compile."""
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
-import traceback
 
 from compiler import __version__
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's own exit code is 2 as well; keep the message short
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+from compiler.cli.options import (EXIT_BUG, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments,
+                                  add_environment_arguments, print_diagnostics, report_invalid,
+                                  unknown_environment, variable_values)
 
 
-def _compile_parser() -> argparse.ArgumentParser:
+def parser() -> Parser:
     p = Parser(prog="fargate-compile", description="Compile a Fargate app spec into nested CloudFormation templates.",
                 epilog="Other commands: 'fargate-compile check SPEC...' validates without building; "
                       "'plan SPEC' shows cost, deploy time and a diagram; 'diff OLD NEW' shows what an "
@@ -45,137 +31,10 @@ def _compile_parser() -> argparse.ArgumentParser:
     return p
 
 
-def add_environment_arguments(p: argparse.ArgumentParser, all_envs: bool = False) -> None:
-    """--env and --var (and, for commands that can, --all-envs): every command that reads a spec."""
-    group = p.add_mutually_exclusive_group() if all_envs else p
-    group.add_argument("--env", metavar="NAME",
-                       help="compile for this environment: the spec with its environments.NAME overrides "
-                            "(default: the spec's own environment)")
-    if all_envs:
-        group.add_argument("--all-envs", action="store_true",
-                           help="compile every environment the spec defines, each into <app>-<env>/")
-    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", type=_assignment,
-                   help="a value for ${NAME} in the spec (repeatable; overrides the process environment)")
 
-
-def _assignment(text: str) -> tuple[str, str]:
-    from compiler.variables import parse_assignment
-
-    try:
-        return parse_assignment(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def variable_values(args) -> dict[str, str]:
-    """What ${NAME} reads: the process environment, overlaid with --var NAME=VALUE."""
-    return {**os.environ, **dict(args.var)}
-
-
-def unknown_environment(prog: str, exc) -> int:
-    print(f"{prog}: error: {exc}", file=sys.stderr)
-    return EXIT_USAGE
-
-
-def report_invalid(spec: str, diags, style: str, outcome: str) -> int:
-    """The closing line of an invalid spec's report (text style only); the exit code."""
-    if style == "text":
-        n = sum(1 for d in diags if d.severity == "error")
-        print(f"{spec}: {n} error{'s' if n != 1 else ''}; {outcome}", file=sys.stderr)
-    return EXIT_INVALID
-
-
-DIAGNOSTIC_STYLES = ("text", "json", "sarif")
-
-
-def add_diagnostics_arguments(p: argparse.ArgumentParser, what: str = "findings") -> None:
-    """--diagnostics and --diagnostics-file: the same on every command that reports Diagnostics."""
-    p.add_argument("--diagnostics", choices=DIAGNOSTIC_STYLES, default="text",
-                   help=f"how {what} are reported: text lines, a JSON list, or a SARIF 2.1.0 log "
-                        "for code scanning (default: text)")
-    p.add_argument("--diagnostics-file", metavar="PATH",
-                   help=f"write the {what} to PATH instead of stderr (e.g. results.sarif)")
-
-
-def print_diagnostics(diags, style: str, to: str | None = None, extra=()) -> None:
-    """Diagnostics on stderr, or into the file `to`. `extra`: sarif.Finding results of a command's own.
-
-    A SARIF or JSON report is always written, even empty: an upload of an empty SARIF log
-    is how code scanning learns that earlier alerts are fixed.
-    """
-    if style == "sarif":
-        from compiler import sarif
-
-        text = json.dumps(sarif.log(diags, extra), indent=2) + "\n"
-    elif style == "json":
-        text = json.dumps([d.as_json() for d in diags], indent=2) + "\n"
-    else:
-        text = "".join(d.format() + "\n" for d in diags)
-    if to is None:
-        sys.stderr.write(text)
-        return
-    try:
-        with open(to, "w", encoding="utf-8") as out:
-            out.write(text)
-    except OSError as exc:
-        raise UnwritableReport(f"cannot write {to}: {exc.strerror or exc}") from None
-
-
-class UnwritableReport(Exception):
-    """--diagnostics-file cannot be written (a usage error, exit 2)."""
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    try:
-        if argv[:1] and argv[0] in SUBCOMMANDS:
-            return _subcommand(argv[0])(argv[1:])
-        args = _compile_parser().parse_args(argv)
-        if args.all_envs:
-            return _compile_all(args)
-        return _compile(args)
-    except SystemExit as exit_:  # argparse: --help, --version, usage errors
-        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
-    except UnwritableReport as exc:
-        print(f"fargate-compile: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # `fargate-compile ... | head`: the reader left; not our bug
-        sys.stderr.close()
-        return 141
-    except Exception:  # a compiler bug: say so, without a traceback unless asked
-        if os.environ.get("FARGATE_COMPILE_DEBUG"):
-            traceback.print_exc()
-        kind, value, _ = sys.exc_info()
-        print(f"fargate-compile: internal error: {kind.__name__}: {value} "
-              "(a compiler bug; set FARGATE_COMPILE_DEBUG=1 for details and please report it)", file=sys.stderr)
-        return EXIT_BUG
-
-
-# Commands other than compiling: name -> module with main(argv) -> exit status, imported only when used.
-SUBCOMMANDS = {
-    "check": "compiler.check_cli",
-    "diff": "compiler.diff_cli",
-    "import-copilot": "compiler.import_cli",
-    "plan": "compiler.plan_cli",
-    "schema": "compiler.schema_cli",
-}
-
-
-def _subcommand(name: str):
-    import importlib
-
-    return importlib.import_module(SUBCOMMANDS[name]).main
-
-
-def parser_for(argv: list[str]) -> tuple[argparse.ArgumentParser, list[str]]:
-    """The parser that reads `argv`, and the arguments it reads (for tools and tests)."""
-    import importlib
-
-    if argv[:1] and argv[0] in SUBCOMMANDS:
-        return importlib.import_module(SUBCOMMANDS[argv[0]]).parser(), argv[1:]
-    return _compile_parser(), argv
+def run(args) -> int:
+    """The compile command for parsed arguments: every environment with --all-envs."""
+    return _compile_all(args) if args.all_envs else _compile(args)
 
 
 def _compile_all(args) -> int:
@@ -194,7 +53,7 @@ def _compile_all(args) -> int:
 
 
 def _compile(args) -> int:
-    from compiler import buildcache
+    from compiler.lint import buildcache
 
     values = variable_values(args)
     spec_bytes = None
@@ -225,12 +84,13 @@ def _compile(args) -> int:
                 return EXIT_OK
 
     # The lint workers load cfn-lint on the other cores while this process compiles.
-    from compiler import lint
+    from compiler.lint import runner as lint
 
     pool = None if args.no_lint else lint.start_pool()
     try:
-        from compiler import childproc, pipeline
-        from compiler.environments import UnknownEnvironment
+        from compiler import pipeline
+        from compiler.lint import childproc
+        from compiler.spec.environments import UnknownEnvironment
         from compiler.errors import UnreadableFile
 
         def build():
@@ -308,3 +168,4 @@ def _summary(stack_name: str, output, rows, unchanged: bool = False) -> None:
     print(f"{stack_name}: {what}, in {output}/")
     for name, resources, size in rows:
         print(f"  {name:<22} {resources:>4} resources  {size / 1024:>8.1f} KiB")
+

@@ -2,7 +2,7 @@
 
 Findings come back as Diagnostics (file = the template's name). Results are
 cached per template content: the key is sha256 of the template text, the
-cfn-lint version, our rules (compiler/rules/) and the rule settings, stored
+cfn-lint version, our rules (compiler/lint/rules/) and the rule settings, stored
 under $XDG_CACHE_HOME (else ~/.cache)/fargate-compile/lint/. A corrupt or
 unwritable cache is ignored: it can make a compile slower, never make it fail.
 
@@ -30,9 +30,9 @@ import json
 import math
 from typing import Callable
 
-from compiler import cachefiles, lintpool, lintspeed
+from compiler.lint import cachefiles, pool as lintpool, speed as lintspeed
 from compiler.diagnostics import ERROR, WARNING, Diagnostic
-from compiler.rules import RULES_DIR, rules_digest
+from compiler.lint.rules import RULES_DIR, rules_digest
 
 # W3002: local TemplateURLs are exactly what `aws cloudformation package` expects.
 IGNORED_CHECKS = ("W3002",)
@@ -70,7 +70,7 @@ def _runner():
     from cfnlint.runner import Runner
 
     return Runner(ConfigMixIn(regions=list(REGIONS), ignore_checks=list(IGNORED_CHECKS),
-                              append_rules=[RULES_DIR]))  # our own rules, compiler/rules/
+                              append_rules=[RULES_DIR]))  # our own rules, compiler/lint/rules/
 
 
 def prepare() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import glob
 import sys
 
-from compiler.cli import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments,
+from compiler.cli.options import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments,
                           add_environment_arguments, print_diagnostics, variable_values)
 
 _MAGIC = set("*?[")
@@ -48,8 +48,8 @@ def expand(patterns: list[str]) -> tuple[list[str], list[str]]:
 
 def main(argv: list[str]) -> int:
     from compiler import pipeline
-    from compiler.environments import UnknownEnvironment
-    from compiler.loader import UnreadableFile
+    from compiler.spec.environments import UnknownEnvironment
+    from compiler.spec.loader import UnreadableFile
 
     args = parser().parse_args(argv)
     files, unmatched = expand(args.specs)

@@ -9,7 +9,7 @@ decimal integer, a boolean when it is true or false, and stays text otherwise. A
 is `[A-Za-z_][A-Za-z0-9_]*`, so CloudFormation-style `${AWS::Region}` is left as
 written (and refused later by FC223, since spec values are literal).
 
-A variable whose name looks like a credential (checks.plain_secrets.looks_secret:
+A variable whose name looks like a credential (spec/secret_names.py, the list FC213 uses too:
 DB_PASSWORD, API_TOKEN, ...) is *secret*: its value is never shown in a
 diagnostic; `redact` replaces it with `${NAME}` in every message and hint.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from compiler.diagnostics import Diagnostic, Locator, dotted
+from compiler.spec.secret_names import looks_secret
 
 CODES = {
     "FC290": "a ${NAME} with no value: not given with --var, not in the environment, no default",
@@ -53,8 +54,6 @@ class Substituted:
 
 
 def is_secret(name: str) -> bool:
-    from compiler.checks.plain_secrets import looks_secret  # the one list of credential-like names
-
     return bool(looks_secret(name))
 
 
