@@ -1,5 +1,5 @@
-"""The pipeline: load -> environment -> variables -> schema -> normalize -> checks -> stacks
--> lint -> write.
+"""The pipeline: load -> environment -> variables -> schema -> normalize -> place -> checks
+-> stacks -> lint -> write.
 
 Every stage returns values; problems are Diagnostics. Nothing is written unless
 every stage before `write` passed. The CLI decides what to print and the exit code.
