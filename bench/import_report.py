@@ -1,6 +1,8 @@
-"""Import every Copilot workspace assembled from ../shared/corpus/copilot and count the outcomes.
+"""Import every Copilot workspace assembled from a Copilot manifest corpus and count the outcomes.
 
-    python bench/import_report.py [--markdown docs/import-copilot.md]
+    python bench/import_report.py [--corpus DIR] [--markdown docs/import-copilot.md]
+
+The corpus defaults to the copy the tests use, tests/data/copilot (index.tsv, manifests/).
 
 For each workspace (see tests/copilot_workspaces.py for how the single manifests of the
 corpus are grouped): `import-copilot` in-process, then the written spec compiled with
@@ -112,7 +114,10 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--markdown", help="also write the table into this file")
     p.add_argument("--no-lint", action="store_true", help="validate and build only (faster)")
+    p.add_argument("--corpus", type=Path, default=corpus.CORPUS,
+                   help="a corpus directory laid out as tests/data/copilot (default: that copy)")
     args = p.parse_args()
+    corpus.CORPUS = args.corpus
     counts, compiled, failures = run(lint=not args.no_lint)
     text = table(counts, compiled)
     print(text)

@@ -1,4 +1,5 @@
-"""Copilot workspaces assembled from the manifest corpus in ../shared/corpus/copilot.
+"""Copilot workspaces assembled from the manifest corpus in tests/data/copilot (AWS Copilot's own
+manifests, Apache-2.0: LICENSE, NOTICE and SOURCE.md travel with them).
 
 The corpus holds single manifests, not workspaces. A workspace here is:
 - every workload manifest of one e2e/regression app together (as Copilot's own e2e suite has them),
@@ -18,7 +19,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "copilot"
+CORPUS = Path(__file__).resolve().parent / "data" / "copilot"
 # The service beside an environment manifest: ours, minimal, so that the environment is what is measured.
 ENV_PARTNER = """name: web
 type: Load Balanced Web Service

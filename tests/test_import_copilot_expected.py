@@ -1,6 +1,6 @@
 """Imported Copilot manifests against what Copilot itself generated for them.
 
-`../shared/corpus/copilot/expected/` holds the stack templates (and parameters) Copilot's
+`tests/data/copilot/expected/` holds the stack templates (and parameters) Copilot's
 own tests expect for some manifests. Each pair here is imported (with the environment the
 template was generated for), compiled, and the values that decide how the service runs are
 compared: container port, task count, cpu/memory, health check, deregistration delay,
