@@ -164,10 +164,14 @@ def test_the_compile_hook_compiles_the_spec_in_its_args(tmp_path, monkeypatch):
 
 def test_every_compiler_package_is_installed():
     """pre-commit (and any user) installs the repository with pip: a package missing from
-    pyproject.toml is missing from every installed copy, whatever the tests here import."""
+    what pyproject.toml makes setuptools find is missing from every installed copy, whatever
+    the tests here import. Every folder of Python code is a package (has __init__.py)."""
     import tomllib
 
+    from setuptools import find_packages
+
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    listed = set(config["tool"]["setuptools"]["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "compiler").rglob("__init__.py")}
-    assert found - listed == set()
+    listed = set(find_packages(where=ROOT, **config["tool"]["setuptools"]["packages"]["find"]))
+    code = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "compiler").rglob("*.py")}
+    assert "compiler.lint.rules" in code and "compiler.cli" in code
+    assert code - listed == set()
