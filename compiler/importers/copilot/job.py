@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from compiler.diagnostics import Locator
 from compiler.importers.copilot.context import Context
-from compiler.importers.copilot.task import Translator, Workload, as_int, order
+from compiler.importers.copilot.fields import as_int
+from compiler.importers.copilot.task import Translator, Workload, order
 
 
 def job(name: str, data: dict, loc: Locator, ctx: Context, app: str, env: str) -> Workload:

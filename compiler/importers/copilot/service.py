@@ -6,7 +6,8 @@ import re
 
 from compiler.diagnostics import Locator
 from compiler.importers.copilot.context import Context
-from compiler.importers.copilot.task import Translator, Workload, as_int, order
+from compiler.importers.copilot.fields import as_int
+from compiler.importers.copilot.task import Translator, Workload, order
 from compiler.importers.copilot.yamlread import as_bool
 
 _ZONE = re.compile(r"^Z[A-Z0-9]{1,31}$")

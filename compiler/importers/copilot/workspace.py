@@ -24,6 +24,7 @@ from compiler.importers.copilot.context import (
     UNTRANSLATED,
     Context,
 )
+from compiler.importers.copilot.fields import spec_name
 from compiler.importers.copilot.yamlread import Unreadable, read
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -119,7 +120,7 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
             ctx.warn(SKIPPED, loc, ("type",), f"unknown workload type {kind!r}; not imported")
             result.outcome[str(raw_name)] = "refused"
             continue
-        name = task.spec_name(raw_name, loc, ("name",), ctx, "workload")
+        name = spec_name(raw_name, loc, ("name",), ctx, "workload")
         if kind == task.JOB_TYPE:
             w = job.job(name, data, loc, ctx, app, spec_env)
             jobs[name] = w.spec
