@@ -36,7 +36,7 @@ from builds import Build, all_builds
 from compiler.spec.secret_names import looks_secret
 from compiler.pipeline import model_of
 from compiler.pipeline import OK, compile_spec
-from compiler.stacks import alb, network, scanner_skips, services
+from compiler.stacks import alb, alb_security, network, scanner_skips, services
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -298,7 +298,7 @@ def test_only_the_alb_admits_the_internet_and_only_on_its_listener_ports(compile
             for rule in rules:
                 if any(rule.get(k) in OPEN_CIDRS for k in ("CidrIp", "CidrIpv6")
                        if isinstance(rule.get(k), str)):
-                    assert logical_id == alb.SECURITY_GROUP, (where, logical_id, rule)
+                    assert logical_id == alb_security.SECURITY_GROUP, (where, logical_id, rule)
                     assert rule["IpProtocol"] == "tcp" and rule["FromPort"] == rule["ToPort"]
                     assert rule["FromPort"] in listener_ports, (where, rule)
                     opened.add((where, rule["FromPort"]))
@@ -535,7 +535,7 @@ def test_alb_skips_appear_exactly_while_their_opt_out_is_in_effect(lb, expected)
 
 def test_port_80_skip_says_whether_it_redirects():
     def reason(lb):
-        (skip,) = _alb(lb)["Resources"][alb.SECURITY_GROUP]["Metadata"]["checkov"]["skip"]
+        (skip,) = _alb(lb)["Resources"][alb_security.SECURITY_GROUP]["Metadata"]["checkov"]["skip"]
         return skip["comment"]
     assert reason({}).endswith("port 80, which serves plain HTTP")
     assert reason({"https": HTTPS}).endswith("port 80, which only redirects to HTTPS")

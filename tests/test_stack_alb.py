@@ -5,7 +5,7 @@ import pytest
 
 from compiler.state import placement, routing
 from compiler.pipeline import model_of
-from compiler.stacks import alb
+from compiler.stacks import alb, alb_logs, alb_routing
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"
@@ -206,7 +206,7 @@ def test_target_group_health_check_and_delay_are_spec_literals():
     tg = tpl["Resources"]["ApiTargetGroup"]["Properties"]
     assert tg["TargetType"] == "ip" and tg["Protocol"] == "HTTP"
     # Fixed: ECS registers ip targets with the container port; a port change must not replace the group.
-    assert tg["Port"] == alb.TARGET_GROUP_PORT and "HealthCheckPort" not in tg
+    assert tg["Port"] == alb_routing.TARGET_GROUP_PORT and "HealthCheckPort" not in tg
     assert tg["VpcId"] == {"Ref": "VpcId"}
     assert tg["HealthCheckEnabled"] is True
     assert tg["HealthCheckProtocol"] == "HTTP"
@@ -365,18 +365,18 @@ def test_access_logs_bucket_policy_denies_plain_http_and_allows_elb_delivery():
         }
     ]
     cond, by_account, by_service = allow["Principal"]["Fn::If"]
-    assert cond == alb.ELB_ACCOUNT_CONDITION
+    assert cond == alb_logs.ELB_ACCOUNT_CONDITION
     assert by_account == {
         "AWS": {
             "Fn::Sub": [
                 "arn:${AWS::Partition}:iam::${Account}:root",
-                {"Account": {"Fn::FindInMap": [alb.ELB_ACCOUNT_MAPPING, {"Ref": "AWS::Region"}, "AccountId"]}},
+                {"Account": {"Fn::FindInMap": [alb_logs.ELB_ACCOUNT_MAPPING, {"Ref": "AWS::Region"}, "AccountId"]}},
             ]
         }
     }
     assert by_service == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
 
-    mapping = tpl["Mappings"][alb.ELB_ACCOUNT_MAPPING]
+    mapping = tpl["Mappings"][alb_logs.ELB_ACCOUNT_MAPPING]
     assert mapping["us-east-1"] == {"AccountId": "127311923021"}
     assert mapping["eu-west-1"] == {"AccountId": "156460612806"}
     assert mapping["ap-southeast-2"] == {"AccountId": "783225319266"}
@@ -395,11 +395,11 @@ def _holds(cond, region):
     return right == region
 
 
-@pytest.mark.parametrize("region", sorted(alb.ELB_LOG_ACCOUNTS) + ["eu-south-2", "ap-southeast-5", "xx-new-1"])
+@pytest.mark.parametrize("region", sorted(alb_logs.ELB_LOG_ACCOUNTS) + ["eu-south-2", "ap-southeast-5", "xx-new-1"])
 def test_region_condition_picks_account_only_where_the_mapping_has_one(region):
     tpl = build({"access_logs": True})
-    cond = tpl["Conditions"][alb.ELB_ACCOUNT_CONDITION]
-    assert _holds(cond, region) == (region in tpl["Mappings"][alb.ELB_ACCOUNT_MAPPING])
+    cond = tpl["Conditions"][alb_logs.ELB_ACCOUNT_CONDITION]
+    assert _holds(cond, region) == (region in tpl["Mappings"][alb_logs.ELB_ACCOUNT_MAPPING])
 
 
 def test_given_bucket_is_only_referenced():

@@ -7,7 +7,7 @@ import re
 from compiler.checks._util import first_given, given, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
-from compiler.stacks.services import connect_discovery_name
+from compiler.stacks.services_network import connect_discovery_name
 
 CODE = "FC215"
 

@@ -5,7 +5,7 @@ stack outputs the cluster and the shared task security group it runs tasks with.
 
 Per job (logical IDs start with the job's PascalCase name): the task resources a
 service has (log group, execution role, task role, task definition, a task security
-group with no ingress; stacks/services.task_resources), and
+group with no ingress; stacks/tasks.task_resources), and
 
   <Job>StateMachine      one Task state, ecs:runTask.sync (Step Functions waits for the
                          task to stop). A task whose essential container exits non-zero
@@ -34,7 +34,7 @@ from compiler.stacks import iam as policies
 from compiler import model as m
 from compiler.state import naming
 from compiler.stacks import common
-from compiler.stacks.services import task_resources
+from compiler.stacks.tasks import task_resources
 
 STATE_MACHINE = "StateMachine"
 STATE_MACHINE_ROLE = "StateMachineRole"

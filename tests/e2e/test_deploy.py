@@ -29,13 +29,15 @@ from compiler import model as m
 from compiler.stacks.iam import SQS_CONSUME
 from compiler.state.naming import pascal
 from compiler.pipeline import OK, compile_spec, validate
-from compiler.stacks import alb as alb_stack
+from compiler.stacks import alb_routing as alb_routing_stack
 from compiler.stacks import domains as domains_stack
 from compiler.stacks import jobs as jobs_stack
 from compiler.stacks import messaging as messaging_stack
 from compiler.stacks import network as network_stack
 from compiler.stacks import services as services_stack
+from compiler.stacks import services_scaling as scaling_stack
 from compiler.stacks import storage as storage_stack
+from compiler.stacks import tasks as tasks_stack
 from compiler.stacks.root import ROOT_OUTPUTS
 from deployed import (MAX_TEMPLATE_BODY, MAX_TEMPLATE_URL_BODY, NESTED_STACK, Stack, deploy,
                       read_stack)
@@ -159,7 +161,7 @@ class Deployed:
         return self.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
 
     def target_group_arn(self, svc: m.Service) -> str:
-        return self.resource(alb_stack.target_group_id(svc), "AWS::ElasticLoadBalancingV2::TargetGroup")
+        return self.resource(alb_routing_stack.target_group_id(svc), "AWS::ElasticLoadBalancingV2::TargetGroup")
 
     def load_balancer(self) -> dict:
         found = [lb for lb in self.client("elbv2").describe_load_balancers()["LoadBalancers"]
@@ -620,7 +622,7 @@ def test_target_groups(deployed):
         [tg] = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
         hc = svc.http.healthcheck
         assert (tg["Protocol"], tg["Port"], tg["TargetType"], tg["VpcId"]) == (
-            svc.http.protocol, alb_stack.TARGET_GROUP_PORT, "ip", deployed.vpc_id)
+            svc.http.protocol, alb_routing_stack.TARGET_GROUP_PORT, "ip", deployed.vpc_id)
         assert tg["HealthCheckProtocol"] == svc.http.protocol, svc.name
         assert tg["LoadBalancerArns"] == [deployed.load_balancer()["LoadBalancerArn"]]
         assert {
@@ -682,7 +684,7 @@ def test_security_groups(deployed):
     shared = None
     for svc in app.services:
         groups = deployed.ecs_service(svc)["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
-        own = deployed.resource(pascal(svc.name) + services_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")
+        own = deployed.resource(pascal(svc.name) + tasks_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")
         if tasks_group:
             assert tasks_group in groups, svc.name
         [other] = set(groups) - {own, tasks_group}
@@ -1003,7 +1005,7 @@ def test_autoscaling(deployed):
         }
         wanted = {
             metric: float(getattr(svc.scaling, field))
-            for metric, field in services_stack.SCALING_POLICIES.values()
+            for metric, field in scaling_stack.SCALING_POLICIES.values()
             if getattr(svc.scaling, field) is not None
         }
         assert found == wanted, svc.name
@@ -1137,7 +1139,7 @@ def test_queue_scaling(deployed):
         assert running["MetricName"] == "RunningTaskCount"
         assert {d["Name"]: d["Value"] for d in running["Dimensions"]} == {
             "ClusterName": deployed.cluster, "ServiceName": deployed.ecs_service(svc)["serviceName"]}
-        assert metrics["backlog_per_task"]["Expression"] == services_stack.BACKLOG_PER_TASK
+        assert metrics["backlog_per_task"]["Expression"] == scaling_stack.BACKLOG_PER_TASK
         steps = [p for p in mine if p["PolicyType"] == "StepScaling"]
         if svc.scaling.min > 0:
             assert steps == [], svc.name
@@ -1146,7 +1148,7 @@ def test_queue_scaling(deployed):
         waking += 1
         [alarm] = [a for a in alarms if step["PolicyARN"] in a.get("AlarmActions", [])]
         [expression] = [q["Expression"] for q in alarm["Metrics"] if q.get("Expression")]
-        assert expression == services_stack.WAKE_UP
+        assert expression == scaling_stack.WAKE_UP
         assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1.0)
     assert waking == len([s for s in deployed.app.services
                           if s.scaling and s.scaling.queue and s.scaling.min == 0])
@@ -1170,14 +1172,14 @@ def test_jobs(deployed):
         retries = state.get("Retry", [])
         assert [r["MaxAttempts"] for r in retries] == ([job.retries] if job.retries else [])
         assert all(r["ErrorEquals"] == list(jobs_stack.RETRY_ON) for r in retries)
-        task_definition_arn = deployed.resource(pid + services_stack.TASK_DEFINITION, "AWS::ECS::TaskDefinition")
+        task_definition_arn = deployed.resource(pid + tasks_stack.TASK_DEFINITION, "AWS::ECS::TaskDefinition")
         params = state["Parameters"]
         assert params["TaskDefinition"] == task_definition_arn
         assert params["Cluster"].endswith(f":cluster/{deployed.cluster}")
         network = params["NetworkConfiguration"]["AwsvpcConfiguration"]
         subnets = deployed.public_subnet_ids if job.placement == "public" else deployed.private_subnet_ids
         assert sorted(network["Subnets"]) == sorted(subnets)
-        own_group = deployed.resource(pid + services_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")
+        own_group = deployed.resource(pid + tasks_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")
         assert own_group in network["SecurityGroups"] and len(network["SecurityGroups"]) == 2
         [group] = deployed.client("ec2").describe_security_groups(GroupIds=[own_group])["SecurityGroups"]
         assert group["IpPermissions"] == [], job.name
@@ -1291,7 +1293,7 @@ def test_managed_file_system(deployed):
     [found] = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
     assert _rules(found["IpPermissions"]) == {
         ("tcp", storage_stack.NFS_PORT, storage_stack.NFS_PORT,
-         deployed.resource(pascal(s.name) + services_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup"))
+         deployed.resource(pascal(s.name) + tasks_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup"))
         for s in mounting}
     assert _rules(found["IpPermissionsEgress"]) == {MATCHES_NOTHING}
 

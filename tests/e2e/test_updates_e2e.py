@@ -17,8 +17,10 @@ import pytest
 import yaml
 
 from compiler.pipeline import OK, compile_spec
-from compiler.stacks import alb as alb_stack
+from compiler.stacks import alb_routing as alb_routing_stack
 from compiler.stacks import services as services_stack
+from compiler.stacks import tasks as tasks_stack
+from compiler.stacks.services_network import LOAD_BALANCER_INGRESS, SERVICES_INGRESS
 from deployed import deploy, read_stack
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -67,18 +69,18 @@ class App:
         for svc in app.services:
             entry = {
                 "service": ids[(svc.key + services_stack.ECS_SERVICE, "AWS::ECS::Service")],
-                "log_group": ids[(svc.key + services_stack.LOG_GROUP, "AWS::Logs::LogGroup")],
-                "task_group": ids[(svc.key + services_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")],
+                "log_group": ids[(svc.key + tasks_stack.LOG_GROUP, "AWS::Logs::LogGroup")],
+                "task_group": ids[(svc.key + tasks_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup")],
                 # the port rules, resources of their own: their physical IDs are the rules'
                 "ingress": {suffix: ids[(svc.key + suffix, "AWS::EC2::SecurityGroupIngress")]
-                            for suffix in (services_stack.LOAD_BALANCER_INGRESS, services_stack.SERVICES_INGRESS)
+                            for suffix in (LOAD_BALANCER_INGRESS, SERVICES_INGRESS)
                             if (svc.key + suffix, "AWS::EC2::SecurityGroupIngress") in ids},
             }
             if svc.http:
-                tg = ids[(alb_stack.target_group_id(svc), "AWS::ElasticLoadBalancingV2::TargetGroup")]
+                tg = ids[(alb_routing_stack.target_group_id(svc), "AWS::ElasticLoadBalancingV2::TargetGroup")]
                 entry["target_group"] = tg
                 if not svc.http.is_default:
-                    rule = ids[(alb_stack.listener_rule_id(svc), "AWS::ElasticLoadBalancingV2::ListenerRule")]
+                    rule = ids[(alb_routing_stack.listener_rule_id(svc), "AWS::ElasticLoadBalancingV2::ListenerRule")]
                     [described] = elbv2.describe_rules(RuleArns=[rule])["Rules"]
                     entry["rule"] = (rule, described["Priority"])
             found[svc.name] = entry
@@ -147,7 +149,7 @@ def test_other_services_keep_their_physical_resources(history, index):
             assert {k: v for k, v in after[svc].items() if k != "ingress"} == {
                 k: v for k, v in before[svc].items() if k != "ingress"}, svc
             assert set(after[svc]["ingress"]) == set(before[svc]["ingress"]) == {
-                services_stack.LOAD_BALANCER_INGRESS, services_stack.SERVICES_INGRESS}
+                LOAD_BALANCER_INGRESS, SERVICES_INGRESS}
             assert not set(after[svc]["ingress"].values()) & set(before[svc]["ingress"].values())
             continue
         assert after[svc] == before[svc], f"{name}: {svc} changed"
