@@ -1,6 +1,6 @@
 """The spec with every default applied: frozen dataclasses, read by the stack builders.
 
-Built only by normalize.py (the one place defaults live). Builders never look at
+Built only by spec/normalize/ (the one place defaults live). Builders never look at
 the raw YAML and never apply a default of their own.
 """
 

@@ -4,7 +4,7 @@
     resolve.py     template expressions -> values comparable across nested stacks
     providers.py   create-only properties, from the resource schemas cfn-lint ships
     changes.py     added / removed / modified (replaced or not) per stack file
-    hazards.py     what of that can hurt a running app
+    hazards/       what of that can hurt a running app (one module per kind of hazard)
     report.py      text and JSON views of the result
 
 Computing and formatting are apart (as in CDK's cloudformation-diff): `compute` returns

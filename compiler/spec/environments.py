@@ -27,7 +27,7 @@ CODES = {
     "FC292": "an override's `environment` differs from the environment's name",
 }
 
-DEFAULT_ENVIRONMENT = "dev"          # also normalize.py's default; kept equal by a test
+DEFAULT_ENVIRONMENT = "dev"          # also normalize's default; kept equal by a test
 NOT_OVERRIDABLE = ("app", "environments", "environment")
 
 

@@ -1,0 +1,25 @@
+"""What in a set of changes can hurt a running app: hazards as values (kinds in KINDS).
+
+    kinds.py          the kinds, their descriptions, the Hazard value
+    resources.py      resource types the hazards look at
+    replacements.py   replacement, vpc-move, data-deletion
+    names.py          name-clash
+    traffic.py        traffic-gap, count-reset
+    rules.py          rule-gap
+"""
+
+from __future__ import annotations
+
+from compiler.diff.changes import Changes
+from compiler.diff.hazards.kinds import KINDS, Hazard, describe  # noqa: F401
+from compiler.diff.hazards.names import name_clashes
+from compiler.diff.hazards.replacements import data_deletions, replacements, vpc_moves
+from compiler.diff.hazards.rules import rule_gaps
+from compiler.diff.hazards.traffic import count_resets, traffic_gaps
+
+
+def find(changes: Changes) -> list[Hazard]:
+    found = (replacements(changes) + vpc_moves(changes) + name_clashes(changes)
+             + traffic_gaps(changes) + count_resets(changes) + data_deletions(changes)
+             + rule_gaps(changes))
+    return sorted(set(found), key=lambda h: (list(KINDS).index(h.kind), h.stack, h.id, h.message))

@@ -1,0 +1,58 @@
+"""The kinds of hazard (KINDS, in the report's order) and the value each is reported as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# kind -> (short description, help text); the order is the report's.
+KINDS = {
+    "replacement": (
+        "A stateful or traffic-serving resource is replaced",
+        "A stateful or traffic-serving resource (log group, file system, queue, topic, Cloud Map namespace "
+        "or service, target group, listener, load balancer, ECS service, VPC, subnet) is replaced, or "
+        "moves to another nested stack: CloudFormation creates a new one and deletes the old one."),
+    "vpc-move": (
+        "A load balancer would have to change VPC",
+        "The VPC or subnets change under a load balancer that stays: a load balancer cannot move to "
+        "another VPC, so the update fails."),
+    "name-clash": (
+        "A new resource needs a name an old one still holds",
+        "A new physical resource needs a name (log group name, listener rule priority, Cloud Map or "
+        "Service Connect name...) that an existing resource still holds while the update runs: old "
+        "resources are deleted only in the cleanup phase, so the create fails or races."),
+    "traffic-gap": (
+        "Traffic is routed to a target group with no targets yet",
+        "An existing listener or rule forwards to a target group this update creates; it has no "
+        "registered targets until the service's tasks pass health checks, and requests fail meanwhile."),
+    "count-reset": (
+        "An autoscaled service's running count is reset",
+        "An autoscaled ECS service whose template sets DesiredCount is updated: CloudFormation sends "
+        "DesiredCount and the running task count jumps back to it."),
+    "data-deletion": (
+        "Data is deleted",
+        "A resource holding data (logs, files, messages...) is removed or replaced without a "
+        "DeletionPolicy or UpdateReplacePolicy of Retain: its data is deleted with it."),
+    "rule-gap": (
+        "Traffic a security group rule admits is refused for a while",
+        "A security group's own (inline) rule is revoked when CloudFormation updates the group, "
+        "before what still needs it is gone: the rule moves to a rule resource of its own, created "
+        "only after the group's update, or it admits a container port that running tasks keep "
+        "listening on until the ECS service's rolling deployment replaces them. New connections "
+        "are refused meanwhile (open ones continue). A rule resource whose port changes is replaced "
+        "instead: the new one is created first, the old one deleted in the cleanup phase."),
+}
+
+
+def describe(kind: str, full: bool = False) -> str:
+    return KINDS[kind][1 if full else 0]
+
+
+@dataclass(frozen=True, order=True)
+class Hazard:
+    kind: str
+    stack: str
+    id: str
+    message: str
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "stack": self.stack, "id": self.id, "message": self.message}

@@ -1,0 +1,55 @@
+"""Plain (schema-valid) data -> model.App. The only place defaults live.
+
+Normalization is total on schema-valid input: cross-field problems (a VPC too
+small to carve, a timeout not below its interval, ...) are left for checks/,
+which read the model this package builds. One module per spec block:
+
+    blocks.py          a bare optional block (YAML null) -> {}, before the schema
+    postures.py        the defaults `security` chooses
+    network.py         network: a VPC of the compiler's (carved subnets) or an existing one
+    load_balancer.py   load_balancer: the ALB, HTTPS, access logs
+    services.py        services.<name>: size, count and scaling, deployment, healthcheck
+    http.py            services.<name>.http: the route and the target group's health check
+    messaging.py       services.<name>.subscribe: the queue, FIFO decided by the topics
+    jobs.py            jobs.<name>: the schedule, retries, timeout
+    tasks.py           what services and jobs share: size, variables, secrets, sidecars, task role
+    storage.py         storage: ephemeral space, volumes (EFS) and their mount points
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from compiler import model as m
+from compiler.spec.normalize import load_balancer, network
+from compiler.spec.normalize.blocks import empty_blocks  # noqa: F401
+from compiler.spec.normalize.jobs import job
+from compiler.spec.normalize.messaging import queue_fifo
+from compiler.spec.normalize.postures import POSTURES
+from compiler.spec.normalize.services import service
+from compiler.spec.normalize.tasks import FARGATE_MEMORY, text  # noqa: F401
+
+
+def normalize(data: Mapping[str, Any]) -> m.App:
+    """The model, not yet placed: the pipeline's next stage (state/placement.py) decides
+    which stack, logical-ID key and listener priority each service keeps."""
+    app = data["app"]
+    env = data.get("environment", "dev")
+    security = data.get("security", "standard")
+    posture = POSTURES[security]
+    net = network.normalize(data.get("network") or {})
+    # Spec order is kept: it decides which services stack a service lands in.
+    services = tuple(service(name, spec or {}, posture) for name, spec in data["services"].items())
+    aliases = any(s.http.aliases for s in services if s.http)
+    return m.App(
+        app=app,
+        environment=env,
+        tags=tuple(sorted((str(k), text(v)) for k, v in (data.get("tags") or {}).items())),
+        network=net,
+        load_balancer=load_balancer.normalize(data.get("load_balancer"), net.cidr, aliases, posture),
+        namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
+        services=queue_fifo(services),
+        jobs=tuple(job(name, spec or {}, posture) for name, spec in sorted((data.get("jobs") or {}).items())),
+        security=security,
+        retain_data=data.get("retain_data", True),
+    )

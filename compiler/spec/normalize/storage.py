@@ -1,0 +1,42 @@
+"""`storage` of a service or job: ephemeral space, volumes (EFS), sidecars' mount points."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from compiler import model as m
+
+
+def ephemeral(gib: int | None) -> int | None:
+    """Fargate gives every task 20 GiB; only more than that is set on the task definition."""
+    return gib if gib is not None and gib > 20 else None
+
+
+# The managed file system's access points: files are owned by this user and group
+# unless the volume names its own; each (service, volume) gets its own directory.
+DEFAULT_EFS_UID = 1000
+DEFAULT_EFS_GID = 1000
+
+
+def volumes(service: str, spec: Mapping[str, Any] | None) -> tuple[m.Volume, ...]:
+    return tuple(_volume(service, name, v or {}) for name, v in sorted((spec or {}).items()))
+
+
+def _volume(service: str, name: str, spec: Mapping[str, Any]) -> m.Volume:
+    efs = spec.get("efs", False)
+    if efs is True:
+        efs = {}
+    if efs is False:
+        config = None
+    elif efs.get("id") is None:
+        config = m.Efs(None, efs.get("root_dir", f"/{service}/{name}"),
+                       efs.get("uid", DEFAULT_EFS_UID), efs.get("gid", DEFAULT_EFS_GID))
+    else:
+        config = m.Efs(efs["id"], efs.get("root_dir", "/"), efs.get("uid"), efs.get("gid"))
+    # Copilot's default: a volume is read-only unless it says otherwise.
+    return m.Volume(name, spec["path"], spec.get("read_only", True), config)
+
+
+def mount_points(spec: Any) -> tuple[m.MountPoint, ...]:
+    return tuple(m.MountPoint(p["source_volume"], p["path"], p.get("read_only", True))
+                 for p in spec or ())
