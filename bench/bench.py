@@ -49,7 +49,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_ROUTED = 150
-RULES_DIR = ROOT / "compiler" / "rules"
+RULES_DIR = ROOT / "compiler" / "lint" / "rules"
 
 
 def make_spec(n: int, tag: str = "1.0") -> str:
