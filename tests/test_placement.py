@@ -15,6 +15,8 @@ import re
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from compiler import checks
+from compiler.diagnostics import Locator
 from compiler.state import placement, routing
 from compiler.pipeline import model_of
 
@@ -79,14 +81,11 @@ def _spec(routes: dict[str, dict]) -> dict:
     return {"app": "shop", "load_balancer": {}, "services": services}
 
 
-def _valid(app) -> bool:
-    """What FC206 lets through: unique explicit priorities, no two rules matching the same requests."""
-    rules = [s for s in app.routed_services if not s.http.is_default]
-    explicit = [s.http.priority for s in rules if not s.http.assigned]
-    if len(explicit) != len(set(explicit)):
-        return False
-    return not any(routing.covers(a.http, b.http) and routing.covers(b.http, a.http)
-                   for a, b in itertools.combinations(rules, 2))
+def _valid(app, routes: dict[str, dict]) -> bool:
+    """What FC206 (checks/routes.py) lets through: no error for this spec."""
+    data = _spec(routes)
+    return not any(d.code == "FC206" and d.severity == "error"
+                   for d in checks.routes.check(app, data, Locator("spec.yaml")))
 
 
 def _assert_no_assigned_shadow(app) -> None:
@@ -109,7 +108,7 @@ names = st.text(alphabet="abcdefgh", min_size=1, max_size=6)
 @given(routes=st.dictionaries(names, route, min_size=1, max_size=12))
 def test_no_assigned_priority_ever_shadows_another_route(routes):
     app = model_of(_spec(routes))
-    assume(_valid(app))
+    assume(_valid(app, routes))
     _assert_no_assigned_shadow(app)
     # and the lock round-trip keeps them: compiling again with the record changes nothing
     assert placement.place(app, placement.record(app)) == app
@@ -124,7 +123,7 @@ edit = st.tuples(st.sampled_from(["add", "remove", "rename"]), names, route)
 def test_edits_move_no_other_service_and_reuse_no_priority(start, edits):
     routes = dict(start)
     app = model_of(_spec(routes))
-    assume(_valid(app))
+    assume(_valid(app, routes))
     for kind, name, r in edits:
         new = dict(routes)
         touched = set()
@@ -141,7 +140,7 @@ def test_edits_move_no_other_service_and_reuse_no_priority(start, edits):
             continue
         lock = placement.record(app)
         nxt = model_of(_spec(new), lambda _stack: lock)
-        if not _valid(nxt):
+        if not _valid(nxt, new):
             continue
         _assert_no_assigned_shadow(nxt)
         before = {s.name: s for s in app.services}
@@ -193,3 +192,19 @@ def test_a_queue_keeps_its_names_and_a_new_one_never_takes_an_earlier_name(steps
         ever |= set(given_now)
         assert set(app.retired_queues) == ever - set(given_now)
         lock, before = placement.record(app), now
+
+
+def test_an_explicit_priority_that_leaves_no_place_after_it_is_refused():
+    """'/api/*' at 50000 (the last priority) and '/*' unpinned: no order-keeping priority is left
+    for '/*', which placement then puts first. FC206 refuses it at the explicit priority (it was
+    a warning about the user's rule, once hypothesis found it)."""
+    routes = {"b": {"path": ["/*"], "hosts": [], "priority": None},
+              "a": {"path": ["/api/*"], "hosts": [], "priority": 50000}}
+    app = model_of(_spec(routes))
+    found = [d for d in checks.routes.check(app, _spec(routes), Locator("spec.yaml")) if d.code == "FC206"]
+    assert [(d.severity, d.path) for d in found] == [("error", "services.a.http.priority")], found
+    assert "service b" in found[0].message and "50000" in found[0].message
+    routes["a"]["priority"] = 40000   # room after it: b is placed after a, no finding
+    app = model_of(_spec(routes))
+    assert [s.http.priority > 40000 for s in app.services if s.name == "b"] == [True]
+    assert not [d for d in checks.routes.check(app, _spec(routes), Locator("spec.yaml")) if d.code == "FC206"]

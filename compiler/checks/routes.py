@@ -134,6 +134,18 @@ def _shadowed(routed, data, locator) -> list[Diagnostic]:
         for earlier in rules[:i]:
             if earlier.http.priority == later.http.priority or routing.covers(later.http, earlier.http):
                 continue                          # reported as errors above
+            if routing.covers(earlier.http, later.http) and earlier.http.assigned:
+                # The compiler found no priority after the later rule's explicit one (placement
+                # keeps order where it can): a broken route table the user did not choose.
+                found.append(locator.error(
+                    CODE, svc(later.name, "http", "priority"),
+                    f"no listener rule priority is left after {later.http.priority} for service "
+                    f"{earlier.name}, whose route matches every request service {later.name}'s "
+                    f"matches: {earlier.name} would be evaluated first and {later.name}'s route "
+                    "never reached",
+                    hint=f"give {later.name} a lower priority, or {earlier.name} an explicit one "
+                         f"above {later.http.priority}"))
+                break
             if routing.covers(earlier.http, later.http):
                 found.append(locator.error(
                     CODE, _route_path(data, later),
