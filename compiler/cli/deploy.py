@@ -145,7 +145,7 @@ def _deploy(args) -> int:
             note += ": deleted, to be created again"
             deployed = stackstate.Deployed(stack_name)
     diff = None
-    if deployed.exists:
+    if deployed.exists and deployed.status != stackstate.FAILED_FIRST_DEPLOY:
         old = stackstate.templates(cfn, deployed, new.file_of)
         try:
             diff = compute(old, new)

@@ -118,8 +118,15 @@ def upload(s3, side: TemplateSet, stack_name: str, bucket: str, prefix: str = ""
     root_name = Path(side.root).with_suffix(".json").name
     root_key = key_for(stack_name, root_name, root_body, prefix)
     bodies[root_key] = root_body
-    with faults(f"uploading the templates to s3://{bucket}"):
-        for key, body in bodies.items():
-            s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    try:
+        with faults(f"uploading the templates to s3://{bucket}"):
+            for key, body in bodies.items():
+                s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    except AwsRefused as exc:
+        if s3.meta.endpoint_url.startswith("http://"):
+            raise AwsRefused(f"{exc} (the S3 endpoint {s3.meta.endpoint_url} is plain HTTP, and a bucket "
+                             "made by fargate-compile takes TLS requests only: use https, or --bucket "
+                             "with a bucket of your own)") from None
+        raise
     urls[side.root] = url_for(s3, bucket, root_key)
     return Packaged(urls[side.root], urls, root)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from compiler.deploy import AwsRefused
 from compiler.deploy.session import faults
 
 STACK = "AWS::CloudFormation::Stack"
@@ -29,13 +30,15 @@ class Event:
     timestamp: object
     id: str
     own: bool            # an event about the stack itself, not one of its resources
+    physical_id: str = ""
 
     @classmethod
     def of(cls, raw: dict, stack: str) -> "Event":
         own = raw.get("PhysicalResourceId") == raw.get("StackId") or raw.get("LogicalResourceId") == raw.get("StackName")
         return cls(stack, raw.get("LogicalResourceId", "?"), raw.get("ResourceType", "?"),
                    raw.get("ResourceStatus", "?"), raw.get("ResourceStatusReason") or "",
-                   raw.get("Timestamp"), raw.get("EventId") or repr(sorted(raw.items())), own)
+                   raw.get("Timestamp"), raw.get("EventId") or repr(sorted(raw.items())), own,
+                   raw.get("PhysicalResourceId") or "")
 
 
 def finished(status: str) -> bool:
@@ -159,12 +162,15 @@ def watch(cfn, stack_id: str, tracker: Tracker, since, on_events, sleep=time.sle
         fresh = tracker.add(_events_since(cfn, stack_id, since), "")
         for e in tracker.events:
             if e.stack == "" and e.type == STACK and not e.own:
-                nested.setdefault(e.logical_id, "")
+                nested[e.logical_id] = e.physical_id or nested.get(e.logical_id, "")
         for logical_id, physical in list(nested.items()):
             physical = physical or _physical(cfn, stack_id, logical_id)
             nested[logical_id] = physical
             if physical:
-                fresh += tracker.add(_events_since(cfn, physical, since), logical_id)
+                try:
+                    fresh += tracker.add(_events_since(cfn, physical, since), logical_id)
+                except AwsRefused:  # gone, or not readable by name after its deletion: the root's events tell
+                    pass
         if fresh:
             on_events(fresh)
         if finished(status) and status != "REVIEW_IN_PROGRESS" or waited >= timeout:
