@@ -2,7 +2,7 @@
 
 Credentials come from boto3's default chain (environment, `--profile` or AWS_PROFILE,
 SSO, assumed roles from the config file, container and instance roles); the region
-from `--region`, else AWS_REGION / AWS_DEFAULT_REGION, else the profile. The SDK also
+from `--region`, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile. The SDK also
 reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (botocore >= 1.31.57), which
 is how the tests point the command at a local emulator.
 
@@ -14,6 +14,7 @@ the command prints one line, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass, field
 
 import boto3
@@ -51,6 +52,9 @@ class Aws:
 
 
 def connect(profile: str | None = None, region: str | None = None) -> Aws:
+    # AWS_REGION is what the other SDKs and the CLI v2 read; the pinned botocore (1.35) reads
+    # only AWS_DEFAULT_REGION and the profile (tested), so it is passed on here, before both.
+    region = region or os.environ.get("AWS_REGION") or None
     with faults():
         session = boto3.session.Session(profile_name=profile, region_name=region)
     if not session.region_name:
