@@ -1781,7 +1781,7 @@ def _deploy_events() -> None:
                     if inner is not None:
                         _rolled_back(inner, action)
                         if action == "CREATE":  # the parent's rollback deletes the failed child
-                            cloudformation_backends[account_id][region_name].delete_stack(inner.stack_id)
+                            _delete(cloudformation_backends[account_id][region_name], inner)
                     record(stack, logical_id, kind, f"{action}_FAILED", reason,
                            physical=inner.stack_id if inner is not None else "")
                     exc._fc_failed = logical_id
@@ -1810,6 +1810,15 @@ def _deploy_events() -> None:
                     and candidate.status.endswith("IN_PROGRESS"):
                 return candidate
         return None
+
+    def _delete(backend: Any, stack: Any) -> None:
+        try:
+            backend.delete_stack(stack.stack_id)
+        except Exception:  # noqa: BLE001 - moto trips over what the rollback deleted already
+            backend.stacks.pop(stack.stack_id, None)
+            backend.deleted_stacks[stack.stack_id] = stack
+            stack._add_stack_event("DELETE_COMPLETE")
+            stack.status = "DELETE_COMPLETE"
 
     def _rolled_back(stack: Any, action: str) -> None:
         prefix = "" if action == "CREATE" else "UPDATE_"
