@@ -223,8 +223,8 @@ _NO_SDK = """\
 import sys
 from compiler.cli import main
 status = main(sys.argv[1:])
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "compiler.deploy"))
-loaded += sorted(m for m in sys.modules if m.startswith("compiler.deploy"))
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "s3transfer")
+                or m.startswith("compiler.deploy"))
 print(status, loaded)
 """
 
