@@ -56,6 +56,7 @@ LAYERS = (
     {"checks", "lint"},                            # cross-field rules (they ask stacks for names); cfn-lint
     {"pipeline"},                                  # load -> ... -> write, composed
     {"diff", "plan", "importers"},                 # what reads specs and templates whole
+    {"deploy"},                                    # to AWS (the only boto3 user): reads diff's results
     {"cli"},                                       # the commands
     {"__main__"},                                  # python -m compiler
 )

@@ -1,13 +1,13 @@
 """The command line: argv in, stdout/stderr and an exit code out. Nothing else prints.
 
-One module per command (compile, check, diff, plan, import_copilot, schema), each with
+One module per command (compile, check, diff, plan, import_copilot, schema, deploy, lock), each with
 parser() and main(argv) or run(args); options.py holds what they share, sarif.py the SARIF
 reporter (it describes every stage's codes, so it sits with the commands, above them all).
 
 Exit status: 0 compiled and lint-clean; 1 the spec is invalid; 2 usage error, unreadable
 spec or unwritable output directory; 3 a generated template failed cfn-lint, or any other
-internal error (a compiler bug, reported as such, never as a traceback); 4 (`diff` only) the
-update has a hazard.
+internal error (a compiler bug, reported as such, never as a traceback); 4 (`diff`, `deploy`) the
+update has a hazard; 5 and 6 (`deploy` only) the deploy failed (rolled back; rollback failed too).
 """
 
 from __future__ import annotations
@@ -50,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 # Commands other than compiling: name -> module with main(argv) -> exit status, imported only when used.
 SUBCOMMANDS = {
     "check": "compiler.cli.check",
+    "deploy": "compiler.cli.deploy",
     "diff": "compiler.cli.diff",
     "import-copilot": "compiler.cli.import_copilot",
+    "lock": "compiler.cli.lock",
     "plan": "compiler.cli.plan",
     "schema": "compiler.cli.schema",
 }

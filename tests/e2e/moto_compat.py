@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Iterable
 
-from moto_gaps import (acm, applicationautoscaling, cloudformation, cloudwatch, ec2, ecs, efs, elbv2,
+from moto_gaps import (acm, applicationautoscaling, cloudformation, cloudwatch, deploy_events, ec2, ecs, efs, elbv2,
                        iam, s3, servicediscovery, sns, sqs)
 from moto_gaps.base import ADDED_MODELS
 from moto_gaps.elbv2 import ELB_LOG_DELIVERY_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE  # noqa: F401 (prerequisites)
@@ -54,6 +54,7 @@ PATCHES = {
     "sns-subscription": sns.subscription,                                  # gap 22
     "cloudwatch-alarm": cloudwatch.alarm,                                  # gap 23
     "security-group-rules": ec2.security_group_rules,                      # gap 24
+    "deploy-events": deploy_events.deploy_events,                          # gap 25
 }
 
 _applied = False

@@ -197,5 +197,11 @@ def test_the_emulator_refuses_it_too(emulator, tmp_path):
     emulator.reset()
     with pytest.raises(CommandFailed) as failed:
         deploy(emulator, _with_bad_description(tmp_path), "refused", tmp_path, check_rules=False)
-    assert "InvalidParameterValue" in str(failed.value) and "the app's clients" in str(failed.value)
+    # EC2's refusal is the failed resource's reason in the stack events, as on AWS (gap 25 records
+    # it there; `aws cloudformation deploy` itself only says the stack failed)
+    cfn = emulator.client("cloudformation")
+    reasons = str(failed.value) + "".join(
+        e.get("ResourceStatusReason") or "" for s in cfn.list_stacks()["StackSummaries"]
+        for e in cfn.describe_stack_events(StackName=s["StackId"])["StackEvents"])
+    assert "InvalidParameterValue" in reasons and "the app's clients" in reasons
     assert [s["StackStatus"] for s in _stacks_named(emulator, "refused")] != ["CREATE_COMPLETE"]
