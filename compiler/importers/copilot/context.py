@@ -21,6 +21,28 @@ CODES = {
 }
 
 
+def shown(value) -> str:
+    """A manifest value as the user wrote it, for a message: YAML's flow style, never a Python repr
+    (a string in double quotes, a mapping as {key: value}, null for nothing)."""
+    import json
+
+    import yaml
+
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    try:
+        text = yaml.safe_dump(value, default_flow_style=True, width=10**6, allow_unicode=True, sort_keys=False)
+    except yaml.YAMLError:
+        text = str(value)
+    return text.strip().removesuffix("...").strip()
+
+
 @dataclass
 class Context:
     """One import: the diagnostics for stderr and the comments for the written spec.

@@ -13,7 +13,7 @@ import shlex
 
 from compiler.diagnostics import Locator
 from compiler.importers.copilot import durations
-from compiler.importers.copilot.context import RENAMED, Context
+from compiler.importers.copilot.context import RENAMED, Context, shown
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,27}$")
 
@@ -27,8 +27,8 @@ def spec_name(raw: str, loc: Locator, path: tuple, ctx: Context, what: str) -> s
     if not fixed or not fixed[0].isalpha():
         fixed = "w-" + fixed
     fixed = fixed[:28].rstrip("-")
-    ctx.warn(RENAMED, loc, path, f"{what} name {name!r} does not fit ^[a-z][a-z0-9-]{{0,27}}$: "
-             f"imported as {fixed!r}")
+    ctx.warn(RENAMED, loc, path, f"{what} name {shown(name)} does not fit ^[a-z][a-z0-9-]{{0,27}}$: "
+             f"imported as {shown(fixed)}")
     return fixed
 
 
@@ -45,7 +45,7 @@ class Fields:
         self.ctx.untranslated(self.loc, path, why, self.base + where)
 
     def bad(self, path: tuple, value, expected: str, where: tuple = ()) -> None:
-        self.drop(path, f"{value!r} is not {expected}; set it by hand", where)
+        self.drop(path, f"{shown(value)} is not {expected}; set it by hand", where)
 
     # -- values -------------------------------------------------------------------------
     def text(self, value) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from compiler.diagnostics import Locator
-from compiler.importers.copilot.context import Context
+from compiler.importers.copilot.context import Context, shown
 from compiler.importers.copilot.fields import as_int
 from compiler.importers.copilot.task import Translator, Workload, order
 from compiler.importers.copilot.yamlread import as_bool
@@ -93,7 +93,7 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
                 work.aliases += names
             bad = [z for z in zones if not _ZONE.match(z) and "${" not in z]
             for z in bad:
-                t.drop(path, f"{z!r} is not a Route 53 hosted zone ID (Z and up to 31 capitals and digits); "
+                t.drop(path, f"{shown(z)} is not a Route 53 hosted zone ID (Z and up to 31 capitals and digits); "
                        "the alias is routed as a host rule: add the zone's ID as hosted_zone for its record "
                        "and certificate", where)
             zones = [z for z in zones if z not in bad]
@@ -109,7 +109,7 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
                 out["hosted_zone"] = zone
                 work.hosted_zones.append(zone)
             else:
-                t.drop(path, f"{zone!r} is not a Route 53 hosted zone ID (Z and up to 31 capitals and "
+                t.drop(path, f"{shown(zone)} is not a Route 53 hosted zone ID (Z and up to 31 capitals and "
                        "digits); the alias is routed as a host rule: give the zone's ID", where)
         elif key in ("target_container", "targetContainer"):
             if str(value) != t.base[-1]:

@@ -18,6 +18,7 @@ from compiler.importers.copilot.sidecars import SidecarsSection
 from compiler.importers.copilot.storage import StorageSection
 from compiler.importers.copilot.variables import VariablesSection
 from compiler.importers.copilot.yamlread import as_bool
+from compiler.importers.copilot.context import shown
 
 SERVICE_TYPES = ("Load Balanced Web Service", "Backend Service", "Worker Service")
 JOB_TYPE = "Scheduled Job"
@@ -118,7 +119,7 @@ class Translator(ImageSection, SidecarsSection, VariablesSection, StorageSection
         elif value in ("linux/arm64", "linux/arm"):
             self.out["platform"] = "linux/arm64"
         else:
-            self.drop(("platform",), f"platform {value!r} is not supported: Linux on x86_64 or arm64 only")
+            self.drop(("platform",), f"platform {shown(value)} is not supported: Linux on x86_64 or arm64 only")
 
     def logging(self, lg) -> None:
         if not isinstance(lg, dict):

@@ -19,6 +19,7 @@ from pathlib import Path
 from compiler.diagnostics import ERROR, Diagnostic, Locator
 from compiler.importers.copilot import environment, job, overrides, service, task
 from compiler.importers.copilot.context import (
+    shown,
     SKIPPED,
     UNREADABLE,
     UNTRANSLATED,
@@ -117,7 +118,7 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
             result.outcome[str(raw_name)] = "refused"
             continue
         if kind not in task.SERVICE_TYPES and kind != task.JOB_TYPE:
-            ctx.warn(SKIPPED, loc, ("type",), f"unknown workload type {kind!r}; not imported")
+            ctx.warn(SKIPPED, loc, ("type",), f"unknown workload type {shown(kind)}; not imported")
             result.outcome[str(raw_name)] = "refused"
             continue
         name = spec_name(raw_name, loc, ("name",), ctx, "workload")
@@ -218,8 +219,8 @@ def _app_name(cdir: Path, ctx: Context) -> str:
     fixed = re.sub(r"[^a-z0-9-]+", "-", raw.lower()).strip("-")[:20].rstrip("-") or "app"
     if not fixed[0].isalpha():
         fixed = ("a-" + fixed)[:20]
-    ctx.diagnostics.append(Locator(_shown(ws)).error("FC504", ("application",), f"application name {raw!r} "
-                           f"does not fit ^[a-z][a-z0-9-]{{0,19}}$: imported as {fixed!r}", severity="warning"))
+    ctx.diagnostics.append(Locator(_shown(ws)).error("FC504", ("application",), f"application name {shown(raw)} "
+                           f"does not fit ^[a-z][a-z0-9-]{{0,19}}$: imported as {shown(fixed)}", severity="warning"))
     return fixed
 
 
@@ -238,7 +239,7 @@ def _manifests(cdir: Path) -> list[Path]:
 def _choose_env(env: str | None, env_files: dict) -> str:
     if env is not None:
         if env_files and env not in env_files:
-            raise UsageError(f"no environment {env!r} in the workspace; it has: {', '.join(sorted(env_files))}")
+            raise UsageError(f"no environment {shown(env)} in the workspace; it has: {', '.join(sorted(env_files))}")
         return env
     if len(env_files) == 1:
         return next(iter(env_files))
