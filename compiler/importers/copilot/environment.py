@@ -29,6 +29,7 @@ class Environment:
     imported_vpc: bool = False
     public_lb: dict = field(default_factory=dict)     # load_balancer settings of http.public
     private_lb: dict = field(default_factory=dict)    # load_balancer settings of http.private
+    flow_logs_given: bool = False                     # the manifest says flow_logs (on or off)
 
 
 def translate(data: dict | None, loc: Locator | None, ctx: Context) -> Environment:
@@ -147,6 +148,7 @@ def _configured(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None
 
 def _flow_logs(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None:
     value = vpc.get("flow_logs")
+    env.flow_logs_given = value is not None
     flag = as_bool(value)
     if value is None or flag is False:
         env.network["flow_logs"] = False

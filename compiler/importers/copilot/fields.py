@@ -39,6 +39,8 @@ class Fields:
         self.m, self.loc, self.ctx, self.base, self.app, self.env = data, loc, ctx, spec_path, app, env
         self.out: dict = {}
         self.done: set[str] = {"name", "type"}
+        self.builds = None            # image.build as written, when Copilot built the image
+        self.image_variable = None    # the ${VAR} the spec's image reads instead
 
     # -- reporting helpers ------------------------------------------------------------
     def drop(self, path: tuple, why: str, where: tuple = ()) -> None:

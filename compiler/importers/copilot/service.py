@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from compiler.diagnostics import Locator
-from compiler.importers.copilot.context import Context, shown
+from compiler.importers.copilot.context import DEFAULT_CARRIED, Context, shown
 from compiler.importers.copilot.fields import as_int
 from compiler.importers.copilot.task import Translator, Workload, order
 from compiler.importers.copilot.yamlread import as_bool
@@ -19,6 +19,7 @@ def service(kind: str, name: str, data: dict, loc: Locator, ctx: Context, app: s
     t = Translator(data, loc, ctx, ("services", name), app, env)
     t.image(allow_port=kind != "Worker Service")
     work = Workload("services", name, t.out)
+    work.build, work.image_variable = t.builds, t.image_variable
     work.needs_nat = t.placement()
     if "http" in data:
         t.done.add("http")
@@ -119,8 +120,10 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
             if as_int(value) != t.out.get("port"):
                 t.drop(path, "a target port other than the container port is not supported", where)
         elif key == "allowed_source_ips":
-            t.drop(path, "per-service source IPs are not supported; load_balancer.allowed_cidrs limits "
-                   "every listener", where)
+            # Decided with every routed service at once (workspace._load_balancer): the load
+            # balancer's allowed_cidrs where that is exact, else the service is refused.
+            ips = value if isinstance(value, list) else [value]
+            work.source_ips = sorted({str(c) if "/" in str(c) else f"{c}/32" for c in ips if c is not None})
         elif key == "redirect_to_https":
             if as_bool(value) is False:
                 t.drop(path, "with HTTPS the HTTP listener always redirects", where)
@@ -228,6 +231,10 @@ def _subscribe(t: Translator, value) -> None:
     if topics:
         out["topics"] = topics
     q = value.get("queue")
+    if not (isinstance(q, dict) and isinstance(q.get("dead_letter"), dict)):
+        t.ctx.warn(DEFAULT_CARRIED, t.loc, ("subscribe",), "Copilot's queue has no dead-letter queue; here "
+                   "the service's queue gets one (a message received 10 times moves to it and is kept 14 "
+                   "days): set subscribe.queue.dead_letter.tries to choose the count", t.base + ("subscribe",))
     if isinstance(q, dict):
         queue = {}
         for key, v in q.items():

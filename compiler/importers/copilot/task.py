@@ -43,6 +43,10 @@ class Workload:
     http: str | None = None        # "public" (Load Balanced Web) or "internal" (Backend) when routed
     aliases: list = field(default_factory=list)
     hosted_zones: list = field(default_factory=list)
+    source_ips: list | None = None  # http.allowed_source_ips as CIDR blocks, when given
+    build: object = None            # image.build as written (a path or a mapping), for --images
+    image_variable: str | None = None  # the ${VAR} the spec's image reads (image.build or no image)
+    raw_name: str = ""                 # the manifest's own name (the import report's key)
 
 
 class Translator(ImageSection, SidecarsSection, VariablesSection, StorageSection, NetworkSection, CountSection):
