@@ -50,6 +50,8 @@ class Imported:
     # workload name -> "complete" | "partial" | "refused", for the import report
     outcome: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
+    # per image Copilot built: {"workload", "variable", "manifest", "build"} (import-copilot --images)
+    builds: list = field(default_factory=list)
 
 
 def find_copilot_dir(root: str) -> Path:
@@ -60,6 +62,25 @@ def find_copilot_dir(root: str) -> Path:
         return path
     raise UsageError(f"{root}: no copilot/ directory here (give the directory that holds copilot/, "
                      "or copilot/ itself)")
+
+
+def environment_names(root: str) -> list[str]:
+    """Every environment of the workspace: its environment manifests; without any, the
+    environments the workloads' overrides name (Copilot's default `dev` when none do)."""
+    cdir = find_copilot_dir(root)
+    manifests = _manifests(cdir)
+    envs = sorted(p.parent.name for p in manifests if p.parent.parent.name == "environments")
+    if envs:
+        return envs
+    named = set()
+    for path in manifests:
+        try:
+            data, _ = read(str(path), _shown(path))
+        except Unreadable:
+            continue   # said by import_workspace
+        if isinstance(data, dict) and isinstance(data.get("environments"), dict):
+            named.update(str(k) for k in data["environments"])
+    return sorted(named) or ["dev"]
 
 
 def import_workspace(root: str, env: str | None = None) -> Imported:
@@ -132,12 +153,16 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx, ws_loc) -> Importe
             services[name] = w.spec
         w.raw_name = str(raw_name)
         works.append((w, loc))
+        if w.build is not None:
+            result.builds.append({"workload": name, "variable": w.image_variable, "manifest": loc.file,
+                                  "build": w.build})
         partial = any(d.code == UNTRANSLATED for d in ctx.diagnostics[before:])
         result.outcome[str(raw_name)] = "partial" if partial else "complete"
     for w, loc in _refuse_source_ips(works, envi, ctx):
         works.remove((w, loc))
         services.pop(w.name, None)
         result.outcome[w.raw_name] = "refused"
+        result.builds = [b for b in result.builds if b["workload"] != w.name]
     network = dict(envi.network)
     here = env_loc if env_loc is not None else ws_loc
     if not envi.imported_vpc:
