@@ -254,7 +254,7 @@ def _refuse_source_ips(works, envi, ctx) -> list:
     given = [(w, loc) for w, loc in routed if w.source_ips is not None]
     if not given:
         return []
-    lists = {tuple(w.source_ips) for w, _ in routed}
+    lists = {None if w.source_ips is None else tuple(w.source_ips) for w, _ in routed}
     env_cidrs = (envi.public_lb if public else envi.private_lb).get("allowed_cidrs")
     if len(lists) == 1 and len(given) == len(routed):
         if _narrowest(given[0][0].source_ips, env_cidrs) is not None:
