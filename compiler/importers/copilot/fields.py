@@ -21,15 +21,22 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]{0,27}$")
 def spec_name(raw: str, loc: Locator, path: tuple, ctx: Context, what: str) -> str:
     """A Copilot workload name made to fit ^[a-z][a-z0-9-]{0,27}$ (said when it changes)."""
     name = str(raw)
+    fixed = fixed_name(name)
+    if fixed == name:
+        return name
+    ctx.warn(RENAMED, loc, path, f"{what} name {shown(name)} does not fit ^[a-z][a-z0-9-]{{0,27}}$: "
+             f"imported as {shown(fixed)}")
+    return fixed
+
+
+def fixed_name(name: str) -> str:
+    """The name a workload gets here (spec_name), for a reference to it (a subscribed topic's service)."""
     if _NAME.match(name):
         return name
     fixed = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
     if not fixed or not fixed[0].isalpha():
         fixed = "w-" + fixed
-    fixed = fixed[:28].rstrip("-")
-    ctx.warn(RENAMED, loc, path, f"{what} name {shown(name)} does not fit ^[a-z][a-z0-9-]{{0,27}}$: "
-             f"imported as {shown(fixed)}")
-    return fixed
+    return fixed[:28].rstrip("-")
 
 
 class Fields:

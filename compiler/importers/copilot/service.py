@@ -6,7 +6,7 @@ import re
 
 from compiler.diagnostics import Locator
 from compiler.importers.copilot.context import DEFAULT_CARRIED, Context, shown
-from compiler.importers.copilot.fields import as_int
+from compiler.importers.copilot.fields import as_int, fixed_name
 from compiler.importers.copilot.task import Translator, Workload, order
 from compiler.importers.copilot.yamlread import as_bool
 
@@ -200,6 +200,10 @@ def _publish(t: Translator, value) -> None:
             t.bad(("publish", "topics", i), topic, "a topic with a name", ("publish",))
             continue
         item = {"name": str(topic["name"])}
+        if any(o["name"] == item["name"] for o in out):
+            t.drop(("publish", "topics", i, "name"), f"topic {shown(item['name'])} is listed twice; "
+                   "it is published once", ("publish",))
+            continue
         fifo = topic.get("fifo")
         if as_bool(fifo) is True or isinstance(fifo, dict):
             item["fifo"] = True
@@ -221,7 +225,7 @@ def _subscribe(t: Translator, value) -> None:
         if not isinstance(topic, dict) or "name" not in topic or "service" not in topic:
             t.bad(("subscribe", "topics", i), topic, "a topic with name and service", ("subscribe",))
             continue
-        item = {"name": str(topic["name"]), "service": str(topic["service"])}
+        item = {"name": str(topic["name"]), "service": fixed_name(str(topic["service"]))}
         if isinstance(topic.get("filter_policy"), dict):
             item["filter_policy"] = topic["filter_policy"]
         if "queue" in topic:

@@ -158,6 +158,8 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx, ws_loc) -> Importe
                                   "build": w.build})
         partial = any(d.code == UNTRANSLATED for d in ctx.diagnostics[before:])
         result.outcome[str(raw_name)] = "partial" if partial else "complete"
+    for w in _outside_publishers(works, ctx):
+        result.outcome[w.raw_name] = "partial"
     for w, loc in _refuse_source_ips(works, envi, ctx):
         works.remove((w, loc))
         services.pop(w.name, None)
@@ -244,6 +246,22 @@ def _load_balancer(works, envi, ctx) -> dict | None:
     ordered = {k: lb[k] for k in ("public", "allowed_cidrs", "https", "access_logs") if k in lb}
     ordered.update({k: v for k, v in lb.items() if k not in ordered})
     return ordered
+
+
+def _outside_publishers(works, ctx) -> list:
+    """A subscription to a service the workspace does not hold (Copilot apps can span several
+    workspaces): said where it is written; the compile refuses it until the publisher is added."""
+    published = {w.name: {t["name"] for t in w.spec.get("publish", {}).get("topics", [])} for w, _ in works}
+    found = []
+    for w, loc in works:
+        for i, topic in enumerate(w.spec.get("subscribe", {}).get("topics", [])):
+            if topic["name"] not in published.get(topic["service"], ()):
+                ctx.warn(UNTRANSLATED, loc, ("subscribe", "topics", i), f"topic {shown(topic['name'])} of "
+                         f"service {shown(topic['service'])} is not published by a workload of this workspace: "
+                         "import the publisher's manifest with this one (copy its copilot/<name>/ folder "
+                         "here), or the compile refuses the subscription", ("services", w.name, "subscribe"))
+                found.append(w)
+    return found
 
 
 def _refuse_source_ips(works, envi, ctx) -> list:
