@@ -340,3 +340,17 @@ def test_images_listing_parses_and_builds_what_copilot_built(app, tmp_path):
         build, push = image["commands"]
         assert shlex.split(build) == image["build"] and shlex.split(push) == image["push"]
         assert image["var"] == f"--var {image['variable']}=${{REGISTRY}}/{image['repository']}:${{TAG}}"
+
+
+def test_subscriptions_follow_renamed_publishers_and_outside_ones_are_said(tmp_path):
+    publisher = WEB.replace("name: web", "name: Web_Front")
+    worker = WORKER.replace("      service: web\n", "      service: Web_Front\n    - name: products\n"
+                            "      service: orders\n")
+    root = workspace(tmp_path, {"web": publisher, "worker": worker})
+    code, text, err = run(root)
+    assert code == 0, err
+    topics = yaml.safe_load(text)["services"]["worker"]["subscribe"]["topics"]
+    assert topics[0] == {"name": "orders", "service": "web-front"}
+    said = [m for m in _messages(err) if m["key"] == "subscribe.topics[1]"]
+    assert len(said) == 1 and "not published by a workload of this workspace" in said[0]["msg"]
+    assert said[0]["line"] == "9"
