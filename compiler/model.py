@@ -368,6 +368,7 @@ class App:
     retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
     keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
     retired_queues: tuple[str, ...] = ()  # names earlier queues had: never given again (placement.py)
+    copilot_variables: bool = False   # AWS Copilot's COPILOT_* variables in every task (stacks/copilot_env.py)
 
     @property
     def stack_name(self) -> str:

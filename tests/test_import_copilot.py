@@ -185,7 +185,7 @@ def test_usage_and_unreadable_workspaces(tmp_path, capsys):
     code, _, err = run(capsys, root)
     assert code == 2 and "choose one with --env" in err and "prod, test" in err
     code, _, err = run(capsys, root, "--env", "staging")
-    assert code == 2 and "no environment 'staging'" in err
+    assert code == 2 and 'no environment "staging"' in err
     code, _, err = run(capsys, tmp_path / "nowhere")
     assert code == 2 and "no copilot/ directory" in err
     broken = workspace(tmp_path / "c", {"web": "name: web\nimage: [unclosed\n"})

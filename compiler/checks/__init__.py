@@ -34,6 +34,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC251 jobs                   job schedules, timeouts and names; the task rules over jobs
     FC252 messaging              topics, subscriptions, FIFO, queue limits, SNS/SQS endpoints
     FC253 queue_scaling          queue_delay needs a subscription and durations above zero
+    FC254 copilot_variables      with copilot_variables, no spec variable or secret takes a COPILOT_* name
     FC270 depends_on             depends_on names servers of the spec, without cycles of services or stacks
     FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
     FC260 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
@@ -51,6 +52,7 @@ from compiler.checks import (
     alb_healthcheck,
     container_healthcheck,
     container_ports,
+    copilot_variables,
     custom_domains,
     depends_on,
     deployment,
@@ -117,6 +119,7 @@ RULES = (
     jobs,
     messaging,
     queue_scaling,
+    copilot_variables,
     depends_on,
     secrets_reach,
     existing_vpc,

@@ -33,7 +33,7 @@ from troposphere import events, iam, stepfunctions
 from compiler.stacks import iam as policies
 from compiler import model as m
 from compiler.state import naming
-from compiler.stacks import common
+from compiler.stacks import common, copilot_env
 from compiler.stacks.tasks import task_resources
 
 STATE_MACHINE = "StateMachine"
@@ -111,7 +111,7 @@ def definition(job: m.Job) -> str:
 def _job(app: m.App, t: Template, wire: _Wiring, job: m.Job) -> None:
     pid = naming.pascal(job.name)
     tags = common.tags(app, f"{app.stack_name}-{job.name}", **{"fargate-compile:job": job.name})
-    task = task_resources(app, t, wire, job, tags)
+    task = task_resources(app, t, wire, job, tags, copilot_env.variables(app, job, {}, wire))
     public = job.placement == "public"
     subnets = wire("PublicSubnetIds" if public else "PrivateSubnetIds", common.SUBNET_LIST)
 

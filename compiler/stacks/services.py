@@ -42,7 +42,7 @@ from troposphere import ec2, ecs, servicediscovery
 from compiler import model as m
 from compiler.state import naming
 from compiler.state.placement import FIRST_STACK, SERVICES_PER_STACK, stem  # noqa: F401 (re-exported)
-from compiler.stacks import common, messaging, services_network, services_scaling
+from compiler.stacks import common, copilot_env, messaging, services_network, services_scaling
 from compiler.stacks.tasks import task_resources
 
 # The ECS service's logical ID suffix (see tasks.py for the others).
@@ -134,7 +134,7 @@ def _shared(app: m.App, t: Template, wire: _Wiring) -> None:
         common.wire_output(t, "NamespaceId", GetAtt(namespace, "Id"), "Cloud Map namespace ID")
         common.wire_output(t, "NamespaceArn", GetAtt(namespace, "Arn"), "Cloud Map namespace ARN")
 
-    if app.services:
+    if app.services or app.jobs:   # jobs wear it too (an app of jobs only keeps it here)
         shared_sg = t.add_resource(ec2.SecurityGroup(
             "ServicesSecurityGroup",
             GroupDescription=f"Worn by every task of {app.stack_name}; the source of service-to-service rules",
@@ -157,6 +157,7 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
     pid = svc.key
     svc_tags = common.tags(app, f"{app.stack_name}-{svc.name}", **{"fargate-compile:service": svc.name})
     env, statements = messaging.service_wiring(svc, wire)
+    env.update(copilot_env.variables(app, svc, env, wire))
     task = task_resources(app, t, wire, svc, svc_tags, env, statements)
     task_definition, task_sg, nfs_rule = task.task_definition, task.security_group, task.nfs_rule
     ingress = services_network.ingress(app, t, svc, wire, task_sg)

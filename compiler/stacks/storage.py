@@ -99,7 +99,12 @@ def build(app: m.App) -> Template:
 
 
 def access_point_id(svc: m.Service, volume: m.Volume) -> str:
-    return svc.key + naming.pascal(volume.name) + ACCESS_POINT
+    return _key(svc) + naming.pascal(volume.name) + ACCESS_POINT
+
+
+def _key(workload) -> str:
+    """A service's logical-ID key (placement.py); a job's is its PascalCase name (jobs.py)."""
+    return workload.key if isinstance(workload, m.Service) else naming.pascal(workload.name)
 
 
 def file_system_arn(file_system_id: Any) -> Sub:
@@ -164,7 +169,7 @@ def nfs_ingress(t: Template, wire: Callable[..., Any], svc: m.Service, task_sg: 
     if not any(v.efs.managed for v in svc.efs_volumes):
         return None
     rule = t.add_resource(ec2.SecurityGroupIngress(
-        svc.key + NFS_INGRESS,
+        _key(svc) + NFS_INGRESS,
         GroupId=wire(SECURITY_GROUP_ID),
         IpProtocol="tcp",
         FromPort=NFS_PORT,

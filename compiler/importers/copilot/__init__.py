@@ -12,7 +12,8 @@ from compiler.importers.copilot.workspace import Imported, import_workspace  # n
 
 def render(result: Imported, source: str) -> str:
     """The spec as YAML text, with a header saying where it came from."""
-    header = [f"Imported from the AWS Copilot workspace {source} (environment {result.env})",
+    which = f"environments {result.env}" if ", " in result.env else f"environment {result.env}"
+    header = [f"Imported from the AWS Copilot workspace {source} ({which})",
               "by fargate-compile import-copilot. Comments mark what was not imported and",
               "Copilot defaults written out explicitly; check each before deploying."]
     return dump(result.spec, result.comments, header)

@@ -11,6 +11,7 @@ DEFAULT_CARRIED = "FC502"  # Copilot's default differs from ours: written out ex
 SKIPPED = "FC503"          # a workload type that is not a Fargate workload here
 RENAMED = "FC504"          # a name changed to fit our spec's name rules
 UNREADABLE = "FC500"       # the workspace or a manifest cannot be read (an error)
+REFUSED = "FC505"          # a service the spec cannot express without widening its access: not imported
 # The same, for reports that describe each code (SARIF rules).
 CODES = {
     UNREADABLE: "the Copilot workspace or a manifest cannot be read",
@@ -18,7 +19,30 @@ CODES = {
     DEFAULT_CARRIED: "a Copilot default that differs from ours, written out explicitly",
     SKIPPED: "a Copilot workload type that is not a Fargate workload here: skipped",
     RENAMED: "a name changed to fit the spec's name rules",
+    REFUSED: "a service the spec cannot express without widening who may reach it: not imported (an error)",
 }
+
+
+def shown(value) -> str:
+    """A manifest value as the user wrote it, for a message: YAML's flow style, never a Python repr
+    (a string in double quotes, a mapping as {key: value}, null for nothing)."""
+    import json
+
+    import yaml
+
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    try:
+        text = yaml.safe_dump(value, default_flow_style=True, width=10**6, allow_unicode=True, sort_keys=False)
+    except yaml.YAMLError:
+        text = str(value)
+    return text.strip().removesuffix("...").strip()
 
 
 @dataclass

@@ -79,3 +79,6 @@ def _nearest(data, path: tuple) -> tuple:
         else:
             break
     return found
+
+
+nearest = _nearest  # allenvs.py places each environment's comments with it

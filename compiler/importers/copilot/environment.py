@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from compiler.diagnostics import Locator
-from compiler.importers.copilot.context import UNTRANSLATED, Context
+from compiler.importers.copilot.context import UNTRANSLATED, Context, shown
 from compiler.importers.copilot.yamlread import as_bool
 
 COPILOT_VPC = {"cidr": "10.0.0.0/16",
@@ -29,6 +29,7 @@ class Environment:
     imported_vpc: bool = False
     public_lb: dict = field(default_factory=dict)     # load_balancer settings of http.public
     private_lb: dict = field(default_factory=dict)    # load_balancer settings of http.private
+    flow_logs_given: bool = False                     # the manifest says flow_logs (on or off)
 
 
 def translate(data: dict | None, loc: Locator | None, ctx: Context) -> Environment:
@@ -79,7 +80,7 @@ _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 def _imported(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None:
     out = {"id": str(vpc["id"])}
     if not _VPC_ID.match(out["id"]) and "${" not in out["id"]:
-        ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "id"), f"{out['id']!r} is not a VPC ID "
+        ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "id"), f"{shown(out['id'])} is not a VPC ID "
                  "(vpc- and 8 or 17 hex digits); kept as written: correct it before compiling",
                  ("network", "vpc", "id"))
     subnets = vpc.get("subnets") if isinstance(vpc.get("subnets"), dict) else {}
@@ -94,7 +95,7 @@ def _imported(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None:
                 continue
             item = {"id": str(sid)}
             if not _SUBNET_ID.match(item["id"]) and "${" not in item["id"]:
-                ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "subnets", kind, i), f"{sid!r} is not a "
+                ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "subnets", kind, i), f"{shown(sid)} is not a "
                          "subnet ID (subnet- and 8 or 17 hex digits); kept as written: correct it before "
                          "compiling", ("network", "vpc", "subnets", kind))
             if isinstance(s, dict) and s.get("az"):
@@ -115,7 +116,7 @@ def _configured(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None
     if vpc.get("cidr"):
         out["cidr"] = str(vpc["cidr"])
         if not _is_cidr(out["cidr"]):
-            ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "cidr"), f"{out['cidr']!r} is not an IPv4 CIDR "
+            ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "cidr"), f"{shown(out['cidr'])} is not an IPv4 CIDR "
                      "block; kept as written: correct it before compiling", ("network", "vpc", "cidr"))
     subnets = vpc.get("subnets") if isinstance(vpc.get("subnets"), dict) else {}
     zones: dict[str, list] = {}
@@ -125,7 +126,7 @@ def _configured(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None
         cidrs = [str(s["cidr"]) for s in items if isinstance(s, dict) and s.get("cidr")]
         for i, cidr in enumerate(cidrs):
             if not _is_cidr(cidr):
-                ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "subnets", kind, i, "cidr"), f"{cidr!r} is not "
+                ctx.warn(UNTRANSLATED, loc, ("network", "vpc", "subnets", kind, i, "cidr"), f"{shown(cidr)} is not "
                          "an IPv4 CIDR block; kept as written: correct it before compiling",
                          ("network", "vpc", "subnets"))
         zones[kind] = [str(s["az"]) for s in items if isinstance(s, dict) and s.get("az")]
@@ -147,6 +148,7 @@ def _configured(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None
 
 def _flow_logs(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None:
     value = vpc.get("flow_logs")
+    env.flow_logs_given = value is not None
     flag = as_bool(value)
     if value is None or flag is False:
         env.network["flow_logs"] = False
@@ -167,7 +169,7 @@ def _flow_logs(vpc: dict, loc: Locator, ctx: Context, env: Environment) -> None:
             out["retention_days"] = days
         else:
             ctx.untranslated(loc, ("network", "vpc", "flow_logs", "retention"),
-                             f"{days!r} is not a CloudWatch Logs retention value", ("network", "flow_logs"))
+                             f"{shown(days)} is not a CloudWatch Logs retention value", ("network", "flow_logs"))
     else:
         out["retention_days"] = 14
         ctx.comment(("network", "flow_logs"), "Copilot keeps flow logs 14 days")
@@ -183,7 +185,7 @@ def _load_balancer(http: dict, side: str, loc: Locator, ctx: Context) -> dict:
             certs = [str(c) for c in value] if isinstance(value, list) else []
             bad = [c for c in certs if not (_CERT.match(c) or "${" in c)]
             for c in bad:
-                ctx.untranslated(loc, path + (certs.index(c),), f"{c!r} is not an ACM certificate ARN "
+                ctx.untranslated(loc, path + (certs.index(c),), f"{shown(c)} is not an ACM certificate ARN "
                                  "(arn:aws:acm:REGION:ACCOUNT:certificate/ID); give the ARN under "
                                  "load_balancer.https.certificate_arn", ("load_balancer",))
             certs = [c for c in certs if c not in bad]

@@ -13,7 +13,7 @@ import shlex
 
 from compiler.diagnostics import Locator
 from compiler.importers.copilot import durations
-from compiler.importers.copilot.context import RENAMED, Context
+from compiler.importers.copilot.context import RENAMED, Context, shown
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,27}$")
 
@@ -21,15 +21,22 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]{0,27}$")
 def spec_name(raw: str, loc: Locator, path: tuple, ctx: Context, what: str) -> str:
     """A Copilot workload name made to fit ^[a-z][a-z0-9-]{0,27}$ (said when it changes)."""
     name = str(raw)
+    fixed = fixed_name(name)
+    if fixed == name:
+        return name
+    ctx.warn(RENAMED, loc, path, f"{what} name {shown(name)} does not fit ^[a-z][a-z0-9-]{{0,27}}$: "
+             f"imported as {shown(fixed)}")
+    return fixed
+
+
+def fixed_name(name: str) -> str:
+    """The name a workload gets here (spec_name), for a reference to it (a subscribed topic's service)."""
     if _NAME.match(name):
         return name
     fixed = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
     if not fixed or not fixed[0].isalpha():
         fixed = "w-" + fixed
-    fixed = fixed[:28].rstrip("-")
-    ctx.warn(RENAMED, loc, path, f"{what} name {name!r} does not fit ^[a-z][a-z0-9-]{{0,27}}$: "
-             f"imported as {fixed!r}")
-    return fixed
+    return fixed[:28].rstrip("-")
 
 
 class Fields:
@@ -39,13 +46,15 @@ class Fields:
         self.m, self.loc, self.ctx, self.base, self.app, self.env = data, loc, ctx, spec_path, app, env
         self.out: dict = {}
         self.done: set[str] = {"name", "type"}
+        self.builds = None            # image.build as written, when Copilot built the image
+        self.image_variable = None    # the ${VAR} the spec's image reads instead
 
     # -- reporting helpers ------------------------------------------------------------
     def drop(self, path: tuple, why: str, where: tuple = ()) -> None:
         self.ctx.untranslated(self.loc, path, why, self.base + where)
 
     def bad(self, path: tuple, value, expected: str, where: tuple = ()) -> None:
-        self.drop(path, f"{value!r} is not {expected}; set it by hand", where)
+        self.drop(path, f"{shown(value)} is not {expected}; set it by hand", where)
 
     # -- values -------------------------------------------------------------------------
     def text(self, value) -> str:

@@ -15,10 +15,12 @@ class ImageSection(Fields):
     def image(self, allow_port: bool) -> None:
         self.done.add("image")
         img = self.m.get("image")
+        missing = img is None
         if isinstance(img, str):
             img = {"location": img}
         if not isinstance(img, dict):
-            self.bad(("image",), img, "a mapping with location or build")
+            if not missing:
+                self.bad(("image",), img, "a mapping with location or build")
             img = {}
         for key, value in img.items():
             path = ("image", key)
@@ -46,11 +48,19 @@ class ImageSection(Fields):
         if "image" not in self.out:
             var = re.sub(r"[^A-Z0-9]+", "_", self.base[-1].upper()) + "_IMAGE"
             self.out["image"] = "${" + var + "}"
-            where = ("image", "build") if "build" in img else ("image",)
-            self.ctx.untranslated(self.loc, where, "Copilot builds and pushes the image; here the image must "
-                                  f"already be in a registry: push it and give its URI, or set {var} "
-                                  f"(--var {var}=URI or the environment) as the spec now does",
-                                  self.base + ("image",))
+            if "build" in img:
+                self.builds = img["build"]
+                self.ctx.untranslated(self.loc, ("image", "build"), "Copilot builds and pushes the image; here "
+                                      "the image must already be in a registry: push it and give its URI, or "
+                                      f"set {var} (--var {var}=URI or the environment) as the spec now does "
+                                      "(import-copilot --images lists what to build)", self.base + ("image",))
+            else:
+                self.ctx.untranslated(self.loc, ("image",) if not missing else ("type",),
+                                      "the manifest gives no image " + ("for this environment (only other "
+                                      "environments' overrides do)" if missing else "location or build")
+                                      + f": give its URI, or set {var} (--var {var}=URI or the environment) "
+                                      "as the spec now does", self.base + ("image",))
+            self.image_variable = var
 
     def container_healthcheck(self, hc) -> None:
         if not isinstance(hc, dict):

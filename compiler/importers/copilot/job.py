@@ -13,6 +13,7 @@ def job(name: str, data: dict, loc: Locator, ctx: Context, app: str, env: str) -
     t = Translator(data, loc, ctx, ("jobs", name), app, env)
     t.image(allow_port=False)
     work = Workload("jobs", name, t.out)
+    work.build, work.image_variable = t.builds, t.image_variable
     work.needs_nat = t.placement()
     t.out.pop("connect", None)
     t.done.add("on")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from compiler.diagnostics import Locator
-from compiler.importers.copilot.context import Context
-from compiler.importers.copilot.fields import as_int
+from compiler.importers.copilot.context import DEFAULT_CARRIED, Context, shown
+from compiler.importers.copilot.fields import as_int, fixed_name
 from compiler.importers.copilot.task import Translator, Workload, order
 from compiler.importers.copilot.yamlread import as_bool
 
@@ -19,6 +19,7 @@ def service(kind: str, name: str, data: dict, loc: Locator, ctx: Context, app: s
     t = Translator(data, loc, ctx, ("services", name), app, env)
     t.image(allow_port=kind != "Worker Service")
     work = Workload("services", name, t.out)
+    work.build, work.image_variable = t.builds, t.image_variable
     work.needs_nat = t.placement()
     if "http" in data:
         t.done.add("http")
@@ -93,7 +94,7 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
                 work.aliases += names
             bad = [z for z in zones if not _ZONE.match(z) and "${" not in z]
             for z in bad:
-                t.drop(path, f"{z!r} is not a Route 53 hosted zone ID (Z and up to 31 capitals and digits); "
+                t.drop(path, f"{shown(z)} is not a Route 53 hosted zone ID (Z and up to 31 capitals and digits); "
                        "the alias is routed as a host rule: add the zone's ID as hosted_zone for its record "
                        "and certificate", where)
             zones = [z for z in zones if z not in bad]
@@ -109,7 +110,7 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
                 out["hosted_zone"] = zone
                 work.hosted_zones.append(zone)
             else:
-                t.drop(path, f"{zone!r} is not a Route 53 hosted zone ID (Z and up to 31 capitals and "
+                t.drop(path, f"{shown(zone)} is not a Route 53 hosted zone ID (Z and up to 31 capitals and "
                        "digits); the alias is routed as a host rule: give the zone's ID", where)
         elif key in ("target_container", "targetContainer"):
             if str(value) != t.base[-1]:
@@ -119,8 +120,10 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
             if as_int(value) != t.out.get("port"):
                 t.drop(path, "a target port other than the container port is not supported", where)
         elif key == "allowed_source_ips":
-            t.drop(path, "per-service source IPs are not supported; load_balancer.allowed_cidrs limits "
-                   "every listener", where)
+            # Decided with every routed service at once (workspace._load_balancer): the load
+            # balancer's allowed_cidrs where that is exact, else the service is refused.
+            ips = value if isinstance(value, list) else [value]
+            work.source_ips = sorted({str(c) if "/" in str(c) else f"{c}/32" for c in ips if c is not None})
         elif key == "redirect_to_https":
             if as_bool(value) is False:
                 t.drop(path, "with HTTPS the HTTP listener always redirects", where)
@@ -197,6 +200,10 @@ def _publish(t: Translator, value) -> None:
             t.bad(("publish", "topics", i), topic, "a topic with a name", ("publish",))
             continue
         item = {"name": str(topic["name"])}
+        if any(o["name"] == item["name"] for o in out):
+            t.drop(("publish", "topics", i, "name"), f"topic {shown(item['name'])} is listed twice; "
+                   "it is published once", ("publish",))
+            continue
         fifo = topic.get("fifo")
         if as_bool(fifo) is True or isinstance(fifo, dict):
             item["fifo"] = True
@@ -218,7 +225,7 @@ def _subscribe(t: Translator, value) -> None:
         if not isinstance(topic, dict) or "name" not in topic or "service" not in topic:
             t.bad(("subscribe", "topics", i), topic, "a topic with name and service", ("subscribe",))
             continue
-        item = {"name": str(topic["name"]), "service": str(topic["service"])}
+        item = {"name": str(topic["name"]), "service": fixed_name(str(topic["service"]))}
         if isinstance(topic.get("filter_policy"), dict):
             item["filter_policy"] = topic["filter_policy"]
         if "queue" in topic:
@@ -228,6 +235,10 @@ def _subscribe(t: Translator, value) -> None:
     if topics:
         out["topics"] = topics
     q = value.get("queue")
+    if not (isinstance(q, dict) and isinstance(q.get("dead_letter"), dict)):
+        t.ctx.warn(DEFAULT_CARRIED, t.loc, ("subscribe",), "Copilot's queue has no dead-letter queue; here "
+                   "the service's queue gets one (a message received 10 times moves to it and is kept 14 "
+                   "days): set subscribe.queue.dead_letter.tries to choose the count", t.base + ("subscribe",))
     if isinstance(q, dict):
         queue = {}
         for key, v in q.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from compiler.importers.copilot.fields import as_int, spec_name
 from compiler.importers.copilot.variables import VariablesSection
 from compiler.importers.copilot.yamlread import as_bool
+from compiler.importers.copilot.context import shown
 
 
 class SidecarsSection(VariablesSection):
@@ -66,7 +67,7 @@ class SidecarsSection(VariablesSection):
                 elif key in ("depends_on", "credentialsParameter", "labels", "healthcheck"):
                     self.drop(p, f"sidecar {key} is not supported", where)
                 else:
-                    self.drop(p, f"sidecar key {key!r} has no equivalent", where)
+                    self.drop(p, f"sidecar key {shown(key)} has no equivalent", where)
             if "image" not in spec:
                 self.drop(path, "a sidecar without an image location cannot be imported", where)
                 continue

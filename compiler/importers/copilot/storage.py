@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from compiler.importers.copilot.context import DEFAULT_CARRIED
 from compiler.importers.copilot.fields import Fields, as_int
 from compiler.importers.copilot.yamlread import as_bool
 
@@ -59,6 +60,11 @@ class StorageSection(Fields):
                 spec["efs"] = True
             elif isinstance(efs, dict):
                 e = {}
+                if isinstance(efs.get("id"), dict):
+                    self.drop(path + ("efs", "id"), "a file system ID from another stack's output (from_cfn) "
+                              "has no equivalent: the volume is not imported; add it with the file system's "
+                              "ID (fs-...) as efs.id", where)
+                    continue
                 if "id" in efs:
                     e["id"] = self.text(efs["id"])
                 if "root_dir" in efs:
@@ -74,6 +80,13 @@ class StorageSection(Fields):
                     if as_bool(auth.get("iam")) is False:
                         self.drop(path + ("efs", "auth", "iam"), "IAM authorization is always on here", where)
                 spec["efs"] = e or True
+            if spec.get("efs") is True or (isinstance(spec.get("efs"), dict) and "id" not in spec["efs"]):
+                self.ctx.warn(DEFAULT_CARRIED, self.loc, path + ("efs",), "Copilot's managed file system (made "
+                              "by the environment, an access point per service with its own directory and "
+                              "owner) is not carried over: a new EFS file system is made here, with another "
+                              "directory layout and owner (uid/gid); move the data into it (e.g. with AWS "
+                              "DataSync) before switching, or give the existing file system's ID as efs.id",
+                              self.base + where)
             elif efs is not None and flag is not False:
                 self.bad(path + ("efs",), efs, "true, false or a mapping", where)
             # no efs (or efs: false): a task-local volume the containers share, as in Copilot

@@ -18,6 +18,7 @@ from compiler.importers.copilot.sidecars import SidecarsSection
 from compiler.importers.copilot.storage import StorageSection
 from compiler.importers.copilot.variables import VariablesSection
 from compiler.importers.copilot.yamlread import as_bool
+from compiler.importers.copilot.context import shown
 
 SERVICE_TYPES = ("Load Balanced Web Service", "Backend Service", "Worker Service")
 JOB_TYPE = "Scheduled Job"
@@ -42,6 +43,10 @@ class Workload:
     http: str | None = None        # "public" (Load Balanced Web) or "internal" (Backend) when routed
     aliases: list = field(default_factory=list)
     hosted_zones: list = field(default_factory=list)
+    source_ips: list | None = None  # http.allowed_source_ips as CIDR blocks, when given
+    build: object = None            # image.build as written (a path or a mapping), for --images
+    image_variable: str | None = None  # the ${VAR} the spec's image reads (image.build or no image)
+    raw_name: str = ""                 # the manifest's own name (the import report's key)
 
 
 class Translator(ImageSection, SidecarsSection, VariablesSection, StorageSection, NetworkSection, CountSection):
@@ -118,7 +123,7 @@ class Translator(ImageSection, SidecarsSection, VariablesSection, StorageSection
         elif value in ("linux/arm64", "linux/arm"):
             self.out["platform"] = "linux/arm64"
         else:
-            self.drop(("platform",), f"platform {value!r} is not supported: Linux on x86_64 or arm64 only")
+            self.drop(("platform",), f"platform {shown(value)} is not supported: Linux on x86_64 or arm64 only")
 
     def logging(self, lg) -> None:
         if not isinstance(lg, dict):

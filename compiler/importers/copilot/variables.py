@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from compiler.importers.copilot.fields import Fields
+from compiler.importers.copilot.context import shown
 
 _SECRET_REF = re.compile(r"^(arn:aws[a-z-]*:(secretsmanager|ssm):\S+|[A-Za-z0-9_.\-/]+)$")
 
@@ -37,7 +38,7 @@ class VariablesSection(Fields):
                     out[name] = ref
                 else:
                     self.drop(path + (name, "secretsmanager"),
-                              f"a Secrets Manager secret given by name ({ref!r}) needs its full ARN here "
+                              f"a Secrets Manager secret given by name ({shown(ref)}) needs its full ARN here "
                               "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX); add it under secrets",
                               where)
                 continue

@@ -19,10 +19,13 @@ from pathlib import Path
 from compiler.diagnostics import ERROR, Diagnostic, Locator
 from compiler.importers.copilot import environment, job, overrides, service, task
 from compiler.importers.copilot.context import (
+    DEFAULT_CARRIED,
+    REFUSED,
     SKIPPED,
     UNREADABLE,
     UNTRANSLATED,
     Context,
+    shown,
 )
 from compiler.importers.copilot.fields import spec_name
 from compiler.importers.copilot.yamlread import Unreadable, read
@@ -47,6 +50,8 @@ class Imported:
     # workload name -> "complete" | "partial" | "refused", for the import report
     outcome: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
+    # per image Copilot built: {"workload", "variable", "manifest", "build"} (import-copilot --images)
+    builds: list = field(default_factory=list)
 
 
 def find_copilot_dir(root: str) -> Path:
@@ -59,10 +64,29 @@ def find_copilot_dir(root: str) -> Path:
                      "or copilot/ itself)")
 
 
+def environment_names(root: str) -> list[str]:
+    """Every environment of the workspace: its environment manifests; without any, the
+    environments the workloads' overrides name (Copilot's default `dev` when none do)."""
+    cdir = find_copilot_dir(root)
+    manifests = _manifests(cdir)
+    envs = sorted(p.parent.name for p in manifests if p.parent.parent.name == "environments")
+    if envs:
+        return envs
+    named = set()
+    for path in manifests:
+        try:
+            data, _ = read(str(path), _shown(path))
+        except Unreadable:
+            continue   # said by import_workspace
+        if isinstance(data, dict) and isinstance(data.get("environments"), dict):
+            named.update(str(k) for k in data["environments"])
+    return sorted(named) or ["dev"]
+
+
 def import_workspace(root: str, env: str | None = None) -> Imported:
     cdir = find_copilot_dir(root)
     ctx = Context()
-    app = _app_name(cdir, ctx)
+    app, ws_loc = _app_name(cdir, ctx)
     manifests = _manifests(cdir)
     env_files = {p.parent.name: p for p in manifests if p.parent.parent.name == "environments"}
     work_files = [p for p in manifests if p.parent.parent.name != "environments"]
@@ -87,10 +111,10 @@ def import_workspace(root: str, env: str | None = None) -> Imported:
             problems.append(exc.args[0])
     if problems:
         raise WorkspaceError(problems)
-    return _translate(app, env_name, env_data, env_loc, loaded, ctx)
+    return _translate(app, env_name, env_data, env_loc, loaded, ctx, ws_loc)
 
 
-def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
+def _translate(app, env_name, env_data, env_loc, loaded, ctx, ws_loc) -> Imported:
     spec_env = env_name
     if not _ENV_NAME.match(spec_env):
         spec_env = re.sub(r"[^a-z0-9-]+", "-", spec_env.lower()).strip("-")[:20] or "dev"
@@ -117,7 +141,7 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
             result.outcome[str(raw_name)] = "refused"
             continue
         if kind not in task.SERVICE_TYPES and kind != task.JOB_TYPE:
-            ctx.warn(SKIPPED, loc, ("type",), f"unknown workload type {kind!r}; not imported")
+            ctx.warn(SKIPPED, loc, ("type",), f"unknown workload type {shown(kind)}; not imported")
             result.outcome[str(raw_name)] = "refused"
             continue
         name = spec_name(raw_name, loc, ("name",), ctx, "workload")
@@ -127,15 +151,36 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
         else:
             w = service.service(kind, name, data, loc, ctx, app, spec_env)
             services[name] = w.spec
+        w.raw_name = str(raw_name)
         works.append((w, loc))
+        if w.build is not None:
+            result.builds.append({"workload": name, "variable": w.image_variable, "manifest": loc.file,
+                                  "build": w.build})
         partial = any(d.code == UNTRANSLATED for d in ctx.diagnostics[before:])
         result.outcome[str(raw_name)] = "partial" if partial else "complete"
+    for w in _outside_publishers(works, ctx):
+        result.outcome[w.raw_name] = "partial"
+    for w, loc in _refuse_source_ips(works, envi, ctx):
+        works.remove((w, loc))
+        services.pop(w.name, None)
+        result.outcome[w.raw_name] = "refused"
+        result.builds = [b for b in result.builds if b["workload"] != w.name]
     network = dict(envi.network)
+    here = env_loc if env_loc is not None else ws_loc
     if not envi.imported_vpc:
-        private = any(w.needs_nat for w, _ in works)
+        private = [(w, loc) for w, loc in works if w.needs_nat]
         network["nat"] = "per_az" if private else "none"
         ctx.comment(("network", "nat"), "Copilot adds a NAT gateway per zone when a workload runs in private "
                     "subnets" if private else "every workload is in public subnets: no NAT gateway needed")
+        if private:
+            w, loc = private[0]
+            ctx.warn(DEFAULT_CARRIED, loc, ("network", "vpc", "placement"), f"{w.name} runs in private "
+                     "subnets: Copilot's environment has a NAT gateway per zone (ours: one), so the spec "
+                     "sets network.nat: per_az")
+    if network.get("flow_logs") is False and not envi.imported_vpc and not envi.flow_logs_given:
+        ctx.warn(DEFAULT_CARRIED, here, ("network",) if env_loc is not None else ("application",),
+                 "Copilot's environment has no VPC flow logs (ours: on); the spec keeps them off "
+                 "(network.flow_logs: false): set flow_logs: {} to turn them on")
     _order_network(network)
     spec["network"] = network
     lb = _load_balancer(works, envi, ctx)
@@ -144,6 +189,14 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
     spec["discovery"] = {"namespace": f"{spec_env}.{app}.local"}
     ctx.comment(("discovery", "namespace"), "Copilot's namespace, so services keep their DNS names "
                 "(<service>.<env>.<app>.local)")
+    ctx.warn(DEFAULT_CARRIED, ws_loc, ("application",), f"Copilot's Cloud Map namespace is "
+             f"<env>.<app>.local (ours: <app>.<env>.local); the spec sets discovery.namespace: "
+             f"{spec_env}.{app}.local so services keep their DNS names")
+    spec["copilot_variables"] = True
+    ctx.comment(("copilot_variables",), "every task gets Copilot's variables (COPILOT_APPLICATION_NAME, "
+                "COPILOT_ENVIRONMENT_NAME, COPILOT_SERVICE_NAME, COPILOT_SERVICE_DISCOVERY_ENDPOINT, "
+                "COPILOT_LB_DNS, COPILOT_SNS_TOPIC_ARNS, COPILOT_QUEUE_URI, COPILOT_MOUNT_POINTS) "
+                "beside ours (FC_SNS_TOPIC_ARNS, FC_QUEUE_URL)")
     if not services and not jobs:
         raise WorkspaceError(ctx.diagnostics + [Diagnostic(
             str(loaded[0][0].parent.parent), 1, 1, UNREADABLE, "<root>",
@@ -158,7 +211,7 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx) -> Imported:
 
 
 def _load_balancer(works, envi, ctx) -> dict | None:
-    public = [w for w, _ in works if w.http == "public"]
+    public = [(w, loc) for w, loc in works if w.http == "public"]
     internal = [(w, loc) for w, loc in works if w.http == "internal"]
     if not public and not internal:
         return None
@@ -173,8 +226,11 @@ def _load_balancer(works, envi, ctx) -> dict | None:
     lb = dict(envi.public_lb if public else envi.private_lb)
     if not public:
         lb["public"] = False
-    routed = public or [w for w, _ in internal]
-    for w in routed:
+    routed = public or internal
+    ips = [w.source_ips for w, _ in routed]
+    if ips and ips[0] is not None and all(i == ips[0] for i in ips):
+        lb["allowed_cidrs"] = _narrowest(ips[0], lb.get("allowed_cidrs"))
+    for w, loc in routed:
         http = w.spec.get("http", {})
         if "alias" in http and "hosted_zone" not in http and "https" not in lb:
             names = http.pop("alias")
@@ -183,9 +239,78 @@ def _load_balancer(works, envi, ctx) -> dict | None:
             ctx.comment(("services", w.name, "http", "hosts"), "the alias became a host rule: add hosted_zone "
                         "(and alias) to make the DNS record and certificate here")
             _warn_alias(ctx, w)
+            ctx.warn(UNTRANSLATED, loc, ("http", "alias"), "an alias without a hosted zone, and no certificate "
+                     "on the load balancer: Copilot served it over HTTPS with the application's domain, which "
+                     "no manifest records; here it becomes a host rule on plain HTTP (HTTPS lost, no DNS "
+                     "record): add http.hosted_zone (and keep alias) to get the record and certificate back")
     ordered = {k: lb[k] for k in ("public", "allowed_cidrs", "https", "access_logs") if k in lb}
     ordered.update({k: v for k, v in lb.items() if k not in ordered})
     return ordered
+
+
+def _outside_publishers(works, ctx) -> list:
+    """A subscription to a service the workspace does not hold (Copilot apps can span several
+    workspaces): said where it is written; the compile refuses it until the publisher is added."""
+    published = {w.name: {t["name"] for t in w.spec.get("publish", {}).get("topics", [])} for w, _ in works}
+    found = []
+    for w, loc in works:
+        for i, topic in enumerate(w.spec.get("subscribe", {}).get("topics", [])):
+            if topic["name"] not in published.get(topic["service"], ()):
+                ctx.warn(UNTRANSLATED, loc, ("subscribe", "topics", i), f"topic {shown(topic['name'])} of "
+                         f"service {shown(topic['service'])} is not published by a workload of this workspace: "
+                         "import the publisher's manifest with this one (copy its copilot/<name>/ folder "
+                         "here), or the compile refuses the subscription", ("services", w.name, "subscribe"))
+                found.append(w)
+    return found
+
+
+def _refuse_source_ips(works, envi, ctx) -> list:
+    """The routed services whose http.allowed_source_ips the load balancer's allowed_cidrs
+    cannot express exactly: refused (a located error each), never widened to the whole LB."""
+    public = [(w, loc) for w, loc in works if w.http == "public"]
+    routed = public or [(w, loc) for w, loc in works if w.http == "internal"]
+    given = [(w, loc) for w, loc in routed if w.source_ips is not None]
+    if not given:
+        return []
+    lists = {None if w.source_ips is None else tuple(w.source_ips) for w, _ in routed}
+    env_cidrs = (envi.public_lb if public else envi.private_lb).get("allowed_cidrs")
+    if len(lists) == 1 and len(given) == len(routed):
+        if _narrowest(given[0][0].source_ips, env_cidrs) is not None:
+            return []
+        why = ("its source IPs and the environment's http ingress source_ips overlap only in part; the load "
+               "balancer's allowed_cidrs cannot say both")
+    else:
+        why = ("other routed services allow other sources, and the one load balancer's allowed_cidrs "
+               "applies to every service")
+    for w, loc in given:
+        ctx.diagnostics.append(loc.error(REFUSED, ("http", "allowed_source_ips"), f"service {w.name} is "
+                               f"not imported: {why}; importing it would open it wider than Copilot did. "
+                               "Give every routed service the same allowed_source_ips, or move it to an app "
+                               "of its own", key=True))
+        ctx.comment(("services",), f"not imported: {w.name} ({loc.file}): {why}")
+    return given
+
+
+def _narrowest(service_cidrs: list, env_cidrs: list | None) -> list | None:
+    """The CIDRs that admit exactly what both lists admit, when one list lies inside the other."""
+    import ipaddress
+
+    if not env_cidrs:
+        return list(service_cidrs)
+    try:
+        svc = [ipaddress.ip_network(c, strict=False) for c in service_cidrs]
+        env = [ipaddress.ip_network(c, strict=False) for c in env_cidrs]
+    except ValueError:
+        return None
+
+    def inside(a, b):
+        return all(any(x.version == y.version and x.subnet_of(y) for y in b) for x in a)
+
+    if inside(svc, env):
+        return list(service_cidrs)
+    if inside(env, svc):
+        return list(env_cidrs)
+    return None
 
 
 def _warn_alias(ctx: Context, w) -> None:
@@ -200,9 +325,10 @@ def _order_network(network: dict) -> None:
     network.update(items)
 
 
-def _app_name(cdir: Path, ctx: Context) -> str:
+def _app_name(cdir: Path, ctx: Context) -> tuple[str, Locator]:
     ws = cdir / ".workspace"
     raw = None
+    loc = Locator(_shown(ws))
     if ws.is_file():
         try:
             data, loc = read(str(ws), _shown(ws))
@@ -214,13 +340,13 @@ def _app_name(cdir: Path, ctx: Context) -> str:
         raise WorkspaceError([Diagnostic(_shown(ws), 1, 1, UNREADABLE, "application",
                                          "copilot/.workspace must name the application (application: NAME)")])
     if re.match(r"^[a-z][a-z0-9-]{0,19}$", raw):
-        return raw
+        return raw, loc
     fixed = re.sub(r"[^a-z0-9-]+", "-", raw.lower()).strip("-")[:20].rstrip("-") or "app"
     if not fixed[0].isalpha():
         fixed = ("a-" + fixed)[:20]
-    ctx.diagnostics.append(Locator(_shown(ws)).error("FC504", ("application",), f"application name {raw!r} "
-                           f"does not fit ^[a-z][a-z0-9-]{{0,19}}$: imported as {fixed!r}", severity="warning"))
-    return fixed
+    ctx.diagnostics.append(loc.error("FC504", ("application",), f"application name {shown(raw)} "
+                           f"does not fit ^[a-z][a-z0-9-]{{0,19}}$: imported as {shown(fixed)}", severity="warning"))
+    return fixed, loc
 
 
 def _manifests(cdir: Path) -> list[Path]:
@@ -238,7 +364,7 @@ def _manifests(cdir: Path) -> list[Path]:
 def _choose_env(env: str | None, env_files: dict) -> str:
     if env is not None:
         if env_files and env not in env_files:
-            raise UsageError(f"no environment {env!r} in the workspace; it has: {', '.join(sorted(env_files))}")
+            raise UsageError(f"no environment {shown(env)} in the workspace; it has: {', '.join(sorted(env_files))}")
         return env
     if len(env_files) == 1:
         return next(iter(env_files))

@@ -39,7 +39,7 @@ def normalize(data: Mapping[str, Any]) -> m.App:
     posture = POSTURES[security]
     net = network.normalize(data.get("network") or {})
     # Spec order is kept: it decides which services stack a service lands in.
-    services = tuple(service(name, spec or {}, posture) for name, spec in data["services"].items())
+    services = tuple(service(name, spec or {}, posture) for name, spec in (data.get("services") or {}).items())
     aliases = any(s.http.aliases for s in services if s.http)
     return m.App(
         app=app,
@@ -52,4 +52,5 @@ def normalize(data: Mapping[str, Any]) -> m.App:
         jobs=tuple(job(name, spec or {}, posture) for name, spec in sorted((data.get("jobs") or {}).items())),
         security=security,
         retain_data=data.get("retain_data", True),
+        copilot_variables=data.get("copilot_variables", False),
     )
