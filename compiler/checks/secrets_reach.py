@@ -52,7 +52,8 @@ def _pinned_region(app: App, s: Service) -> tuple[str, str] | None:
     if app.network.zones:
         return region_of(app.network.zones[0]), f"zone {app.network.zones[0]}"
     https = app.load_balancer.https if app.load_balancer else None
-    if https and https.certificate_arn.count(":") >= 3:
+    # The compiler's own certificates (aliases without load_balancer.https) pin nothing.
+    if https and https.certificate_arn and https.certificate_arn.count(":") >= 3:
         return https.certificate_arn.split(":")[3], "the HTTPS certificate"
     for image in (s.image, *(c.image for c in s.sidecars)):
         match = ECR_IMAGE.match(image)

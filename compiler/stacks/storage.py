@@ -99,7 +99,7 @@ def build(app: m.App) -> Template:
 
 
 def access_point_id(svc: m.Service, volume: m.Volume) -> str:
-    return svc.key + naming.pascal(volume.name) + ACCESS_POINT
+    return common.workload_key(svc) + naming.pascal(volume.name) + ACCESS_POINT
 
 
 def file_system_arn(file_system_id: Any) -> Sub:
@@ -164,7 +164,7 @@ def nfs_ingress(t: Template, wire: Callable[..., Any], svc: m.Service, task_sg: 
     if not any(v.efs.managed for v in svc.efs_volumes):
         return None
     rule = t.add_resource(ec2.SecurityGroupIngress(
-        svc.key + NFS_INGRESS,
+        common.workload_key(svc) + NFS_INGRESS,
         GroupId=wire(SECURITY_GROUP_ID),
         IpProtocol="tcp",
         FromPort=NFS_PORT,

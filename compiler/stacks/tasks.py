@@ -51,9 +51,7 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
     `extra_env` adds environment variables the compiler wires in (topic ARNs, the queue
     URL); `task_statements` adds task-role statements for them (awacs Statements).
     """
-    # A service's logical-ID key is kept stable by the placement lock (compiler/state/placement.py);
-    # a job's is its name.
-    pid = getattr(workload, "key", None) or naming.pascal(workload.name)
+    pid = common.workload_key(workload)
     log_group = t.add_resource(scanner_skips.apply(logs.LogGroup(
         pid + LOG_GROUP,
         RetentionInDays=workload.log_retention_days,
