@@ -108,3 +108,111 @@ def test_variable_value_with_a_control_character_is_a_located_error(tmp_path, ca
     assert (found["line"], found["path"]) == ("5", "services.web.variables.MODE")
     assert f"U+{ord(char):04X}" in found["msg"] and "${MODE}" in found["msg"]
     assert not tpls
+
+
+# --- output AWS would refuse, now refused or built right --------------------------------------
+
+def _validate(tmp_path, data: dict):
+    from compiler.pipeline import validate
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return validate(str(path))
+
+
+def _existing(private: list, **vpc) -> dict:
+    return {"vpc": {"id": "vpc-0a1b2c3d4e5f60718", "subnets": {"private": private}, **vpc},
+            "endpoints": ["ecr.api", "ecr.dkr", "logs"]}
+
+
+def _efs_app(network: dict, efs=True) -> dict:
+    return {"app": "shop", "network": network,
+            "services": {"web": {"image": IMAGE, "storage": {"volumes": {"d": {"path": "/d", "efs": efs}}}}}}
+
+
+def test_existing_vpc_mount_targets_one_per_zone_in_the_first_private_subnet_of_each(tmp_path):
+    from compiler.pipeline import build_templates
+
+    app, found = _validate(tmp_path, _efs_app(_existing([
+        {"id": "subnet-0a1b2c3d4e5f60011", "zone": "us-east-1a"},
+        {"id": "subnet-0a1b2c3d4e5f60012", "zone": "us-east-1a"},
+        {"id": "subnet-0a1b2c3d4e5f60013", "zone": "us-east-1b"}])))
+    assert app is not None, [d.format() for d in found]
+    storage = dict(build_templates(app))["storage"].to_dict()["Resources"]
+    targets = {k: v["Properties"]["SubnetId"]["Fn::Select"][0] for k, v in storage.items()
+               if v["Type"] == "AWS::EFS::MountTarget"}
+    assert targets == {"MountTarget1": 0, "MountTarget2": 2}
+    # No cidr: the task's own egress reaches the mount targets' group on NFS.
+    services = dict(build_templates(app))["services"].to_dict()["Resources"]
+    egress = services["WebTaskSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert {"Ref": "FileSystemSecurityGroupId"} in [e.get("DestinationSecurityGroupId") for e in egress
+                                                   if e["FromPort"] == 2049]
+
+
+def test_existing_vpc_managed_efs_needs_every_private_subnets_zone(tmp_path):
+    app, found = _validate(tmp_path, _efs_app(_existing([
+        {"id": "subnet-0a1b2c3d4e5f60011", "zone": "us-east-1a"}, "subnet-0a1b2c3d4e5f60012"])))
+    assert app is None
+    assert [(d.code, d.path) for d in found if d.severity == "error"] == [
+        ("FC260", "network.vpc.subnets.private[1]")]
+
+
+def test_existing_file_system_in_existing_vpc_needs_the_cidr(tmp_path):
+    network = _existing(["subnet-0a1b2c3d4e5f60011"])
+    app, found = _validate(tmp_path, _efs_app(network, {"id": "fs-0123456789abcdef0"}))
+    assert app is None
+    assert [(d.code, d.path) for d in found if d.severity == "error"] == [
+        ("FC260", "services.web.storage.volumes.d.efs")]
+    network["vpc"]["cidr"] = "10.20.0.0/16"
+    app, found = _validate(tmp_path, _efs_app(network, {"id": "fs-0123456789abcdef0"}))
+    assert app is not None, [d.format() for d in found]
+
+
+def _aliased(alias, **extra) -> dict:
+    return {"app": "shop", "load_balancer": {}, **extra,
+            "services": {"web": _web(http={"path": "/", "alias": alias, "hosted_zone": ZONE,
+                                           **extra.pop("http", {})})}}
+
+
+def test_alias_longer_than_a_common_name_is_refused_where_the_compiler_makes_its_certificate(tmp_path):
+    long = "a" * 53 + ".example.com"          # 65 characters
+    app, found = _validate(tmp_path, _aliased(["www.example.com", long]))
+    assert app is None
+    [error] = [d for d in found if d.severity == "error"]
+    assert (error.code, error.path) == ("FC241", "services.web.http.alias[1]") and "64" in error.message
+    data = _aliased(["www.example.com", long])
+    data["load_balancer"] = {"https": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}}
+    app, found = _validate(tmp_path, data)
+    assert app is not None, [d.format() for d in found]
+
+
+def test_aliases_are_refused_in_govcloud(tmp_path):
+    data = _aliased("www.example.com")
+    data["network"] = {"vpc": {"zones": ["us-gov-west-1a", "us-gov-west-1b"]}}
+    app, found = _validate(tmp_path, data)
+    assert app is None
+    assert [(d.code, d.path) for d in found if d.severity == "error"] == [("FC241", "services.web.http.alias")]
+
+
+def test_hosts_without_a_certificate_are_a_warning_and_a_wildcard_covers_one_label(tmp_path):
+    data = _aliased("*.example.com")
+    data["services"]["web"]["http"]["hosts"] = ["a.example.com", "b.c.example.com"]
+    app, found = _validate(tmp_path, data)
+    assert app is not None
+    [warning] = [d for d in found if d.code == "FC241"]
+    assert warning.path == "services.web.http.hosts" and "b.c.example.com gets no certificate" in warning.message
+
+
+def test_standard_queue_retention_must_leave_its_dead_letter_queue_longer(tmp_path):
+    def app_with(retention, fifo):
+        return {"app": "shop", "services": {
+            "api": {"image": IMAGE, "publish": {"topics": [{"name": "t", "fifo": fifo}]}},
+            "worker": {"image": IMAGE, "subscribe": {"topics": [{"service": "api", "name": "t"}],
+                                                      "queue": {"retention": retention}}}}}
+    app, found = _validate(tmp_path, app_with("14d", False))
+    assert app is None
+    assert [(d.code, d.path) for d in found if d.severity == "error"] == [
+        ("FC252", "services.worker.subscribe.queue.retention")]
+    for retention, fifo in (("13d", False), ("14d", True)):
+        app, found = _validate(tmp_path, app_with(retention, fifo))
+        assert app is not None, [d.format() for d in found]

@@ -99,6 +99,15 @@ def _subscriber(app: App, s: Service, topics: dict, data: dict, locator: Locator
             found.append(locator.error(
                 CODE, svc(s.name, "subscribe", "queue", key),
                 f"queue {key} {written!r} is {value} s; SQS allows {what}"))
+        elif attribute == "retention" and not queue.fifo and value >= messaging.DEAD_LETTER_RETENTION:
+            # A standard queue's message keeps its enqueue time when it moves to the dead-letter
+            # queue (our rule E9022): the DLQ, at SQS's 14-day maximum, must keep it longer.
+            found.append(locator.error(
+                CODE, svc(s.name, "subscribe", "queue", key),
+                f"queue retention {written!r} is {value} s, and a standard queue's dead-letter queue must "
+                f"keep messages longer (a moved message keeps its enqueue time); the dead-letter queue "
+                f"keeps them {messaging.DEAD_LETTER_RETENTION} s, SQS's maximum",
+                hint="give the queue a retention below 14 days, such as 13d"))
     return found
 
 
