@@ -341,6 +341,7 @@ class Job(_TaskFields):
     task_role: TaskRole
     user: Optional[str]               # the main container's user; None: the image's
     secrets_kms_keys: tuple[str, ...]  # KMS key ARNs the execution role may decrypt with (sorted)
+    execution_logs: bool = False      # the state machine logs failed executions (security: strict)
     # What a job's task never has: class constants, not fields (the task builders
     # read them as they read a service's).
     port = None
