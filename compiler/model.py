@@ -29,6 +29,7 @@ class ExistingVpc:
     public: tuple[SubnetRef, ...]     # in spec order
     private: tuple[SubnetRef, ...]
     route_tables: tuple[str, ...]     # private route tables, for gateway endpoints
+    nat: bool = False                 # network.vpc.nat: its private subnets route to a NAT gateway
 
 
 @dataclass(frozen=True)

@@ -216,3 +216,33 @@ def test_standard_queue_retention_must_leave_its_dead_letter_queue_longer(tmp_pa
     for retention, fifo in (("13d", False), ("14d", True)):
         app, found = _validate(tmp_path, app_with(retention, fifo))
         assert app is not None, [d.format() for d in found]
+
+
+# --- an existing VPC's routing: every missing endpoint alike, and a way to say it has NAT ------
+
+def _messaging_in_existing_vpc(**vpc) -> dict:
+    return {"app": "shop", "network": _existing(["subnet-0a1b2c3d4e5f60011"], **vpc), "services": {
+        "api": {"image": IMAGE, "publish": {"topics": [{"name": "t"}]}},
+        "worker": {"image": IMAGE, "subscribe": {"topics": [{"service": "api", "name": "t"}]}}}}
+
+
+def test_missing_sns_and_sqs_endpoints_in_an_existing_vpc_are_warnings_like_the_others(tmp_path):
+    app, found = _validate(tmp_path, _messaging_in_existing_vpc())
+    assert app is not None, [d.format() for d in found]
+    warned = {(d.code, d.path) for d in found if d.severity == "warning"}
+    assert {("FC252", "services.api.publish"), ("FC252", "services.worker.subscribe"),
+            ("FC210", "network.endpoints")} <= warned
+    assert all("network.vpc.nat: true" in d.hint for d in found if d.code in ("FC210", "FC252"))
+
+
+def test_vpc_nat_true_silences_what_private_tasks_would_need_without_nat(tmp_path):
+    app, found = _validate(tmp_path, _messaging_in_existing_vpc(nat=True))
+    assert app is not None and app.network.existing.nat
+    assert not [d for d in found if d.code in ("FC210", "FC252", "FC271")]
+
+
+def test_vpc_nat_needs_an_existing_vpc(tmp_path):
+    app, found = _validate(tmp_path, {"app": "shop", "network": {"vpc": {"nat": True}},
+                                      "services": {"web": {"image": IMAGE}}})
+    assert app is None
+    assert [(d.code, d.path) for d in found if d.severity == "error"] == [("FC260", "network.vpc.nat")]

@@ -32,6 +32,10 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                         CODE, (*SUBNETS, kind, i),
                         "a subnet ID names an existing subnet, which needs network.vpc.id (the VPC it is in)",
                         hint="add network.vpc.id: vpc-..., or give a CIDR for a subnet the compiler makes"))
+        if given(data, *VPC, "nat"):
+            found.append(locator.error(CODE, (*VPC, "nat"),
+                                       "network.vpc.nat describes an existing VPC's routing and needs network.vpc.id",
+                                       hint="for a VPC the compiler makes, set network.nat", key=True))
         if given(data, *VPC, "route_tables"):
             found.append(locator.error(CODE, (*VPC, "route_tables"),
                                        "route_tables name an existing VPC's route tables and need network.vpc.id",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
+from compiler.checks import private_egress
 from compiler.checks._util import quoted, raw, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App, Service
@@ -128,8 +129,9 @@ def _variables(s: Service, locator: Locator) -> list[Diagnostic]:
 
 
 def _endpoints(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
-    """Without NAT, tasks in private subnets reach SNS and SQS only through endpoints."""
-    if app.network.nat != "none":
+    """Without NAT, tasks in private subnets reach SNS and SQS only through endpoints (in an
+    existing VPC, whose routing the compiler cannot see, a warning as FC210's are there)."""
+    if not private_egress.needs_endpoints(app):
         return []
     have = set(app.network.endpoints)
     found = []
@@ -143,7 +145,7 @@ def _endpoints(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     CODE, svc(s.name, key),
                     f"service {s.name} {why} from private subnets and nat is none; it needs "
                     f"the '{needed}' endpoint, add it to network.endpoints", key=True))
-    return found
+    return found if app.network.existing is None else [private_egress.unseen_egress(d) for d in found]
 
 
 def _logical_ids(app: App, locator: Locator) -> list[Diagnostic]:

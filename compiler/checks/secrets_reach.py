@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from compiler.checks._util import raw, svc
+from compiler.checks.private_egress import needs_endpoints
 from compiler.checks.zones import region_of
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.stacks.iam import ECR_IMAGE
@@ -25,7 +26,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found = []
     for s in app.services:
         found += _keys(s, data, locator)
-        if app.network.nat == "none" and s.placement == "private":
+        if needs_endpoints(app) and s.placement == "private":
             reach = _reachable(app, s, data, locator)
             # An existing VPC's NAT is invisible to the compiler: warnings, as FC210's are there.
             found += reach if app.network.existing is None else [replace(d, severity=WARNING) for d in reach]
