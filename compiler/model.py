@@ -29,6 +29,7 @@ class ExistingVpc:
     public: tuple[SubnetRef, ...]     # in spec order
     private: tuple[SubnetRef, ...]
     route_tables: tuple[str, ...]     # private route tables, for gateway endpoints
+    nat: bool = False                 # network.vpc.nat: its private subnets route to a NAT gateway
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,7 @@ class Job(_TaskFields):
     task_role: TaskRole
     user: Optional[str]               # the main container's user; None: the image's
     secrets_kms_keys: tuple[str, ...]  # KMS key ARNs the execution role may decrypt with (sorted)
+    execution_logs: bool = False      # the state machine logs failed executions (security: strict)
     # What a job's task never has: class constants, not fields (the task builders
     # read them as they read a service's).
     port = None

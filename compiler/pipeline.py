@@ -87,11 +87,13 @@ def _validate(path: str, env: str | None = None, values: Mapping[str, str] | Non
     data, locator, found = loader.load(path)
     if errors(found):
         return None, locator, found, {}
+    loaded, base_locator = data, locator
     data, locator, chosen = environments.select(data, locator, env)
     substituted = variables.substitute(data, locator, values or {})
     found += chosen + substituted.diagnostics
     data = empty_blocks(substituted.data)
     found += substituted.unrelated(schema.validate(data, locator))
+    found += environments.other_shapes(loaded, base_locator, data.get("environment"), values or {}, found)
     if errors(found):
         return None, locator, substituted.redact(ordered(found)), substituted.secrets
     locked, found_lock = lockfile.read(path)

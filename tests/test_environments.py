@@ -76,8 +76,26 @@ def test_errors_inside_an_override_name_its_line_all_at_once(tmp_path):
     assert app is None
     assert {(d.path, d.line) for d in found if d.severity == "error"} == {
         ("services.api.count.cpu_percentage", 17), ("services.api.cpu", 19)}
-    app, found = pipeline.validate(str(spec))       # dev does not apply the override
-    assert app is not None and app.environment == "dev"
+    # dev does not apply the override, but every compile checks every override's shape (issue 21)
+    app, found = pipeline.validate(str(spec))
+    assert app is None
+    assert {(d.path, d.line) for d in found if d.severity == "error"} == {
+        ("services.api.count.cpu_percentage", 17), ("services.api.cpu", 19)}
+    assert all(d.message.endswith("(in environment prod)") for d in found if d.severity == "error")
+
+
+def test_an_unselected_environment_with_keys_one_level_too_far_out_fails_check_and_compile(tmp_path, capsys):
+    from compiler.cli import main
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("app: shop\nservices:\n  web: {image: nginx}\nenvironments:\n  extra:\n"
+                    "    image: nginx\n    port: 80\n    cpuu: 256\n")
+    assert main(["check", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert {line.split(": error: ")[0] for line in err.splitlines() if ": error: " in line} == {
+        f"{spec}:6:5", f"{spec}:7:5", f"{spec}:8:5"}
+    assert main([str(spec), "--output-dir", str(tmp_path / "out")]) == 1
+    assert not (tmp_path / "out").exists()
 
 
 def test_environment_names_and_unknown_env(tmp_path):

@@ -353,17 +353,14 @@ def test_access_logs_bucket_policy_denies_plain_http_and_allows_elb_delivery():
     deny, allow = policy["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny" and deny["Principal"] == "*" and deny["Action"] == ["s3:*"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert len(deny["Resource"]) == 2  # the bucket and its objects
+    # The bucket and its objects, as Fn::GetAtt / Fn::Join (the Control Tower rule for S3.5
+    # does not read Fn::Sub).
+    assert deny["Resource"] == [{"Fn::GetAtt": ["AccessLogsBucket", "Arn"]},
+                                {"Fn::Join": ["", [{"Fn::GetAtt": ["AccessLogsBucket", "Arn"]}, "/*"]]}]
 
     assert allow["Effect"] == "Allow" and allow["Action"] == ["s3:PutObject"]
-    assert allow["Resource"] == [
-        {
-            "Fn::Sub": [
-                "arn:${AWS::Partition}:s3:::${Bucket}/alb/AWSLogs/${AWS::AccountId}/*",
-                {"Bucket": {"Ref": "AccessLogsBucket"}},
-            ]
-        }
-    ]
+    assert allow["Resource"] == [{"Fn::Join": ["", [
+        {"Fn::GetAtt": ["AccessLogsBucket", "Arn"]}, "/alb/AWSLogs/", {"Ref": "AWS::AccountId"}, "/*"]]}]
     cond, by_account, by_service = allow["Principal"]["Fn::If"]
     assert cond == alb_logs.ELB_ACCOUNT_CONDITION
     assert by_account == {

@@ -41,7 +41,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
-Codes FC290-FC292 belong to the stages before validation (compiler/spec/variables.py,
+Codes FC290-FC293 belong to the stages before validation (compiler/spec/variables.py,
 compiler/spec/environments.py).
 """
 

@@ -7,16 +7,23 @@
 #   '-' not at either end, at least two labels, a '*' only as the whole leftmost
 #   label (a wildcard name) with at least two labels after it;
 # - a name two services both serve is in one hosted zone;
+# - a certificate the compiler makes has the alias as its DomainName, the certificate's
+#   common name, which ACM caps at 64 octets (RFC 5280; longer names only as SANs);
+# - no aliases in AWS GovCloud (US) when the spec pins the region there: Route 53 has no
+#   public hosted zones there, and a private zone's alias records can only target records
+#   of the same zone, not a load balancer (GovCloud user guide, "Amazon Route 53");
 # - warnings: more certificates than an HTTPS listener holds by default (25 besides
-#   its default one), and compiler-made certificates on an internal load balancer
-#   (ACM validates them through public DNS: the zone must be a public one).
+#   its default one), compiler-made certificates on an internal load balancer
+#   (ACM validates them through public DNS: the zone must be a public one), and `hosts`
+#   names the compiler-made certificates do not cover (their HTTP only redirects to HTTPS).
 
 
 from __future__ import annotations
 
 import re
 
-from compiler.checks._util import raw, svc
+from compiler.checks._util import listing, raw, svc
+from compiler.checks.zones import pinned_region
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App, Service
 
@@ -25,6 +32,7 @@ CODE = "FC241"
 DOMAIN_LENGTH = 253
 HOST_CONDITION_LENGTH = 128
 LISTENER_CERTIFICATES = 25         # ALB quota: certificates per listener besides the default
+COMMON_NAME_LENGTH = 64            # ACM: a certificate's DomainName (its common name)
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -90,7 +98,29 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     f"alias '{name}' is in hosted zone {zone} for service {other} but in "
                     f"{http.hosted_zone} here; one name has one record"))
             zones.setdefault(name, (http.hosted_zone, s.name))
-    return found + _certificates(app, data, locator)
+    return found + _certificates(app, data, locator) + _govcloud(app, data, locator)
+
+
+def _covered(host: str, names) -> bool:
+    """Whether a certificate for one of `names` serves `host` (a wildcard covers one label)."""
+    for name, _ in names:
+        if host == name or (name.startswith("*.") and "." in host
+                            and host.split(".", 1)[1] == name[2:] and "*" not in host):
+            return True
+    return False
+
+
+def _govcloud(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
+    pinned = pinned_region(app)
+    if pinned is None or not pinned[0].startswith("us-gov-"):
+        return []
+    return [locator.error(
+        CODE, svc(s.name, "http", "alias"),
+        f"the stack deploys to {pinned[0]} ({pinned[1]}), in AWS GovCloud (US), where Route 53 has no "
+        "public hosted zones and a private zone's alias records cannot target a load balancer",
+        hint="remove alias and point a CNAME record of your DNS at the load balancer (use hosts "
+             "for the host-header condition, and load_balancer.https for the certificate)")
+        for s in app.routed_services if s.http.aliases]
 
 
 def _certificates(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
@@ -108,6 +138,24 @@ def _certificates(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             hint="raise the 'Certificates per Application Load Balancer' quota, or give "
                  "load_balancer.https a certificate that covers the names",
             severity=WARNING))
+    for s in app.routed_services:
+        for index, name in enumerate(s.http.aliases):
+            if len(name) > COMMON_NAME_LENGTH:
+                found.append(locator.error(
+                    CODE, _alias_path(data, s, index),
+                    f"alias '{name}' is {len(name)} characters, and the certificate the compiler makes "
+                    f"for it has it as its common name, which ACM caps at {COMMON_NAME_LENGTH}",
+                    hint="give load_balancer.https a certificate whose common name is shorter and "
+                         "that lists this name among its subject alternative names"))
+        uncovered = [h for h in s.http.hosts if not _covered(h, app.alias_zones)]
+        if s.http.aliases and uncovered:
+            found.append(locator.error(
+                CODE, svc(s.name, "http", "hosts"),
+                f"{listing(uncovered, 'and')} {'gets' if len(uncovered) == 1 else 'get'} no certificate: the compiler makes one per alias, and "
+                "with HTTPS on, plain HTTP only redirects, so browsers refuse these names",
+                hint="list them under alias too (a record and a certificate each), or give "
+                     "load_balancer.https a certificate that covers them",
+                severity=WARNING))
     if not lb.public:
         found.append(locator.error(
             CODE, svc(last.name, "http", "alias"),

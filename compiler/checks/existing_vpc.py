@@ -32,6 +32,10 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                         CODE, (*SUBNETS, kind, i),
                         "a subnet ID names an existing subnet, which needs network.vpc.id (the VPC it is in)",
                         hint="add network.vpc.id: vpc-..., or give a CIDR for a subnet the compiler makes"))
+        if given(data, *VPC, "nat"):
+            found.append(locator.error(CODE, (*VPC, "nat"),
+                                       "network.vpc.nat describes an existing VPC's routing and needs network.vpc.id",
+                                       hint="for a VPC the compiler makes, set network.nat", key=True))
         if given(data, *VPC, "route_tables"):
             found.append(locator.error(CODE, (*VPC, "route_tables"),
                                        "route_tables name an existing VPC's route tables and need network.vpc.id",
@@ -85,6 +89,8 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             needs[placement].append(f"services {listing(names, 'and')}" if len(names) > 1 else f"service {names[0]}")
     if app.network.interface_endpoints:
         needs["private"].append("the interface endpoints")
+    if app.uses_managed_efs:
+        needs["private"].append("the EFS mount targets")
     for kind, what in needs.items():
         if what and not getattr(existing, kind):
             found.append(locator.error(
@@ -98,6 +104,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             "and an existing VPC's private route tables are not known",
             hint="list them under network.vpc.route_tables: [rtb-...]"))
 
+    found += _efs(app, existing, locator)
     if lb is not None:
         found += _alb_zones(existing.public if lb.public else existing.private,
                             "public" if lb.public else "private", locator)
@@ -139,4 +146,37 @@ def _alb_zones(refs, kind: str, locator: Locator) -> list[Diagnostic]:
             f"the load balancer's {kind} subnets are all in {listing(sorted(zones), 'and')}; "
             "an Application Load Balancer needs subnets in at least two zones",
             hint="add a subnet of another zone"))
+    return found
+
+
+def _efs_paths(app: App):
+    """(spec path, Efs) of every EFS volume of a service or a job."""
+    for kind, workloads in (("services", app.services), ("jobs", app.jobs)):
+        for w in workloads:
+            for v in w.efs_volumes:
+                yield (kind, w.name, "storage", "volumes", v.name, "efs"), v.efs
+
+
+def _efs(app: App, existing, locator: Locator) -> list[Diagnostic]:
+    """EFS in an existing VPC. The managed file system gets one mount target per zone (EFS
+    refuses a second in a zone), so the zone of every private subnet must be known. Tasks reach
+    NFS (TCP 2049) on the managed mount targets through their security group; an existing file
+    system's mount targets are reached through the VPC's CIDR, which must then be given."""
+    found = []
+    if app.uses_managed_efs:
+        for i, ref in enumerate(existing.private):
+            if ref.zone is None:
+                found.append(locator.error(
+                    CODE, (*SUBNETS, "private", i),
+                    f"the zone of {ref.id} is not given, and the managed EFS file system takes one "
+                    "mount target per zone (in the first private subnet of each)",
+                    hint=f"write it as {{id: {ref.id}, zone: ...}}"))
+    if app.network.cidr is None:
+        for path, spec in _efs_paths(app):
+            if not spec.managed:
+                found.append(locator.error(
+                    CODE, path,
+                    f"tasks reach the mount targets of {spec.file_system_id} over NFS (TCP 2049) "
+                    "through the VPC's CIDR, and this existing VPC's CIDR is not given",
+                    hint="set network.vpc.cidr (the tasks may then open TCP connections in the VPC)"))
     return found

@@ -13,7 +13,7 @@ from typing import Sequence
 from compiler.checks import (container_ports, env_names, fargate_size, plain_secrets,
                              private_egress, secrets_reach, task_role)
 from compiler.checks._util import pascal_clashes
-from compiler.diagnostics import Diagnostic, Locator
+from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App
 from compiler.spec.schedules import ScheduleError, to_aws
 
@@ -62,6 +62,16 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     CODE, (*where, "timeout"),
                     f"timeout {seconds!r} of job {job.name} is outside 1 second to "
                     f"{MAX_TIMEOUT} seconds (Step Functions' TimeoutSeconds)"))
+        if job.sidecars:
+            found.append(locator.error(
+                CODE, (*where, "sidecars"),
+                f"job {job.name} runs sidecars, and Step Functions' ecs:runTask.sync may fail an attempt "
+                "when any container of the task exits non-zero (AWS does not document that it judges "
+                "only the essential one, and users report it does not); when the main container ends, ECS stops the others (SIGTERM, then SIGKILL after "
+                "30 s): a sidecar that exits 143 or 137 then marks a successful run FAILED"
+                + (" and runs it again (retries)" if job.retries else ""),
+                hint="make each sidecar exit 0 on SIGTERM, or run it in the main container",
+                severity=WARNING))
         if job.name in services:
             found.append(locator.error(
                 CODE, where,

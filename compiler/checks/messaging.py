@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
+from compiler.checks import private_egress
 from compiler.checks._util import quoted, raw, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App, Service
@@ -99,6 +100,15 @@ def _subscriber(app: App, s: Service, topics: dict, data: dict, locator: Locator
             found.append(locator.error(
                 CODE, svc(s.name, "subscribe", "queue", key),
                 f"queue {key} {written!r} is {value} s; SQS allows {what}"))
+        elif attribute == "retention" and not queue.fifo and value >= messaging.DEAD_LETTER_RETENTION:
+            # A standard queue's message keeps its enqueue time when it moves to the dead-letter
+            # queue (our rule E9022): the DLQ, at SQS's 14-day maximum, must keep it longer.
+            found.append(locator.error(
+                CODE, svc(s.name, "subscribe", "queue", key),
+                f"queue retention {written!r} is {value} s, and a standard queue's dead-letter queue must "
+                f"keep messages longer (a moved message keeps its enqueue time); the dead-letter queue "
+                f"keeps them {messaging.DEAD_LETTER_RETENTION} s, SQS's maximum",
+                hint="give the queue a retention below 14 days, such as 13d"))
     return found
 
 
@@ -119,8 +129,9 @@ def _variables(s: Service, locator: Locator) -> list[Diagnostic]:
 
 
 def _endpoints(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
-    """Without NAT, tasks in private subnets reach SNS and SQS only through endpoints."""
-    if app.network.nat != "none":
+    """Without NAT, tasks in private subnets reach SNS and SQS only through endpoints (in an
+    existing VPC, whose routing the compiler cannot see, a warning as FC210's are there)."""
+    if not private_egress.needs_endpoints(app):
         return []
     have = set(app.network.endpoints)
     found = []
@@ -134,7 +145,7 @@ def _endpoints(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     CODE, svc(s.name, key),
                     f"service {s.name} {why} from private subnets and nat is none; it needs "
                     f"the '{needed}' endpoint, add it to network.endpoints", key=True))
-    return found
+    return found if app.network.existing is None else [private_egress.unseen_egress(d) for d in found]
 
 
 def _logical_ids(app: App, locator: Locator) -> list[Diagnostic]:

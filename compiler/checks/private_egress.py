@@ -19,7 +19,7 @@ PRIVATE_ECR = ECR_IMAGE
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     # An existing VPC has nat "none" for the compiler (it makes none); see _unseen_egress.
-    if app.network.nat != "none":
+    if not needs_endpoints(app):
         return []
     private = [s for s in app.services if s.placement == "private"]
     if not private:
@@ -62,13 +62,24 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     return found if app.network.existing is None else [_unseen_egress(d) for d in found]
 
 
+def needs_endpoints(app: App) -> bool:
+    """Whether private tasks reach AWS only through VPC endpoints: nat none, in an existing VPC
+    unless the spec says its private subnets route to a NAT gateway (network.vpc.nat)."""
+    existing = app.network.existing
+    return app.network.nat == "none" and not (existing is not None and existing.nat)
+
+
+def unseen_egress(d: Diagnostic) -> Diagnostic:
+    return _unseen_egress(d)
+
+
 def _unseen_egress(d: Diagnostic) -> Diagnostic:
     """In an existing VPC the compiler makes no NAT but cannot see the VPC's own routing
     (a NAT gateway of its owner may well be there): the same finding, as a warning."""
     message = d.message.replace("nat is none", "no NAT gateway is known").replace("with nat none", "without NAT")
     return replace(d, severity=WARNING, message=message,
-                   hint="ignore this if the existing VPC's private subnets route to a NAT gateway; "
-                        "otherwise " + (d.hint or "add the endpoints to network.endpoints")
+                   hint="if the existing VPC's private subnets route to a NAT gateway, say so with "
+                        "network.vpc.nat: true; otherwise " + (d.hint or "add the endpoints to network.endpoints")
                         .replace(", or set nat: single", "").replace(" set nat: single,", ""))
 
 

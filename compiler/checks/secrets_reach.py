@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from compiler.checks._util import raw, svc
+from compiler.checks.private_egress import needs_endpoints
 from compiler.checks.zones import region_of
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.stacks.iam import ECR_IMAGE
@@ -25,7 +26,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found = []
     for s in app.services:
         found += _keys(s, data, locator)
-        if app.network.nat == "none" and s.placement == "private":
+        if needs_endpoints(app) and s.placement == "private":
             reach = _reachable(app, s, data, locator)
             # An existing VPC's NAT is invisible to the compiler: warnings, as FC210's are there.
             found += reach if app.network.existing is None else [replace(d, severity=WARNING) for d in reach]
@@ -52,7 +53,8 @@ def _pinned_region(app: App, s: Service) -> tuple[str, str] | None:
     if app.network.zones:
         return region_of(app.network.zones[0]), f"zone {app.network.zones[0]}"
     https = app.load_balancer.https if app.load_balancer else None
-    if https and https.certificate_arn.count(":") >= 3:
+    # The compiler's own certificates (aliases without load_balancer.https) pin nothing.
+    if https and https.certificate_arn and https.certificate_arn.count(":") >= 3:
         return https.certificate_arn.split(":")[3], "the HTTPS certificate"
     for image in (s.image, *(c.image for c in s.sidecars)):
         match = ECR_IMAGE.match(image)

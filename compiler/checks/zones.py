@@ -7,6 +7,7 @@ import re
 from compiler.checks._util import listing
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
+from compiler.stacks.iam import ECR_IMAGE
 
 CODE = "FC221"
 
@@ -16,6 +17,25 @@ _REGION = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)")
 def region_of(zone: str) -> str:
     match = _REGION.match(zone)
     return match.group(1) if match else zone
+
+
+def pinned_region(app: App) -> tuple[str, str] | None:
+    """(region, what pins it) when the spec fixes the region the stack deploys to (templates
+    are region-agnostic otherwise): explicit zones, the HTTPS certificate, an ECR image."""
+    if app.network.zones:
+        return region_of(app.network.zones[0]), f"zone {app.network.zones[0]}"
+    for ref in app.network.existing.private + app.network.existing.public if app.network.existing else ():
+        if ref.zone:
+            return region_of(ref.zone), f"zone {ref.zone} of {ref.id}"
+    https = app.load_balancer.https if app.load_balancer else None
+    if https and https.certificate_arn and https.certificate_arn.count(":") >= 3:
+        return https.certificate_arn.split(":")[3], "the HTTPS certificate"
+    for w in app.services + app.jobs:
+        for image in (w.image, *(c.image for c in w.sidecars)):
+            match = ECR_IMAGE.match(image)
+            if match:
+                return match.group("region"), f"the ECR image {image}"
+    return None
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:

@@ -2,8 +2,8 @@
 
 Every spec given (files or glob patterns, `**` included) is loaded, checked against
 the JSON Schema and the cross-field checks, and every problem of every file reported.
-Nothing is built, nothing is written and cfn-lint is never imported. `--env NAME`
-checks one environment of each spec, `--all-envs` every environment a spec defines.
+Nothing is built, nothing is written and cfn-lint is never imported. Every environment a
+spec defines is checked (`--all-envs`, the default), or the one `--env NAME` names.
 Exit status: 0 every spec valid (warnings allowed), 1 a spec has an error, 2 usage
 error, a pattern matching no file, or an unreadable file.
 """
@@ -60,8 +60,10 @@ def main(argv: list[str]) -> int:
         status = EXIT_USAGE
     found, invalid = [], 0
     for path in files:
-        # --all-envs: every environment the spec defines (a spec without any: as written).
-        envs = (pipeline.environment_names(path) or [None]) if args.all_envs else [args.env]
+        # Every environment the spec defines (a spec without any: as written), unless --env
+        # names one: pre-commit runs `check`, and an environment nobody compiles today is
+        # deployed tomorrow. --all-envs says the same explicitly.
+        envs = [args.env] if args.env is not None else (pipeline.environment_names(path) or [None])
         seen = set()
         for env in envs:
             try:
@@ -83,7 +85,7 @@ def main(argv: list[str]) -> int:
     if args.diagnostics == "text" or args.diagnostics_file:
         errors = sum(1 for d in found if d.severity == "error")
         warnings = len(found) - errors
-        checked = "invalid" if not args.all_envs else "invalid environments"
+        checked = "invalid" if args.env is not None else "invalid environments"
         print(f"fargate-compile check: {len(files)} spec{'s' if len(files) != 1 else ''} checked, "
               f"{invalid} {checked}; {errors} error{'s' if errors != 1 else ''}, "
               f"{warnings} warning{'s' if warnings != 1 else ''}", file=sys.stderr)

@@ -264,7 +264,7 @@ def stateful_types() -> frozenset[str] | None:
 def shard_tasks(text: str, shards: int, pinned: frozenset[str]) -> list[tuple]:
     """Split one template into `shards` tasks balanced by resource size; resources of
     `pinned` types stay in shard 0, the one that runs every rule."""
-    resources = json.loads(text).get("Resources") or {}
+    resources = _parse(text).get("Resources") or {}
     load = [len(text) * SHARD_OVERHEAD] + [0.0] * (shards - 1)
     members: list[set[str]] = [set() for _ in range(shards)]
     sizes = {name: len(json.dumps(body)) for name, body in resources.items()}
@@ -272,9 +272,20 @@ def shard_tasks(text: str, shards: int, pinned: frozenset[str]) -> list[tuple]:
         body = resources[name]
         kind = body.get("Type") if isinstance(body, dict) else None
         i = 0 if kind in pinned else min(range(shards), key=lambda k: (load[k], k))
-        members[i].add(name)
+        members[i].add(str(name))
         load[i] += sizes[name]
     return [("shard", text, frozenset(m), i > 0) for i, m in enumerate(members)]
+
+
+def _parse(text: str) -> dict:
+    """A template's body, JSON or YAML (`--format yaml`: short-form tags such as !Ref)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        from cfnlint.decode.decode import decode_str
+
+        template, _ = decode_str(text)
+        return dict(template or {})
 
 
 def _merge(parts: list[list[dict]]) -> list[dict]:

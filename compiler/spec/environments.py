@@ -19,7 +19,8 @@ and `fargate-compile spec.yaml --env dev` are the same compile.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Mapping
 
 from compiler.diagnostics import Diagnostic, Locator
 
@@ -130,3 +131,28 @@ class _Merger:
         values[("environment",)] = where
         keys[("environment",)] = where
         return Locator(self.base.file, values, keys)
+
+
+def other_shapes(loaded: Any, locator: Locator, selected: Any, values: Mapping[str, str],
+                 found: list[Diagnostic]) -> list[Diagnostic]:
+    """Schema errors of every environment but the selected one: an override pasted one level
+    too far out (`environments.extra.image`) is an error of every compile, not only of the
+    compile of that environment. Problems `found` (the selected environment's) already
+    shows are not repeated; a ${NAME} without a value there is not a problem of this compile
+    (`check` validates every environment whole)."""
+    from compiler.spec import schema, variables
+    from compiler.spec.normalize import empty_blocks
+
+    seen = {(d.line, d.col, d.message) for d in found}
+    extra: list[Diagnostic] = []
+    for name in names(loaded):
+        if name == selected:
+            continue
+        data, where, chosen = select(loaded, locator, name)
+        substituted = variables.substitute(data, where, values)
+        for d in chosen + substituted.unrelated(schema.validate(empty_blocks(substituted.data), where)):
+            if d.severity == "error" and (d.line, d.col, d.message) not in seen:
+                seen.add((d.line, d.col, d.message))
+                extra.append(replace(d, message=f"{d.message} (in environment {name})"))
+        extra = substituted.redact(extra)
+    return extra

@@ -26,6 +26,7 @@ from compiler.spec.secret_names import looks_secret
 CODES = {
     "FC290": "a ${NAME} with no value: not given with --var, not in the environment, no default",
     "FC291": "a malformed reference: '${' not closed, or not followed by a variable name",
+    "FC293": "a ${NAME}'s value holds a character AWS refuses in text (a control character)",
 }
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -35,6 +36,11 @@ _TOKEN = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{")
 _WHOLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}\Z")
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _FOREIGN = re.compile(r"\$\{[A-Za-z0-9_]+(?:::|\.)[A-Za-z0-9_:.]*\}")
+# What AWS APIs refuse in free text (the set our cfn-lint rule E9006 refuses in a template,
+# compiler/lint/rules/ControlCharacters.py; that file stays importable without the compiler).
+# The spec file itself cannot hold these (the loader's FC004/FC013), but a value from
+# --var or the environment can.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass
@@ -91,6 +97,13 @@ def _one(text: str, path: tuple, values: Mapping[str, str], locator: Locator, ou
             name, default = match.group(1), match.group(2)
             if name in values:
                 value = values[name]
+                bad = _FORBIDDEN.search(value)
+                if bad:
+                    out.diagnostics.append(locator.error(
+                        "FC293", path,
+                        f"the value of ${{{name}}} holds the control character U+{ord(bad.group()):04X} "
+                        f"at offset {bad.start()}; AWS accepts only tab, line feed and carriage return",
+                        hint=f"remove it from --var {name}=... or from {name} in the environment"))
             elif default is not None:
                 value = default
             else:

@@ -9,7 +9,7 @@ from typing import Any
 
 from awacs import s3 as s3_actions
 from awacs.aws import Allow, Bool, Condition, Deny, PolicyDocument, Principal, Statement
-from troposphere import Equals, FindInMap, If, Or, Ref, Region, Sub, Template
+from troposphere import AccountId, Equals, FindInMap, GetAtt, If, Join, Or, Ref, Region, Sub, Template
 from troposphere import s3
 
 from compiler import model as m
@@ -139,12 +139,11 @@ def _logs_bucket_policy(t: Template, bucket: s3.Bucket, prefix: str) -> s3.Bucke
     )
     t.add_condition(ELB_ACCOUNT_CONDITION, _region_condition())
     key_prefix = f"{prefix}/" if prefix else ""  # as ELB writes it: bucket/prefix/AWSLogs/...
-    bucket_arn = Sub("arn:${AWS::Partition}:s3:::${Bucket}", Bucket=Ref(bucket))
-    objects_arn = Sub("arn:${AWS::Partition}:s3:::${Bucket}/*", Bucket=Ref(bucket))
-    log_objects_arn = Sub(
-        f"arn:${{AWS::Partition}}:s3:::${{Bucket}}/{key_prefix}AWSLogs/${{AWS::AccountId}}/*",
-        Bucket=Ref(bucket),
-    )
+    # The bucket's ARN as Fn::GetAtt (and Fn::Join below it), not Fn::Sub: the AWS Control
+    # Tower / Config rule for S3.5 (TLS-only) recognises the deny statement only in that form.
+    bucket_arn = GetAtt(bucket, "Arn")
+    objects_arn = Join("", [GetAtt(bucket, "Arn"), "/*"])
+    log_objects_arn = Join("", [GetAtt(bucket, "Arn"), f"/{key_prefix}AWSLogs/", AccountId, "/*"])
     elb_principal = If(
         ELB_ACCOUNT_CONDITION,
         Principal(

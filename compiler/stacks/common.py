@@ -20,9 +20,12 @@ Wiring names used across stacks (producer -> consumers):
 
 from __future__ import annotations
 
+import unicodedata
+
 from troposphere import Output, Parameter, Tags, Template
 
 from compiler import model as m
+from compiler.state.naming import pascal
 
 LIST_PARAM = "CommaDelimitedList"
 SUBNET_LIST = "List<AWS::EC2::Subnet::Id>"
@@ -41,9 +44,28 @@ def tags(app: m.App, name: str | None = None, **extra: str) -> Tags:
     pairs["fargate-compile:application"] = app.app
     pairs["fargate-compile:environment"] = app.environment
     if name:
-        pairs["Name"] = name
-    pairs.update(extra)
+        pairs["Name"] = tag_value(name)
+    pairs.update({key: tag_value(value) for key, value in extra.items()})
     return Tags(**dict(sorted(pairs.items())))
+
+
+_TAG_EXTRA_CHARS = set("_.:/=+-@")
+
+
+def tag_value(text: str) -> str:
+    """A compiler-made tag value AWS accepts everywhere: ACM, EFS, SQS ... refuse any character
+    outside [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@] (EC2 does not, so cfn-lint only sees some). A
+    wildcard domain's "*" reads "wildcard" (as in its logical ID), anything else becomes "-".
+    The user's own tags are checked, not rewritten (checks/tags.py, FC218)."""
+    text = text.replace("*", "wildcard")
+    return "".join(c if c.isalnum() or unicodedata.category(c).startswith("Z") or c in _TAG_EXTRA_CHARS
+                   else "-" for c in text)
+
+
+def workload_key(workload) -> str:
+    """The logical-ID prefix of a service's or a job's resources: a service's key is kept
+    stable by the placement lock (compiler/state/placement.py); a job's is its PascalCase name."""
+    return getattr(workload, "key", None) or pascal(workload.name)
 
 
 def retain(app: m.App) -> dict[str, str]:

@@ -294,7 +294,7 @@ SYNC_RULE = "StepFunctionsGetEventsForECSTaskRule"
 
 
 def state_machine_policy(task_definition: Any, roles: list[Any], cluster_arn: Any,
-                         cluster_name: Any) -> PolicyDocument:
+                         cluster_name: Any, log_delivery: bool = False) -> PolicyDocument:
     """A job's state machine may run exactly its task definition in the app's cluster,
     pass exactly its two roles to ECS tasks, watch and stop tasks of that cluster, and
     manage the one EventBridge rule the .sync integration uses (as AWS documents it)."""
@@ -318,6 +318,12 @@ def state_machine_policy(task_definition: Any, roles: list[Any], cluster_arn: An
             Condition=Condition(StringEquals("ecs:CreateAction", "RunTask")),
         ),
         _allow("SyncRule", ["events:DescribeRule", "events:PutRule", "events:PutTargets"], [rule]),
+        # Execution logs (security: strict): Step Functions delivers them through CloudWatch
+        # Logs' vended-log deliveries, whose actions take no resource ("*", as AWS documents).
+        *([_allow("LogDelivery", [
+            "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
+            "logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy", "logs:UpdateLogDelivery"], ["*"])] if log_delivery else []),
     ])
 
 

@@ -17,6 +17,8 @@ group with no ingress; stacks/tasks.task_resources), and
                          exactly the job's two roles to ECS tasks, describe/stop tasks of
                          the cluster, and manage the EventBridge rule the .sync
                          integration needs (AWS's documented policy for it).
+  <Job>ExecutionLogGroup (security: strict) the state machine's log of failed executions,
+                         level ERROR without execution data (Security Hub StepFunctions.1)
   <Job>Schedule          an EventBridge rule with the schedule expression, targeting the
                          state machine through
   <Job>ScheduleRole      which may start exactly this state machine.
@@ -28,18 +30,19 @@ import json
 from typing import Any
 
 from troposphere import GetAtt, Join, Ref, Sub, Template
-from troposphere import events, iam, stepfunctions
+from troposphere import events, iam, logs, stepfunctions
 
 from compiler.stacks import iam as policies
 from compiler import model as m
 from compiler.state import naming
-from compiler.stacks import common, copilot_env
+from compiler.stacks import common, copilot_env, scanner_skips
 from compiler.stacks.tasks import task_resources
 
 STATE_MACHINE = "StateMachine"
 STATE_MACHINE_ROLE = "StateMachineRole"
 SCHEDULE = "Schedule"
 SCHEDULE_ROLE = "ScheduleRole"
+EXECUTION_LOG_GROUP = "ExecutionLogGroup"
 
 RUN_STATE = "RunTask"
 RETRY_ON = ("States.TaskFailed",)
@@ -123,9 +126,23 @@ def _job(app: m.App, t: Template, wire: _Wiring, job: m.Job) -> None:
             [GetAtt(task.execution_role, "Arn"), GetAtt(task.task_role, "Arn")],
             wire("ClusterArn"),
             wire("ClusterName"),
+            log_delivery=job.execution_logs,
         ))],
         Tags=tags,
     ))
+    logging = {}
+    if job.execution_logs:
+        log_group = t.add_resource(scanner_skips.apply(logs.LogGroup(
+            pid + EXECUTION_LOG_GROUP,
+            RetentionInDays=job.log_retention_days,
+            Tags=tags,
+            **common.retain(app),
+        ), scanner_skips.LOG_GROUP_KMS))
+        logging["LoggingConfiguration"] = stepfunctions.LoggingConfiguration(
+            Level="ERROR", IncludeExecutionData=False,
+            Destinations=[stepfunctions.LogDestination(
+                CloudWatchLogsLogGroup=stepfunctions.CloudWatchLogsLogGroup(LogGroupArn=GetAtt(log_group, "Arn")))],
+        )
     machine = t.add_resource(stepfunctions.StateMachine(
         pid + STATE_MACHINE,
         StateMachineName=naming.shorten(f"{app.stack_name}-{job.name}", 80),
@@ -140,6 +157,7 @@ def _job(app: m.App, t: Template, wire: _Wiring, job: m.Job) -> None:
                                         wire("ServicesSecurityGroupId")]),
         ),
         Tags=tags,
+        **logging,
     ))
     schedule_role = t.add_resource(iam.Role(
         pid + SCHEDULE_ROLE,

@@ -12,7 +12,8 @@ mapping without `id`). The stack holds:
   the data.
 - FileSystemSecurityGroup: no rule of its own. Each mounting service's stack
   adds one ingress rule, TCP 2049 from that service's task security group only.
-- MountTarget1..N: one per zone, in the private subnets.
+- MountTarget1..N: one per zone, in the private subnets (in an existing VPC: the first
+  private subnet of each zone, see mount_target_subnets).
 
 Why a stack of its own: a services stack changes membership (services are
 pinned or move between services-N stacks); a file system in one of those would
@@ -85,9 +86,9 @@ def build(app: m.App) -> Template:
         )],
         Tags=common.tags(app, f"{app.stack_name}-efs"),
     ))
-    for index in range(app.network.az_count):
+    for number, index in enumerate(mount_target_subnets(app.network), start=1):
         t.add_resource(efs.MountTarget(
-            f"{MOUNT_TARGET}{index + 1}",
+            f"{MOUNT_TARGET}{number}",
             FileSystemId=Ref(file_system),
             SubnetId=Select(index, Ref(subnets)),
             SecurityGroups=[GetAtt(security_group, "GroupId")],
@@ -98,13 +99,21 @@ def build(app: m.App) -> Template:
     return t
 
 
+def mount_target_subnets(network: m.Network) -> tuple[int, ...]:
+    """Positions in the private subnet list of the subnets that get a mount target: EFS takes
+    one mount target per zone (a second in a zone fails with MountTargetConflict). The
+    compiler's VPC has one private subnet per zone; in an existing VPC, the first private
+    subnet of each zone (FC260 requires their zones when the managed file system is used)."""
+    if network.existing is None:
+        return tuple(range(network.az_count))
+    first: dict[str, int] = {}
+    for index, ref in enumerate(network.existing.private):
+        first.setdefault(ref.zone or ref.id, index)
+    return tuple(sorted(first.values()))
+
+
 def access_point_id(svc: m.Service, volume: m.Volume) -> str:
-    return _key(svc) + naming.pascal(volume.name) + ACCESS_POINT
-
-
-def _key(workload) -> str:
-    """A service's logical-ID key (placement.py); a job's is its PascalCase name (jobs.py)."""
-    return workload.key if isinstance(workload, m.Service) else naming.pascal(workload.name)
+    return common.workload_key(svc) + naming.pascal(volume.name) + ACCESS_POINT
 
 
 def file_system_arn(file_system_id: Any) -> Sub:
@@ -169,7 +178,7 @@ def nfs_ingress(t: Template, wire: Callable[..., Any], svc: m.Service, task_sg: 
     if not any(v.efs.managed for v in svc.efs_volumes):
         return None
     rule = t.add_resource(ec2.SecurityGroupIngress(
-        _key(svc) + NFS_INGRESS,
+        common.workload_key(svc) + NFS_INGRESS,
         GroupId=wire(SECURITY_GROUP_ID),
         IpProtocol="tcp",
         FromPort=NFS_PORT,

@@ -51,9 +51,7 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
     `extra_env` adds environment variables the compiler wires in (topic ARNs, the queue
     URL); `task_statements` adds task-role statements for them (awacs Statements).
     """
-    # A service's logical-ID key is kept stable by the placement lock (compiler/state/placement.py);
-    # a job's is its name.
-    pid = getattr(workload, "key", None) or naming.pascal(workload.name)
+    pid = common.workload_key(workload)
     log_group = t.add_resource(scanner_skips.apply(logs.LogGroup(
         pid + LOG_GROUP,
         RetentionInDays=workload.log_retention_days,
@@ -121,6 +119,7 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
                 IpProtocol="tcp", FromPort=0, ToPort=65535, **_vpc_destination(app, wire),
                 Description="TCP to the other services in the VPC",
             ),
+            *_nfs_egress(app, wire, workload),
         ],
         Tags=tags,
     ))
@@ -210,6 +209,19 @@ def _vpc_destination(app: m.App, wire: Callable[..., Any]) -> dict[str, Any]:
     if app.network.cidr is not None:
         return {"CidrIp": wire("VpcCidr")}
     return {"DestinationSecurityGroupId": wire("TasksSecurityGroupId")}
+
+
+def _nfs_egress(app: m.App, wire: Callable[..., Any], workload: Any) -> list[ec2.SecurityGroupRule]:
+    """NFS to the managed file system's mount targets where the TCP rule above does not reach
+    them: an existing VPC of unknown cidr (its TCP egress goes only to the app's own tasks).
+    An existing file system there needs the cidr (FC260)."""
+    if app.network.cidr is not None or not any(v.efs.managed for v in workload.efs_volumes):
+        return []
+    return [ec2.SecurityGroupRule(
+        IpProtocol="tcp", FromPort=storage.NFS_PORT, ToPort=storage.NFS_PORT,
+        DestinationSecurityGroupId=wire(storage.SECURITY_GROUP_ID),
+        Description="NFS to the EFS mount targets of the app",
+    )]
 
 
 def port_name(container: str, port: int) -> str:

@@ -402,11 +402,30 @@ def test_internet_gateway_and_nat_gateways(deployed):
             assert nat_zone[nat] == subnets[subnet]["AvailabilityZone"]
 
 
+def endpoint_short_name(service_name: str, region: str) -> str:
+    """"ecr.api" from com.amazonaws.us-east-1.ecr.api, and from the China partition's
+    cn.com.amazonaws.cn-north-1.ecr.api (the names the templates rightly use there)."""
+    for prefix in (f"com.amazonaws.{region}.", f"cn.com.amazonaws.{region}."):
+        if service_name.startswith(prefix):
+            return service_name[len(prefix):]
+    return service_name
+
+
+@pytest.mark.parametrize("name, region, short", [
+    ("com.amazonaws.us-east-1.ecr.api", "us-east-1", "ecr.api"),
+    ("cn.com.amazonaws.cn-north-1.ecr.api", "cn-north-1", "ecr.api"),
+    ("com.amazonaws.cn-north-1.s3", "cn-north-1", "s3"),
+    ("com.amazonaws.us-gov-west-1.logs", "us-gov-west-1", "logs"),
+    ("com.amazonaws.eu-west-1.logs", "us-east-1", "com.amazonaws.eu-west-1.logs"),
+])
+def test_endpoint_short_name_holds_in_every_partition(name, region, short):
+    assert endpoint_short_name(name, region) == short
+
+
 def test_vpc_endpoints(deployed):
     net = deployed.app.network
     ec2 = deployed.client("ec2")
-    prefix = f"com.amazonaws.{deployed.region}."
-    endpoints = {e["ServiceName"].removeprefix(prefix): e
+    endpoints = {endpoint_short_name(e["ServiceName"], deployed.region): e
                  for e in ec2.describe_vpc_endpoints(Filters=deployed.in_vpc())["VpcEndpoints"]}
     assert sorted(endpoints) == sorted(net.endpoints)
     if net.existing is None:

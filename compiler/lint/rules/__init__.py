@@ -16,6 +16,9 @@ this package), so each rule file imports only cfnlint and the standard library.
     W9004 ReadonlyRootFilesystem       all containers of a task read-only, or none
     W9005 ListenerRuleShadowed         a listener rule no request can reach
     E9006 ControlCharacters            control characters, U+FFFE/U+FFFF, lone surrogates
+    E9021 CertificateCommonName        an ACM certificate's DomainName: at most 64 characters
+    E9022 DeadLetterRetention          a standard queue's dead-letter queue keeps messages longer
+    E9023 MountTargetSubnets           one EFS mount target per subnet of a file system
 """
 
 from __future__ import annotations

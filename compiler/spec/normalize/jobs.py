@@ -42,8 +42,9 @@ def job(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Job:
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
         storage=m.Storage(storage.get("readonly_fs", posture.readonly_fs and not spec.get("exec", False)),
-                          ephemeral(storage.get("ephemeral")), volumes(name, storage.get("volumes"))),
+                          ephemeral(storage.get("ephemeral")), volumes(name, storage.get("volumes"), posture)),
         task_role=task_role(spec.get("task_role") or {}),
         user=text(spec["user"]) if spec.get("user") is not None else None,
         secrets_kms_keys=tuple(sorted(set(spec.get("secrets_kms_keys", ())))),
+        execution_logs=posture.execution_logs,
     )

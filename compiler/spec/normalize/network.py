@@ -64,5 +64,6 @@ def _existing_network(spec: Mapping[str, Any], vpc: Mapping[str, Any]) -> m.Netw
         nat="none",
         endpoints=tuple(sorted(set(spec.get("endpoints", ())))),
         flow_logs=None,
-        existing=m.ExistingVpc(vpc["id"], public, private, tuple(vpc.get("route_tables", ()))),
+        existing=m.ExistingVpc(vpc["id"], public, private, tuple(vpc.get("route_tables", ())),
+                               vpc.get("nat", False)),
     )

@@ -48,7 +48,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
         entrypoint=tuple(spec.get("entrypoint", ())),
         healthcheck=_container_healthcheck(spec.get("healthcheck")),
         storage=m.Storage(storage.get("readonly_fs", posture.readonly_fs and not spec.get("exec", False)),
-                          ephemeral(storage.get("ephemeral")), volumes(name, storage.get("volumes"))),
+                          ephemeral(storage.get("ephemeral")), volumes(name, storage.get("volumes"), posture)),
         exec=spec.get("exec", False),
         spot=spec.get("spot", False),
         task_role=task_role(role),

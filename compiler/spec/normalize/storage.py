@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from compiler import model as m
+from compiler.spec.normalize.postures import Posture
 
 
 def ephemeral(gib: int | None) -> int | None:
@@ -18,11 +19,11 @@ DEFAULT_EFS_UID = 1000
 DEFAULT_EFS_GID = 1000
 
 
-def volumes(service: str, spec: Mapping[str, Any] | None) -> tuple[m.Volume, ...]:
-    return tuple(_volume(service, name, v or {}) for name, v in sorted((spec or {}).items()))
+def volumes(service: str, spec: Mapping[str, Any] | None, posture: Posture) -> tuple[m.Volume, ...]:
+    return tuple(_volume(service, name, v or {}, posture) for name, v in sorted((spec or {}).items()))
 
 
-def _volume(service: str, name: str, spec: Mapping[str, Any]) -> m.Volume:
+def _volume(service: str, name: str, spec: Mapping[str, Any], posture: Posture) -> m.Volume:
     efs = spec.get("efs", False)
     if efs is True:
         efs = {}
@@ -32,7 +33,12 @@ def _volume(service: str, name: str, spec: Mapping[str, Any]) -> m.Volume:
         config = m.Efs(None, efs.get("root_dir", f"/{service}/{name}"),
                        efs.get("uid", DEFAULT_EFS_UID), efs.get("gid", DEFAULT_EFS_GID))
     else:
-        config = m.Efs(efs["id"], efs.get("root_dir", "/"), efs.get("uid"), efs.get("gid"))
+        # An existing file system's root by default; through an access point under
+        # `security: strict`, the (service, volume)'s own directory (Security Hub EFS.3: an
+        # access point enforces a root directory other than "/").
+        own = posture.efs_own_directory and efs.get("uid") is not None
+        config = m.Efs(efs["id"], efs.get("root_dir", f"/{service}/{name}" if own else "/"),
+                       efs.get("uid"), efs.get("gid"))
     # Copilot's default: a volume is read-only unless it says otherwise.
     return m.Volume(name, spec["path"], spec.get("read_only", True), config)
 
