@@ -354,3 +354,18 @@ def test_subscriptions_follow_renamed_publishers_and_outside_ones_are_said(tmp_p
     said = [m for m in _messages(err) if m["key"] == "subscribe.topics[1]"]
     assert len(said) == 1 and "not published by a workload of this workspace" in said[0]["msg"]
     assert said[0]["line"] == "9"
+
+
+def test_jobs_only_cluster_stays_put_when_a_service_is_added(tmp_path):
+    """The cluster and the task security group of an app of jobs are where an app with services
+    has them: adding the first service (or removing the last) replaces neither."""
+    jobs_only = (Path(__file__).resolve().parent.parent / "examples" / "scheduled-jobs.yaml").read_text()
+    with_service = jobs_only + ("services:\n  web:\n    image: public.ecr.aws/nginx/nginx:1.27\n"
+                                "    placement: public\n")
+    before = json.loads(compiled(jobs_only, tmp_path / "a")["services.json"])["Resources"]
+    after = json.loads(compiled(with_service, tmp_path / "b")["services.json"])["Resources"]
+    for logical in ("Cluster", "ServicesSecurityGroup"):
+        assert before[logical] == after[logical], logical
+    jobs = json.loads(compiled(jobs_only, tmp_path / "c")["root.json"])["Resources"]["JobsStack"]
+    assert jobs["Properties"]["Parameters"]["ServicesSecurityGroupId"] == {
+        "Fn::GetAtt": ["ServicesStack", "Outputs.ServicesSecurityGroupId"]}

@@ -38,8 +38,9 @@ def import_all(root: str) -> Imported:
     for r in per:
         env = r.spec["environment"]
         for path, texts in r.comments.items():
-            where = path if nearest(base, path) == path or path[:1] == ("services",) and len(path) == 1 \
-                else ("environments", env) + path
+            # above the value it is about: in the environment's override when only that holds it
+            deeper = len(nearest(overrides[env], path)) > len(nearest(base, path))
+            where = ("environments", env) + path if deeper else path
             bucket = comments.setdefault(where, [])
             bucket += [t for t in texts if t not in bucket]
     seen, diagnostics = set(), []

@@ -120,8 +120,8 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
             if as_int(value) != t.out.get("port"):
                 t.drop(path, "a target port other than the container port is not supported", where)
         elif key == "allowed_source_ips":
-            # Decided with every routed service at once (workspace._load_balancer): the load
-            # balancer's allowed_cidrs where that is exact, else the service is refused.
+            # Decided with every routed service at once (workspace._refuse_source_ips and
+            # _load_balancer): the load balancer's allowed_cidrs where exact, else refused.
             ips = value if isinstance(value, list) else [value]
             work.source_ips = sorted({str(c) if "/" in str(c) else f"{c}/32" for c in ips if c is not None})
         elif key == "redirect_to_https":
