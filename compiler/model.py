@@ -42,6 +42,9 @@ class Network:
     endpoints: tuple[str, ...]        # sorted, unique service names ("s3", "ecr.api", ...)
     flow_logs: Optional[FlowLogs]     # None when turned off (always for an existing VPC)
     existing: Optional[ExistingVpc] = None   # network.vpc.id: nothing of the VPC's own is made
+    carved: bool = False              # the subnets are the compiler's (placement keeps them put)
+    previous_cidr: Optional[str] = None  # the cidr of the last compile's carved layout, when it differs
+    no_room: bool = False             # a new zone finds no free space without moving a subnet
 
     @property
     def gateway_endpoints(self) -> tuple[str, ...]:

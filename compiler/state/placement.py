@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from compiler import model as m
-from compiler.state import routing
+from compiler.state import routing, subnets
 from compiler.state.naming import FIFO_SUFFIX, pascal, queue_name
 
 SERVICES_PER_STACK = 30
@@ -120,7 +120,26 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     keep_namespace = bool(isinstance(previous, Mapping) and previous.get("namespace") is True)
     in_use = {name for names in queues.values() for name in names}
     return replace(app, services=tuple(services), keep_namespace=keep_namespace or app.keep_namespace,
-                   retired_queues=tuple(sorted(retired - in_use)))
+                   retired_queues=tuple(sorted(retired - in_use)),
+                   network=_network(app.network, previous.get("subnets") if isinstance(previous, Mapping) else None))
+
+
+def _network(net: m.Network, layout: Any) -> m.Network:
+    """Carved subnets where the last compile's layout put them: a zone added or removed moves
+    no other zone's subnets (subnets.keep). Without a layout (a first compile, or a record
+    from before layouts were kept) the carve is the one that compile made for this zone count."""
+    if not net.carved or not net.cidr or not isinstance(layout, Mapping):
+        return net
+    keys = subnets.zone_keys(net.zones, net.az_count)
+    try:
+        kept = subnets.keep(dict(layout), net.cidr, keys)
+        now = subnets.network_address(net.cidr)
+    except ValueError:               # a cidr FC204 refuses: nothing to keep
+        return net
+    moved = layout.get("cidr") if layout.get("cidr") != now else None
+    if kept is None:
+        return replace(net, no_room=True, previous_cidr=moved)
+    return replace(net, public_subnets=kept[0], private_subnets=kept[1], previous_cidr=moved)
 
 
 def record(app: m.App) -> dict[str, Any]:
@@ -142,6 +161,10 @@ def record(app: m.App) -> dict[str, Any]:
         out["namespace"] = True
     if app.retired_queues:
         out["retired_queues"] = list(app.retired_queues)
+    net = app.network
+    if net.carved and net.cidr and len(net.public_subnets) == len(net.private_subnets) == net.az_count:
+        out["subnets"] = subnets.layout(net.cidr, subnets.zone_keys(net.zones, net.az_count),
+                                        net.public_subnets, net.private_subnets)
     return out
 
 
