@@ -125,7 +125,8 @@ def _validate(path: str, env: str | None = None, values: Mapping[str, str] | Non
                                           "or rewrite it from this compile with --reset-lock)"))
             return stand_in
         if refuse:
-            raise lockfile.UnusableLock(lockfile.recovery(lock.path, stack_name, trouble))
+            raise lockfile.UnusableLock(lockfile.recovery(lock.path, stack_name, trouble,
+                                                          Path(output_dir) if output_dir else None))
         found.append(lockfile.warning(lock.path, f"the lock file cannot be used: {trouble}; placed from the spec alone"))
         return None
 

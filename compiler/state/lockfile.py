@@ -121,11 +121,13 @@ def load(spec: str | Path) -> Lock:
     """The lock beside `spec`, never raising: a Lock whose `trouble` says what is wrong."""
     path = path_for(spec)
     try:
-        data = parse_json(read_bounded(path))
+        raw = read_bounded(path)
     except FileNotFoundError:
         return Lock(path)
-    except OSError as exc:
-        return Lock(path, True, trouble=f"it cannot be read ({exc.strerror or exc})")
+    except (OSError, ValueError) as exc:
+        return Lock(path, True, trouble=f"it cannot be read ({getattr(exc, 'strerror', None) or exc})")
+    try:
+        data = parse_json(raw)
     except ValueError as exc:
         return Lock(path, True, trouble=f"it is not valid JSON: {exc}")
     if not isinstance(data, dict) or not isinstance(data.get("stacks"), dict):
@@ -231,10 +233,11 @@ def leftovers(spec: str | Path) -> list[Path]:
         return []
 
 
-def recovery(path: Path, stack_name: str, trouble: str) -> str:
+def recovery(path: Path, stack_name: str, trouble: str, output: Path | None = None) -> str:
     """What a user can do when the lock cannot be used and no output stands in for it."""
+    where = output / stack_name / "root.json" if output is not None else f"{stack_name}/root.json"
     return (f"{path}: the lock file cannot be used: {trouble}. Without it (and without the previous "
-            f"output {stack_name}/root.json) the services would be re-placed: new logical IDs and "
+            f"output {where}) the services would be re-placed: new logical IDs and "
             "listener priorities that clash with the deployed ones. Recover it: `git checkout -- "
             f"{path.name}` (or resolve the merge), or rebuild it from the deployed root stack's "
             f"template (its Metadata '{METADATA_KEY}' is the record: `aws cloudformation get-template "
