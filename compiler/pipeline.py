@@ -75,15 +75,15 @@ def validate(path: str, env: str | None = None, values: Mapping[str, str] | None
     Services are placed where the lock file beside the spec (else the output under
     `output_dir`, else `previous_record`) says the last compile put them (placement.py).
     """
-    app, _, found, _ = _validate(path, env, values, output_dir, previous_record)
+    app, _, found, _, _ = _validate(path, env, values, output_dir, previous_record)
     return app, found
 
 
 def _validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
               output_dir: str | None = None, previous_record: Mapping | None = None,
-              refuse: bool = False, reset_lock: bool = False, with_lock_state: bool = False):
-    """(model or None, locator, findings, secret variable values to keep out of messages), and
-    with `with_lock_state` whether the lock may be rewritten. A lock record that cannot be used
+              refuse: bool = False, reset_lock: bool = False):
+    """(model or None, locator, findings, secret variable values to keep out of messages, whether
+    the lock may be rewritten). A lock record that cannot be used
     is replaced by the output's (or `previous_record`); without either, `refuse` raises
     lockfile.UnusableLock, else the spec alone places; `reset_lock` places without the lock."""
     from compiler import checks
@@ -92,14 +92,14 @@ def _validate(path: str, env: str | None = None, values: Mapping[str, str] | Non
 
     data, locator, found = loader.load(path)
     if errors(found):
-        return None, locator, found, {}
+        return None, locator, found, {}, True
     data, locator, chosen = environments.select(data, locator, env)
     substituted = variables.substitute(data, locator, values or {})
     found += chosen + substituted.diagnostics
     data = empty_blocks(substituted.data)
     found += substituted.unrelated(schema.validate(data, locator))
     if errors(found):
-        return None, locator, substituted.redact(ordered(found)), substituted.secrets
+        return None, locator, substituted.redact(ordered(found)), substituted.secrets, True
     lock = lockfile.load(path)
     keep_lock = [True]
 
@@ -132,8 +132,8 @@ def _validate(path: str, env: str | None = None, values: Mapping[str, str] | Non
 
     app = model_of(data, previous)
     found += checks.run(app, data, locator)
-    result = (None if errors(found) else app), locator, substituted.redact(ordered(found)), substituted.secrets
-    return result + (keep_lock[0],) if with_lock_state else result
+    return ((None if errors(found) else app), locator, substituted.redact(ordered(found)), substituted.secrets,
+            keep_lock[0])
 
 
 def model_of(data: Mapping[str, Any], previous: Callable[[str], Any] | None = None) -> App:
@@ -201,7 +201,7 @@ def build(path: str, output_dir: str = "templates_out", fmt: str = "json", env: 
     from compiler.writer import serialize
 
     app, locator, found, secrets, keep_lock = _validate(path, env, values, output_dir, refuse=True,
-                                                        reset_lock=reset_lock, with_lock_state=True)
+                                                        reset_lock=reset_lock)
     if app is None:
         return Built(INVALID, found, secrets=secrets)
     built = build_templates(app, fmt)
