@@ -138,16 +138,22 @@ def default_certificates(changes: Changes) -> list[Hazard]:
             continue
         if not any(p.startswith("Certificates") for p in change.properties):
             continue
-        old = _resolved(changes, identity, False, "Certificates")
-        new = _resolved(changes, identity, True, "Certificates")
-        first = (lambda v: v[0] if isinstance(v, (list, tuple)) and v else v)
-        if first(old) != first(new):
+        if _default_certificate(changes, identity, False) != _default_certificate(changes, identity, True):
             out.append(Hazard(
                 "default-certificate", changes.file(identity), identity[1],
                 "the listener's default certificate changes: clients that send no SNI (or a name no "
                 "certificate covers) get the new default at once, and the old default stays attached "
                 "only if a listener certificate lists it; check that the new default covers them"))
     return out
+
+
+def _default_certificate(changes: Changes, identity: Identity, new: bool):
+    resource = changes.new_resource(identity) if new else changes.old_resource(identity)
+    certificates = props_of(resource).get("Certificates")
+    first = certificates[0] if isinstance(certificates, list) and certificates else None
+    arn = first.get("CertificateArn") if isinstance(first, dict) else first
+    values, file = (changes.new_values, changes.new_file(identity)) if new else (changes.old_values, changes.old_file(identity))
+    return values.resolve(file, arn)
 
 
 def association_replacements(changes: Changes) -> list[Hazard]:
