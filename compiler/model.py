@@ -7,7 +7,7 @@ the raw YAML and never apply a default of their own.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 
@@ -318,6 +318,18 @@ class Service(_TaskFields):
     key: str = ""
     group: str = ""
     queue_names: tuple[str, ...] = ()
+    identity: str = ""                # the name its queue and subscription logical IDs follow
+    renamed_from: Optional[str] = None  # the name this service had: it keeps that one's resources
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A service the last compile placed that the spec no longer has (removed, or renamed
+    without `renamed_from`): what its removal does."""
+
+    name: str
+    queues: tuple[str, ...]           # its (retained) queues: a backlog no service reads
+    priority: Optional[int]           # its rule's priority, held until the cleanup phase
 
 
 @dataclass(frozen=True)
@@ -371,6 +383,10 @@ class App:
     retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
     keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
     retired_queues: tuple[str, ...] = ()  # names earlier queues had: never given again (placement.py)
+    # What placement found against the last compile's record (placement.py): for checks only,
+    # not part of what is built, so not part of equality (place(app, record(app)) == app).
+    gone: tuple["Gone", ...] = field(default=(), compare=False)   # its services not in this one
+    new_services: tuple[str, ...] = field(default=(), compare=False)  # services it did not place
 
     @property
     def stack_name(self) -> str:

@@ -121,3 +121,52 @@ def test_the_lock_keeps_the_layout_the_hazard_test_relies_on(tmp_path):
     ws = Workspace(tmp_path)
     ws.compile(BASE)
     assert "subnets" in json.loads(lockfile.path_for(ws.spec).read_text())["stacks"]["shop-dev"]
+
+
+# --- renames that keep identity --------------------------------------------------------------
+
+def test_a_worker_renamed_with_renamed_from_keeps_its_queues_and_subscription(tmp_path):
+    new = renamed_worker(messaging())
+    new["services"]["consumer"]["renamed_from"] = "worker"
+    ws = Workspace(tmp_path)
+    before, after = ws.compile(messaging()), ws.compile(new)
+    result = diff.compute(from_directory(str(before)), from_directory(str(after)))
+    assert not {k for k, _ in kinds(result)} & {"duplicate-delivery", "data-deletion", "name-clash",
+                                                 "priority-in-use"}, result.hazards
+    added = {i for s in result.changes.stacks.values() for i in s.added}
+    assert not any("Queue" in i or "Subscription" in i for i in added), added
+    record = json.loads(lockfile.path_for(ws.spec).read_text())["stacks"]["shop-dev"]["services"]["consumer"]
+    assert record["identity"] == "worker"
+    # and it stays so on the next compiles, with or without the key
+    del new["services"]["consumer"]["renamed_from"]
+    again = ws.compile(new)
+    assert diff.compute(from_directory(str(after)), from_directory(str(again))).changes.stacks["messaging.json"].empty()
+
+
+def test_a_service_renamed_with_renamed_from_keeps_its_priority(tmp_path):
+    old = copy.deepcopy(BASE)
+    old["services"]["web"]["http"]["priority"] = 10
+    new = copy.deepcopy(old)
+    new["services"]["site"] = {**new["services"].pop("web"), "renamed_from": "web"}
+    result = edit(tmp_path, old, new)
+    assert "priority-in-use" not in {k for k, _ in kinds(result)}, result.hazards
+
+
+def test_a_rename_without_renamed_from_is_warned_at_the_spec_s_line(tmp_path):
+    from compiler.pipeline import validate
+
+    ws = Workspace(tmp_path)
+    ws.compile(messaging())
+    ws.spec.write_text(yaml.safe_dump(renamed_worker(messaging()), sort_keys=False))
+    app, found = validate(str(ws.spec))
+    (warning,) = [d for d in found if d.code == "FC272"]
+    assert warning.severity == "warning" and warning.path == "services.consumer" and warning.line > 1
+    assert "processed twice" in warning.message and "renamed_from" in warning.message
+    old = copy.deepcopy(BASE)
+    old["services"]["web"]["http"]["priority"] = 10
+    ws.compile(old)
+    new = copy.deepcopy(old)
+    new["services"]["site"] = new["services"].pop("web")
+    ws.spec.write_text(yaml.safe_dump(new, sort_keys=False))
+    app, found = validate(str(ws.spec))
+    assert any(d.code == "FC272" and "PriorityInUse" in d.message for d in found)

@@ -22,7 +22,7 @@ STACK = re.compile(r"^services(-([2-9]|[1-9][0-9]+)|-[a-z0-9][a-z0-9-]{0,40})?$"
 QUEUE = re.compile(r"^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$")
 LAST_PRIORITY = 50000
 RECORD_FIELDS = {"services", "namespace", "retired_queues", "subnets"}
-ENTRY_FIELDS = {"key", "stack", "priority", "route", "alias", "queues"}
+ENTRY_FIELDS = {"key", "stack", "priority", "route", "alias", "queues", "identity", "fixed_priority"}
 
 
 def problems(record: Any) -> list[str]:
@@ -61,11 +61,17 @@ def problems(record: Any) -> list[str]:
                 found.append(f"{where}.priority {p} is also {priorities[p]}'s")
             else:
                 priorities[p] = name
+        if "fixed_priority" in entry:
+            p = entry["fixed_priority"]
+            if not (_is_int(p) and 1 <= p <= LAST_PRIORITY):
+                found.append(f"{where}.fixed_priority is {_kind(p)}, not a listener rule priority")
         if "route" in entry:
             route = entry["route"]
             if not (isinstance(route, dict) and set(route) == {"paths", "hosts"}
                     and all(_strings(route[k]) for k in ("paths", "hosts"))):
                 found.append(f"{where}.route is not {{paths: [...], hosts: [...]}} of strings")
+        if "identity" in entry and not (isinstance(entry["identity"], str) and SERVICE_NAME.match(entry["identity"])):
+            found.append(f"{where}.identity is {_kind(entry['identity'])}, not a service name")
         if "alias" in entry and not (isinstance(entry["alias"], str) and entry["alias"]):
             found.append(f"{where}.alias is {_kind(entry['alias'])}, not a name")
         if "queues" in entry:
