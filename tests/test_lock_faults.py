@@ -202,3 +202,14 @@ def test_a_compile_waits_while_a_neighbour_holds_the_lock(ws):
         assert (ws / "templates_out" / "store-dev" / "root.json").stat().st_mtime_ns == before
     assert waiting.wait(60) == 0
     assert (ws / "templates_out" / "store-dev" / "root.json").stat().st_mtime_ns != before
+
+
+def test_a_deployed_root_template_s_record_is_read_whole_or_not_at_all(ws):
+    """lockfile.from_template: what a deploy command or a user rebuilding a lost lock reads
+    from `get-template` of the root stack."""
+    template = json.loads((ws / "templates_out" / "store-dev" / "root.json").read_text())
+    assert lockfile.from_template(template) == lock(ws)["stacks"]["store-dev"]
+    damaged = json.loads(json.dumps(template))
+    next(iter(damaged["Metadata"]["fargate-compile"]["services"].values()))["stack"] = 7
+    assert lockfile.from_template(damaged) is None
+    assert lockfile.from_template({"Resources": {}}) is None
