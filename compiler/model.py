@@ -7,7 +7,7 @@ the raw YAML and never apply a default of their own.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 
@@ -43,6 +43,9 @@ class Network:
     endpoints: tuple[str, ...]        # sorted, unique service names ("s3", "ecr.api", ...)
     flow_logs: Optional[FlowLogs]     # None when turned off (always for an existing VPC)
     existing: Optional[ExistingVpc] = None   # network.vpc.id: nothing of the VPC's own is made
+    carved: bool = False              # the subnets are the compiler's (placement keeps them put)
+    previous_cidr: Optional[str] = None  # the cidr of the last compile's carved layout, when it differs
+    no_room: bool = False             # a new zone finds no free space without moving a subnet
 
     @property
     def gateway_endpoints(self) -> tuple[str, ...]:
@@ -316,6 +319,18 @@ class Service(_TaskFields):
     key: str = ""
     group: str = ""
     queue_names: tuple[str, ...] = ()
+    identity: str = ""                # the name its queue and subscription logical IDs follow
+    renamed_from: Optional[str] = None  # the name this service had: it keeps that one's resources
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A service the last compile placed that the spec no longer has (removed, or renamed
+    without `renamed_from`): what its removal does."""
+
+    name: str
+    queues: tuple[str, ...]           # its (retained) queues: a backlog no service reads
+    priority: Optional[int]           # its rule's priority, held until the cleanup phase
 
 
 @dataclass(frozen=True)
@@ -371,6 +386,10 @@ class App:
     keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
     retired_queues: tuple[str, ...] = ()  # names earlier queues had: never given again (placement.py)
     copilot_variables: bool = False   # AWS Copilot's COPILOT_* variables in every task (stacks/copilot_env.py)
+    # What placement found against the last compile's record (placement.py): for checks only,
+    # not part of what is built, so not part of equality (place(app, record(app)) == app).
+    gone: tuple["Gone", ...] = field(default=(), compare=False)   # its services not in this one
+    new_services: tuple[str, ...] = field(default=(), compare=False)  # services it did not place
 
     @property
     def stack_name(self) -> str:

@@ -15,7 +15,7 @@ from compiler.spec import variables
 from compiler.state import lockfile
 from compiler.diagnostics import Diagnostic, errors, ordered
 from compiler.lint.runner import lint_templates
-from compiler.writer import write_atomically
+from compiler.writer import compile_scope, exclusive, write_atomically
 
 if TYPE_CHECKING:
     from troposphere import Template
@@ -60,6 +60,8 @@ class Built:
     placement: dict[str, Any] | None = None                  # placement.record(app), for the lock file
     secrets: dict[str, str] = field(default_factory=dict)    # values kept out of messages
     app: App | None = None                                   # dropped before crossing processes
+    write_lock: bool = True         # False: the lock could not be used and is left as it is
+    reset_lock: bool = False        # --reset-lock: an unreadable lock is set aside and started anew
 
 
 def validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
@@ -73,20 +75,24 @@ def validate(path: str, env: str | None = None, values: Mapping[str, str] | None
     Services are placed where the lock file beside the spec (else the output under
     `output_dir`, else `previous_record`) says the last compile put them (placement.py).
     """
-    app, _, found, _ = _validate(path, env, values, output_dir, previous_record)
+    app, _, found, _, _ = _validate(path, env, values, output_dir, previous_record)
     return app, found
 
 
 def _validate(path: str, env: str | None = None, values: Mapping[str, str] | None = None,
-              output_dir: str | None = None, previous_record: Mapping | None = None):
-    """(model or None, locator, findings, secret variable values to keep out of messages)."""
+              output_dir: str | None = None, previous_record: Mapping | None = None,
+              refuse: bool = False, reset_lock: bool = False):
+    """(model or None, locator, findings, secret variable values to keep out of messages, whether
+    the lock may be rewritten). A lock record that cannot be used
+    is replaced by the output's (or `previous_record`); without either, `refuse` raises
+    lockfile.UnusableLock, else the spec alone places; `reset_lock` places without the lock."""
     from compiler import checks
     from compiler.spec import environments, loader, schema
     from compiler.spec.normalize import empty_blocks
 
     data, locator, found = loader.load(path)
     if errors(found):
-        return None, locator, found, {}
+        return None, locator, found, {}, True
     loaded, base_locator = data, locator
     data, locator, chosen = environments.select(data, locator, env)
     substituted = variables.substitute(data, locator, values or {})
@@ -95,19 +101,41 @@ def _validate(path: str, env: str | None = None, values: Mapping[str, str] | Non
     found += substituted.unrelated(schema.validate(data, locator))
     found += environments.other_shapes(loaded, base_locator, data.get("environment"), values or {}, found)
     if errors(found):
-        return None, locator, substituted.redact(ordered(found)), substituted.secrets
-    locked, found_lock = lockfile.read(path)
-    found += found_lock
+        return None, locator, substituted.redact(ordered(found)), substituted.secrets, True
+    lock = lockfile.load(path)
+    keep_lock = [True]
 
     def previous(stack_name: str):
-        if stack_name in locked:
-            return locked[stack_name]
-        found_output = lockfile.from_output(Path(output_dir) / stack_name) if output_dir else None
-        return found_output if found_output is not None else previous_record
+        record, trouble = lock.record(stack_name)
+        if record is not None:
+            return record
+        output = lockfile.from_output(Path(output_dir) / stack_name) if output_dir else None
+        stand_in = output if output is not None else previous_record
+        if trouble is None:
+            return stand_in
+        # Never used in part, never overwritten: another record stands in, or the compile stops.
+        keep_lock[0] = reset_lock
+        if reset_lock:
+            found.append(lockfile.warning(lock.path, f"--reset-lock: the lock file cannot be used ({trouble}); "
+                                          + ("placed as the previous output's root template records"
+                                             if stand_in is not None else "placed from the spec alone")))
+            return stand_in
+        if stand_in is not None:
+            where = f"{Path(output_dir) / stack_name}/root" if output is not None else "the other side's root template"
+            found.append(lockfile.warning(lock.path, f"the lock file cannot be used: {trouble}; using the record "
+                                          f"in {where} instead, and leaving the lock file as it is (restore it, "
+                                          "or rewrite it from this compile with --reset-lock)"))
+            return stand_in
+        if refuse:
+            raise lockfile.UnusableLock(lockfile.recovery(lock.path, stack_name, trouble,
+                                                          Path(output_dir) if output_dir else None))
+        found.append(lockfile.warning(lock.path, f"the lock file cannot be used: {trouble}; placed from the spec alone"))
+        return None
 
     app = model_of(data, previous)
     found += checks.run(app, data, locator)
-    return (None if errors(found) else app), locator, substituted.redact(ordered(found)), substituted.secrets
+    return ((None if errors(found) else app), locator, substituted.redact(ordered(found)), substituted.secrets,
+            keep_lock[0])
 
 
 def model_of(data: Mapping[str, Any], previous: Callable[[str], Any] | None = None) -> App:
@@ -154,24 +182,28 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
 def compile_spec(path: str, output_dir: str = "templates_out", fmt: str = "json",
                  lint: bool = True, use_cache: bool = True, env: str | None = None,
                  values: Mapping[str, str] | None = None, lint_pool=None, progress=None,
-                 write_lock: bool = True) -> Result:
+                 write_lock: bool = True, reset_lock: bool = False) -> Result:
     """build() then finish(), in this process. `lint_pool`: lint workers already started
     (lint.start_pool); `progress`: see lint.Progress. After writing the templates, the
     placement is recorded in the lock file beside the spec (lockfile.py) unless
     `write_lock` is false (a harness compiling specs it does not own)."""
-    built = build(path, output_dir, fmt, env, values)
-    return finish(path, built, output_dir, lint=lint, use_cache=use_cache, lint_pool=lint_pool,
-                  progress=progress, write_lock=write_lock)
+    with exclusive(compile_scope(path, output_dir)):
+        built = build(path, output_dir, fmt, env, values, reset_lock)
+        return finish(path, built, output_dir, lint=lint, use_cache=use_cache, lint_pool=lint_pool,
+                      progress=progress, write_lock=write_lock)
+
 
 
 def build(path: str, output_dir: str = "templates_out", fmt: str = "json", env: str | None = None,
-          values: Mapping[str, str] | None = None) -> Built:
-    """load -> ... -> stacks: the serialized templates, or the spec's problems."""
+          values: Mapping[str, str] | None = None, reset_lock: bool = False) -> Built:
+    """load -> ... -> stacks: the serialized templates, or the spec's problems. Raises
+    lockfile.UnusableLock when the lock cannot be used and no output stands in for it."""
     from compiler import checks
     from compiler.state import placement
     from compiler.writer import serialize
 
-    app, locator, found, secrets = _validate(path, env, values, output_dir)
+    app, locator, found, secrets, keep_lock = _validate(path, env, values, output_dir, refuse=True,
+                                                        reset_lock=reset_lock)
     if app is None:
         return Built(INVALID, found, secrets=secrets)
     built = build_templates(app, fmt)
@@ -182,7 +214,8 @@ def build(path: str, output_dir: str = "templates_out", fmt: str = "json", env: 
                                                    for stem, _ in built}, locator)
     if oversized:
         return Built(INVALID, ordered(found + oversized), secrets=secrets)
-    return Built(OK, found, app.stack_name, files, resources, placement.record(app), secrets, app)
+    return Built(OK, found, app.stack_name, files, resources, placement.record(app), secrets, app,
+                 write_lock=keep_lock, reset_lock=reset_lock)
 
 
 def finish(path: str, built: Built, output_dir: str = "templates_out", lint: bool = True,
@@ -202,6 +235,6 @@ def finish(path: str, built: Built, output_dir: str = "templates_out", lint: boo
         write_atomically(built.files, target)
     except OSError as exc:
         raise UnwritableOutput(f"cannot write {target}: {exc.strerror or exc}") from None
-    if write_lock:
-        found += lockfile.write(path, built.stack_name, built.placement)
+    if write_lock and built.write_lock:
+        found += lockfile.write(path, built.stack_name, built.placement, reset=built.reset_lock)
     return Result(OK, found, output=target, **done)

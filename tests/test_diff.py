@@ -191,7 +191,7 @@ def test_a_new_rule_taking_a_priority_another_rule_leaves_is_a_race():
     diff = compute(old, new)
     assert modified(diff, "alb.json")["WebRule"] == {"id": "WebRule", "type": "AWS::ElasticLoadBalancingV2::ListenerRule",
                                                     "replacement": False, "properties": ["Priority"]}
-    assert hazards(diff) == {("name-clash", "ApiRule")}
+    assert hazards(diff) == {("priority-in-use", "ApiRule")}
 
 
 def test_a_new_rule_on_a_free_priority_is_no_hazard_and_a_priority_on_a_new_listener_is_free():
@@ -203,7 +203,7 @@ def test_a_new_rule_on_a_free_priority_is_no_hazard_and_a_priority_on_a_new_list
     replaced_listener["Resources"]["NewRule"] = rule(100)
     del replaced_listener["Resources"]["WebRule"]
     diff = compute(side({"alb.json": alb(WebRule=rule(100))}), side({"alb.json": replaced_listener}))
-    assert ("name-clash", "NewRule") not in hazards(diff)  # priority 100 on the new listener
+    assert ("priority-in-use", "NewRule") not in hazards(diff)  # priority 100 on the new listener
     assert ("replacement", "Listener") in hazards(diff)
 
 

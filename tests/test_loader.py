@@ -33,7 +33,7 @@ def codes(diags):
 
 def test_positions_of_keys_and_values_are_exact():
     data, loc, diags = load_text(SAMPLE, "s.yaml")
-    assert diags == []
+    assert [(d.code, d.path, d.line, d.col) for d in diags] == [("FC014", "services.web.tags.on_call", 7, 35)]
     assert data == {"app": "shop", "services": {"web": {
         "image": "nginx", "ports": [80, 443], "tags": {"team": "café", "on_call": True}}}}
     web = ("services", "web")
@@ -50,8 +50,26 @@ def test_positions_of_keys_and_values_are_exact():
 
 def test_yaml_11_scalars_and_timestamps_kept_as_text():
     data, _, diags = load_text(b"a: yes\nb: 0x1F\nc: 1.5\nd: ~\ne: 2024-01-02\nf: '007'\ng: !!str 12\n", "f")
-    assert diags == []
+    # read as YAML 1.1 does, each surprise a located warning (FC014) saying what it became
+    assert [(d.code, d.severity, d.path, d.line) for d in diags] == [("FC014", "warning", "a", 1),
+                                                                     ("FC014", "warning", "b", 2)]
+    assert "boolean true" in diags[0].message and "31" in diags[1].message and '"0x1F"' in diags[1].hint
     assert data == {"a": True, "b": 31, "c": 1.5, "d": None, "e": "2024-01-02", "f": "007", "g": "12"}
+
+
+@pytest.mark.parametrize("text, became", [("10:30", "630"), ("1.10", "1.1"), ("yes", "true"),
+                                          ("0x1F", "31"), ("1:20", "80"), ("1_000", "1000"), ("off", "false")])
+def test_yaml_11_conversions_in_values_are_warned_and_quoted_ones_are_text(text, became):
+    data, _, diags = load_text(f"v: {text}\nq: '{text}'\n".encode(), "f")
+    assert data["q"] == text
+    (warning,) = diags
+    assert (warning.code, warning.severity, warning.path, warning.line, warning.col) == ("FC014", "warning", "v", 1, 4)
+    assert became in warning.message and "quote it" in warning.hint
+
+
+@pytest.mark.parametrize("text", ["8080", "0.5", "true", "false", "-3", "1.5", "~"])
+def test_plain_numbers_and_booleans_are_not_warned(text):
+    assert load_text(f"v: {text}\n".encode(), "f")[2] == []
 
 
 def test_bom_and_crlf_are_accepted_with_the_same_positions():

@@ -36,6 +36,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC253 queue_scaling          queue_delay needs a subscription and durations above zero
     FC254 copilot_variables      with copilot_variables, no spec variable or secret takes a COPILOT_* name
     FC270 depends_on             depends_on names servers of the spec, without cycles of services or stacks
+    FC272 renames                renamed_from names a gone service; a rename without it: what the update does
     FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
     FC260 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
@@ -70,6 +71,7 @@ from compiler.checks import (
     plain_secrets,
     private_egress,
     queue_scaling,
+    renames,
     routes,
     scaling,
     secrets_reach,
@@ -125,6 +127,7 @@ RULES = (
     existing_vpc,
     security_strict,
     plain_http,
+    renames,
 )
 
 

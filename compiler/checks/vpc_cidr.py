@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from compiler.checks._util import given
-from compiler.diagnostics import Diagnostic, Locator
+from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App
 from compiler.state.subnets import SMALLEST_PREFIX, carve
 
@@ -52,6 +52,29 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             f"(each /{SMALLEST_PREFIX} or larger) in each of {zones} zones; "
             f"use a /{fits} or larger{suggestion}",
             hint="or list network.vpc.subnets yourself"))
+    return found + _layout(app, vpc, data, locator)
+
+
+def _layout(app: App, vpc, data: dict, locator: Locator) -> list[Diagnostic]:
+    """What the last compile's subnet layout (placement) makes of this cidr and zone count."""
+    net = app.network
+    found = []
+    if net.previous_cidr:
+        found.append(locator.error(
+            CODE, PATH,
+            f"the VPC cidr changed from {net.previous_cidr} to {vpc}: CloudFormation replaces the VPC "
+            "and every subnet, security group and endpoint in it (a load balancer cannot move to another "
+            "VPC: with one the update fails); a new cidr needs a new stack (deploy it beside the old "
+            "one, move the traffic, then delete the old)",
+            hint="keep the old cidr to update this stack", severity=WARNING))
+    if net.no_room:
+        zones = "zones" if given(data, "network", "vpc", "zones") else "azs"
+        found.append(locator.error(
+            CODE, ("network", "vpc", zones),
+            f"{vpc} has no free space for the subnets of {net.az_count} zones without moving the "
+            f"existing ones (each new subnet a /{SMALLEST_PREFIX} or larger); a moved subnet is "
+            "replaced and its new cidr overlaps the old one, so the update would fail",
+            hint="keep the zone count, or deploy a larger cidr as a new stack"))
     return found
 
 

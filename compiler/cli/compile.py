@@ -27,6 +27,11 @@ def parser() -> Parser:
     p.add_argument("--progress", action="store_true",
                    help="show lint progress on stderr even when it is not a terminal (shown on a terminal by default "
                         "when linting takes over a second)")
+    p.add_argument("--reset-lock", action="store_true",
+                   help="place without a lock file that cannot be used (damaged, unreadable, a newer "
+                        "version) and rewrite it from this compile (an unreadable one is kept as "
+                        "<lock>.unreadable); only for a stack that is not deployed, or after checking "
+                        "the output against the deployed templates with 'diff'")
     p.add_argument("--version", action="version", version=f"fargate-compile {__version__}")
     return p
 
@@ -53,6 +58,15 @@ def _compile_all(args) -> int:
 
 
 def _compile(args) -> int:
+    """One environment, holding the advisory lock on the spec's and the output's directories
+    (a neighbour compiling the same lock file or output directory waits)."""
+    from compiler.writer import compile_scope, exclusive
+
+    with exclusive(compile_scope(args.spec, args.output_dir)):
+        return _compile_locked(args)
+
+
+def _compile_locked(args) -> int:
     from compiler.lint import buildcache
 
     values = variable_values(args)
@@ -70,7 +84,7 @@ def _compile(args) -> int:
         # The lock beside the spec decides placement too; without one the previous output
         # does, and the compile must (re)write the lock: no shortcut then.
         lock_bytes = buildcache.lock_bytes(args.spec)
-        if spec_bytes is not None and lock_bytes is not None:
+        if spec_bytes is not None and lock_bytes is not None and not args.reset_lock:
             key = buildcache.fingerprint(spec_bytes + b"\0lock\0" + lock_bytes, options)
             record = buildcache.lookup(key, args.output_dir)
             if record is not None:  # an identical compile's output is in place: nothing to do
@@ -94,7 +108,8 @@ def _compile(args) -> int:
         from compiler.errors import UnreadableFile
 
         def build():
-            return pipeline.build(args.spec, args.output_dir, args.format, env=args.env, values=values)
+            return pipeline.build(args.spec, args.output_dir, args.format, env=args.env, values=values,
+                                  reset_lock=args.reset_lock)
 
         try:
             # With workers to wait for, the build runs in a child process: its memory (the

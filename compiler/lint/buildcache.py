@@ -48,10 +48,11 @@ def fingerprint(spec_bytes: bytes, options: dict) -> str:
 
 def lock_bytes(spec: str) -> bytes | None:
     """The bytes of the lock file beside the spec (lockfile.path_for), None when unreadable."""
-    path = Path(spec)
+    from compiler.state.lockfile import path_for, read_bounded
+
     try:
-        return path.with_name(path.stem + ".lock.json").read_bytes()
-    except OSError:
+        return read_bounded(path_for(spec))
+    except (OSError, ValueError):    # absent, not a regular file (a FIFO), too large
         return None
 
 

@@ -32,8 +32,9 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from compiler.diagnostics import Diagnostic, Locator, dotted, ordered
+from compiler.diagnostics import WARNING, Diagnostic, Locator, dotted, ordered
 from compiler.errors import UnreadableFile  # raised here; loader.UnreadableFile is its name too
+from compiler.spec import yaml11
 
 try:
     from yaml._yaml import CParser
@@ -54,6 +55,7 @@ CODES = {
     "FC011": "a mapping key that is not a string",
     "FC012": "a merge key (<<) whose value is not a mapping or a list of mappings",
     "FC013": "an escape sequence for a character YAML does not allow raw (C0/C1 controls, DEL, U+FFFE, ...)",
+    "FC014": "warning: a YAML 1.1 implicit conversion (10:30 -> 630, 1.10 -> 1.1, yes -> true, 0x1F -> 31)",
 }
 
 MAX_BYTES = 1024 * 1024
@@ -333,10 +335,18 @@ class _Builder:
             self.report("FC007", node, path, f"YAML tag {_short(node.tag)} is not supported", _TAG_HINT)
             return node.value
         try:
-            return make(node)
+            value = make(node)
         except (ValueError, KeyError):
             self.report("FC007", node, path, f"{node.value!r} cannot be read as {_short(node.tag)}", _TAG_HINT)
             return node.value
+        if not node.style and node.tag != NULL:          # an implicit (plain) scalar
+            why = yaml11.surprise(node.tag, node.value, value)
+            if why:
+                position = _pos(node.start_mark)
+                self.diags.setdefault(("FC014", position), Diagnostic(
+                    self.file, *position, "FC014", dotted(path), why, WARNING,
+                    f"quote it (\"{node.value}\") if you meant the text"))
+        return value
 
     def mapping(self, node, path, origin, stack):
         data = {}

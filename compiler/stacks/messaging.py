@@ -55,6 +55,12 @@ DEAD_LETTER_RETENTION = 14 * 24 * 3600       # SQS maximum: time to look at fail
 TOPIC_NAME_LIMIT = 256
 
 
+def identity(s: m.Service) -> str:
+    """The name a subscriber's queue, dead-letter queue and subscription logical IDs follow: its
+    own, or the one it was renamed from with `renamed_from` (placement.py), so they stay."""
+    return s.identity or s.name
+
+
 def topic_id(service: str, topic: str) -> str:
     return naming.pascal(service) + naming.pascal(topic) + "Topic"
 
@@ -82,11 +88,11 @@ def logical_ids(app: m.App) -> list[tuple[str, str]]:
         for topic in s.publish:
             found.append((topic_id(s.name, topic.name), f"topic {topic.name} of service {s.name}"))
         if s.subscribe:
-            found.append((queue_id(s.name), f"the queue of service {s.name}"))
-            found.append((dead_letter_id(s.name), f"the dead-letter queue of service {s.name}"))
-            found.append((queue_id(s.name) + "Policy", f"the queue policy of service {s.name}"))
+            found.append((queue_id(identity(s)), f"the queue of service {s.name}"))
+            found.append((dead_letter_id(identity(s)), f"the dead-letter queue of service {s.name}"))
+            found.append((queue_id(identity(s)) + "Policy", f"the queue policy of service {s.name}"))
             for ref in s.subscribe.topics:
-                found.append((subscription_id(s.name, ref),
+                found.append((subscription_id(identity(s), ref),
                               f"service {s.name}'s subscription to {ref.service}/{ref.name}"))
     return found
 
@@ -134,7 +140,7 @@ def _subscriber(app: m.App, t: Template, s: m.Service, topics: dict) -> None:
     tags = common.tags(app, f"{app.stack_name}-{s.name}", **{"fargate-compile:service": s.name})
     name, dead_letter_name = s.queue_names
     dead_letter = t.add_resource(scanner_skips.apply(sqs.Queue(
-        dead_letter_id(s.name),
+        dead_letter_id(identity(s)),
         QueueName=dead_letter_name,
         MessageRetentionPeriod=DEAD_LETTER_RETENTION,
         Tags=tags,
@@ -142,7 +148,7 @@ def _subscriber(app: m.App, t: Template, s: m.Service, topics: dict) -> None:
         **common.retain(app),
     ), scanner_skips.SQS_MANAGED_SSE))
     main = t.add_resource(scanner_skips.apply(sqs.Queue(
-        queue_id(s.name),
+        queue_id(identity(s)),
         QueueName=name,
         MessageRetentionPeriod=queue.retention,
         DelaySeconds=queue.delay,
@@ -157,7 +163,7 @@ def _subscriber(app: m.App, t: Template, s: m.Service, topics: dict) -> None:
     ), scanner_skips.SQS_MANAGED_SSE))
     sources = [Ref(topics[(ref.service, ref.name)]) for ref in s.subscribe.topics]
     policy = t.add_resource(sqs.QueuePolicy(
-        queue_id(s.name) + "Policy",
+        queue_id(identity(s)) + "Policy",
         Queues=[Ref(main)],
         PolicyDocument=PolicyDocument(Version="2012-10-17", Statement=[Statement(
             Sid="SubscribedTopicsOnly",
@@ -173,7 +179,7 @@ def _subscriber(app: m.App, t: Template, s: m.Service, topics: dict) -> None:
         if ref.filter_policy:
             props["FilterPolicy"] = json.loads(ref.filter_policy)
         t.add_resource(sns.SubscriptionResource(
-            subscription_id(s.name, ref),
+            subscription_id(identity(s), ref),
             Protocol="sqs",
             Endpoint=GetAtt(main, "Arn"),
             TopicArn=Ref(topics[(ref.service, ref.name)]),
@@ -181,7 +187,7 @@ def _subscriber(app: m.App, t: Template, s: m.Service, topics: dict) -> None:
             DependsOn=[policy.title],
             **props,
         ))
-    pid = naming.pascal(s.name)
+    pid = naming.pascal(identity(s))
     common.wire_output(t, pid + "QueueUrl", Ref(main), f"URL of {s.name}'s queue")
     common.wire_output(t, pid + "QueueArn", GetAtt(main, "Arn"), f"ARN of {s.name}'s queue")
     common.wire_output(t, pid + "QueueName", GetAtt(main, "QueueName"), f"Name of {s.name}'s queue")
@@ -200,7 +206,7 @@ def service_wiring(svc: m.Service, wire: Any) -> tuple[dict[str, Any], list]:
         env[TOPIC_ARNS_VARIABLE] = Sub("{" + body + "}", **{f"T{i}": arn for i, arn in enumerate(topic_arns)})
     queue_arn = None
     if svc.subscribe:
-        pid = naming.pascal(svc.name)
+        pid = naming.pascal(identity(svc))
         env[QUEUE_URL_VARIABLE] = wire(pid + "QueueUrl")
         queue_arn = wire(pid + "QueueArn")
     return env, policies.messaging_statements(topic_arns, queue_arn)

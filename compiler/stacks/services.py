@@ -219,6 +219,10 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
         EnableExecuteCommand=svc.exec,
         EnableECSManagedTags=True,
         PropagateTags="SERVICE",
+        # Explicit, as every property whose default differs between create and update: absent,
+        # a create turns it ENABLED and an update keeps the service's value (DISABLED for a
+        # service made before the property existed). ENABLED is what a fresh create gives.
+        AvailabilityZoneRebalancing="ENABLED",
         Tags=svc_tags,
         **service_props,
     ))

@@ -80,7 +80,7 @@ QUEUE_WAKE_UP_ALARM = "QueueWakeUpAlarm"
 
 def _queue_metrics(wire: Callable[..., Any], svc: m.Service, service: ecs.Service, kind: type,
                    stat_kind: type, metric_kind: type, dimension: type, period: int | None = None):
-    pid = naming.pascal(svc.name)
+    pid = naming.pascal(svc.identity or svc.name)      # the queue's outputs (messaging.identity)
     stat_props = {"Period": period} if period else {}
     return [
         kind(Id="visible", ReturnData=False, MetricStat=stat_kind(

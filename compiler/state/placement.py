@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from compiler import model as m
-from compiler.state import routing
+from compiler.state import routing, subnets
 from compiler.state.naming import FIFO_SUFFIX, pascal, queue_name
 
 SERVICES_PER_STACK = 30
@@ -84,6 +84,11 @@ def _entries(previous: Mapping[str, Any] | None) -> dict[str, dict]:
             clean["priority"] = priority
         if isinstance(entry.get("alias"), str):
             clean["alias"] = entry["alias"]
+        fixed = entry.get("fixed_priority")
+        if isinstance(fixed, int) and not isinstance(fixed, bool):
+            clean["fixed_priority"] = fixed
+        if isinstance(entry.get("identity"), str):
+            clean["identity"] = entry["identity"]
         route = entry.get("route")
         if isinstance(route, Mapping):
             clean["route"] = (_strings(route.get("paths")), _strings(route.get("hosts")))
@@ -110,17 +115,43 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     groups = _groups(app, entries, origin)
     priorities = _priorities(app, entries, origin)
     retired = _retired(previous, entries)
-    queues = _queues(app, entries, retired)
+    kept = _kept_identity(app, entries)       # service name -> the entry whose identity it keeps
+    queues = _queues(app, entries, retired, kept)
     services = []
     for s in app.services:
-        s = replace(s, key=keys[s.name], group=groups[s.name], queue_names=queues.get(s.name, ()))
+        identity = entries[kept[s.name]].get("identity", kept[s.name]) if s.name in kept else s.name
+        s = replace(s, key=keys[s.name], group=groups[s.name], queue_names=queues.get(s.name, ()),
+                    identity=identity)
         if s.name in priorities:
             s = replace(s, http=replace(s.http, priority=priorities[s.name], assigned=True))
         services.append(s)
     keep_namespace = bool(isinstance(previous, Mapping) and previous.get("namespace") is True)
     in_use = {name for names in queues.values() for name in names}
+    taken = set(origin.values())
+    gone = tuple(m.Gone(n, e.get("queues", ()), e.get("priority", e.get("fixed_priority"))) for n, e in sorted(entries.items())
+                 if n not in taken)
     return replace(app, services=tuple(services), keep_namespace=keep_namespace or app.keep_namespace,
-                   retired_queues=tuple(sorted(retired - in_use)))
+                   retired_queues=tuple(sorted(retired - in_use)), gone=gone,
+                   new_services=tuple(sorted(names - set(origin))) if entries else (),
+                   network=_network(app.network, previous.get("subnets") if isinstance(previous, Mapping) else None))
+
+
+def _network(net: m.Network, layout: Any) -> m.Network:
+    """Carved subnets where the last compile's layout put them: a zone added or removed moves
+    no other zone's subnets (subnets.keep). Without a layout (a first compile, or a record
+    from before layouts were kept) the carve is the one that compile made for this zone count."""
+    if not net.carved or not net.cidr or not isinstance(layout, Mapping):
+        return net
+    keys = subnets.zone_keys(net.zones, net.az_count)
+    try:
+        kept = subnets.keep(dict(layout), net.cidr, keys)
+        now = subnets.network_address(net.cidr)
+    except ValueError:               # a cidr FC204 refuses: nothing to keep
+        return net
+    moved = layout.get("cidr") if layout.get("cidr") != now else None
+    if kept is None:
+        return replace(net, no_room=True, previous_cidr=moved)
+    return replace(net, public_subnets=kept[0], private_subnets=kept[1], previous_cidr=moved)
 
 
 def record(app: m.App) -> dict[str, Any]:
@@ -130,18 +161,26 @@ def record(app: m.App) -> dict[str, Any]:
         entry: dict[str, Any] = {"key": s.key, "stack": s.group}
         if s.http and s.http.assigned:
             entry["priority"] = s.http.priority
+        elif s.http and s.http.priority is not None:
+            entry["fixed_priority"] = s.http.priority      # the spec's own: for FC272 after a rename
         if s.http and not s.http.is_default:
             entry["route"] = {"paths": sorted(s.http.paths), "hosts": sorted(s.http.hosts)}
         if s.connect:
             entry["alias"] = s.connect.alias
         if s.queue_names:
             entry["queues"] = list(s.queue_names)
+        if s.identity and s.identity != s.name:
+            entry["identity"] = s.identity
         services[s.name] = entry
     out: dict[str, Any] = {"services": services}
     if app.uses_namespace:
         out["namespace"] = True
     if app.retired_queues:
         out["retired_queues"] = list(app.retired_queues)
+    net = app.network
+    if net.carved and net.cidr and len(net.public_subnets) == len(net.private_subnets) == net.az_count:
+        out["subnets"] = subnets.layout(net.cidr, subnets.zone_keys(net.zones, net.az_count),
+                                        net.public_subnets, net.private_subnets)
     return out
 
 
@@ -153,7 +192,20 @@ def _retired(previous: Mapping[str, Any] | None, entries: dict[str, dict]) -> se
     return names | {q for entry in entries.values() for q in entry.get("queues", ())}
 
 
-def _queues(app: m.App, entries: dict[str, dict], retired: set[str]) -> dict[str, tuple[str, str]]:
+def _kept_identity(app: m.App, entries: dict[str, dict]) -> dict[str, str]:
+    """Service name -> the previous entry whose queues and messaging logical IDs it keeps: its
+    own, or with `renamed_from: OLD`, OLD's (a rename that keeps the service's identity)."""
+    names = {s.name for s in app.services}
+    out = {s.name: s.name for s in app.services if s.name in entries}
+    for s in app.services:
+        old = s.renamed_from
+        if s.name not in out and old in entries and old not in names and old not in out.values():
+            out[s.name] = old
+    return out
+
+
+def _queues(app: m.App, entries: dict[str, dict], retired: set[str],
+            kept_from: dict[str, str]) -> dict[str, tuple[str, str]]:
     """(queue, dead-letter queue) names per subscribing service.
 
     A subscriber keeps the names its queues had unless switching FIFO replaces them. A
@@ -165,7 +217,7 @@ def _queues(app: m.App, entries: dict[str, dict], retired: set[str]) -> dict[str
     """
     out: dict[str, tuple[str, str]] = {}
     for s in app.services:
-        kept = entries.get(s.name, {}).get("queues")
+        kept = entries.get(kept_from.get(s.name, ""), {}).get("queues")
         if s.subscribe and kept and kept[0].endswith(FIFO_SUFFIX) == s.subscribe.queue.fifo:
             out[s.name] = kept
     taken = retired | {q for names in out.values() for q in names}
@@ -187,6 +239,10 @@ def _queues(app: m.App, entries: dict[str, dict], retired: set[str]) -> dict[str
 
 def _origins(app: m.App, entries: dict[str, dict], names: set[str]) -> dict[str, str]:
     origin = {s.name: s.name for s in app.services if s.name in entries}
+    for s in app.services:          # `renamed_from: OLD`: the same service, renamed
+        old = s.renamed_from
+        if s.name not in origin and old in entries and old not in names and old not in origin.values():
+            origin[s.name] = old
     gone = {n: e for n, e in sorted(entries.items()) if n not in names and "alias" in e}
     for s in app.services:
         if s.name in origin or not s.connect:
@@ -282,7 +338,7 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) ->
             taken.add(p)
     # Every priority the previous compile used stays reserved: its rule may still exist
     # while this update runs (a removed or renamed service's rule goes only in cleanup).
-    reserved = {e["priority"] for e in entries.values() if "priority" in e}
+    reserved = {e[k] for e in entries.values() for k in ("priority", "fixed_priority") if k in e}
     current = {origin.get(s.name) for s in app.services}
     same_route = {e["route"]: e["priority"] for n, e in entries.items()
                   if n not in current and "priority" in e and "route" in e}

@@ -20,6 +20,34 @@ KINDS = {
         "A new physical resource needs a name (log group name, listener rule priority, Cloud Map or "
         "Service Connect name...) that an existing resource still holds while the update runs: old "
         "resources are deleted only in the cleanup phase, so the create fails or races."),
+    "priority-in-use": (
+        "A new listener rule needs a priority an old rule still holds",
+        "A listener rule created by the update (a renamed service's) takes a priority that an old rule "
+        "on the same listener holds until the cleanup phase: ELB refuses it (PriorityInUse) and the "
+        "update rolls back."),
+    "subnet-overlap": (
+        "A new subnet overlaps one that exists until cleanup",
+        "A subnet created by the update (added, or a replacement) overlaps the cidr of a subnet that "
+        "is deleted only in the cleanup phase: EC2 refuses it (InvalidSubnet.Conflict), the update fails."),
+    "data-view": (
+        "Tasks see a file system directory another way",
+        "An EFS access point is re-created with another POSIX user or root directory: EFS applies "
+        "CreationInfo only when it creates the directory, so the existing directory keeps its owner "
+        "(the tasks may not write), or the tasks see another directory (their files seem gone)."),
+    "duplicate-delivery": (
+        "Messages are delivered twice, then stranded",
+        "A topic gets a subscription to a new queue while the old queue's subscription lives until "
+        "the cleanup phase: both receive every message meanwhile, and the old (retained) queue keeps "
+        "a backlog no service reads."),
+    "default-certificate": (
+        "A listener's default certificate changes",
+        "The first certificate of an HTTPS listener changes: clients without SNI, or asking for a name "
+        "no certificate covers, get the new default immediately."),
+    "association-replacement": (
+        "A subnet's route table association is replaced",
+        "A SubnetRouteTableAssociation's RouteTableId changes (e.g. `nat: single` <-> `per_az`): "
+        "CloudFormation documents a replacement, whose create runs while the subnet still has its old "
+        "association; EC2 allows one per subnet. Not verified against AWS here."),
     "traffic-gap": (
         "Traffic is routed to a target group with no targets yet",
         "An existing listener or rule forwards to a target group this update creates; it has no "

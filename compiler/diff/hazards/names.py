@@ -1,4 +1,5 @@
-"""Physical names a new resource needs while an old one still holds them: kind "name-clash"."""
+"""Physical names a new resource needs while an old one still holds them: kind "name-clash", and
+"priority-in-use" for a listener rule priority."""
 
 from __future__ import annotations
 
@@ -126,5 +127,7 @@ def name_clashes(changes: Changes) -> list[Hazard]:
                         else:
                             state = "which keeps it"
                         message = f"{_describe(claim)} is needed while {whose} still holds it, {state}"
-                    out.append(Hazard("name-clash", file, logical_id, message))
+                    # A listener rule priority has a kind of its own: ELB's PriorityInUse.
+                    kind = "priority-in-use" if claim[0] == f"{RULE} Priority" else "name-clash"
+                    out.append(Hazard(kind, file, logical_id, message))
     return out

@@ -39,6 +39,7 @@ def normalize(spec: Mapping[str, Any]) -> m.Network:
         nat=spec.get("nat", "single"),
         endpoints=tuple(sorted(set(spec.get("endpoints", ())))),
         flow_logs=flow_logs,
+        carved=not subnets,
     )
 
 

@@ -53,6 +53,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
         spot=spec.get("spot", False),
         task_role=task_role(role),
         stack=spec.get("stack"),
+        renamed_from=spec.get("renamed_from"),
         depends_on=tuple(sorted(set(spec.get("depends_on", ())))),
         secrets_kms_keys=tuple(sorted(set(spec.get("secrets_kms_keys", ())))),
         user=text(spec["user"]) if spec.get("user") is not None else None,

@@ -1,0 +1,111 @@
+"""The exact shape of a placement record (placement.record): what the lock file and the root
+template's Metadata hold per `<app>-<environment>`.
+
+A record is used whole or not at all: `problems(record)` lists everything that makes it
+unusable (a wrong type, an unknown field, a key or priority two services share, a value
+out of range), and a record with any problem is never read in part, since keeping
+some services where they were and re-placing others gives them new logical IDs and
+priorities that collide with the deployed ones.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from compiler.state import subnets
+
+SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,27}$")
+KEY = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+STACK = re.compile(r"^services(-([2-9]|[1-9][0-9]+)|-[a-z0-9][a-z0-9-]{0,40})?$")
+QUEUE = re.compile(r"^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$")
+LAST_PRIORITY = 50000
+RECORD_FIELDS = {"services", "namespace", "retired_queues", "subnets"}
+ENTRY_FIELDS = {"key", "stack", "priority", "route", "alias", "queues", "identity", "fixed_priority"}
+
+
+def problems(record: Any) -> list[str]:
+    """Why `record` cannot be used ([] when it can), each with the path of the bad value."""
+    if not isinstance(record, dict):
+        return [f"the record is {_kind(record)}, not an object"]
+    found = [f"unknown field '{k}'" for k in sorted(map(str, record)) if k not in RECORD_FIELDS]
+    services = record.get("services")
+    if not isinstance(services, dict):
+        found.append(f"services is {_kind(services)}, not an object")
+        services = {}
+    keys: dict[str, str] = {}
+    priorities: dict[int, str] = {}
+    for name, entry in services.items():
+        where = f"services.{name}"
+        if not SERVICE_NAME.match(str(name)):
+            found.append(f"{where}: not a service name")
+        if not isinstance(entry, dict):
+            found.append(f"{where} is {_kind(entry)}, not an object")
+            continue
+        found += [f"{where}: unknown field '{k}'" for k in sorted(entry) if k not in ENTRY_FIELDS]
+        key, stack = entry.get("key"), entry.get("stack")
+        if not (isinstance(key, str) and KEY.match(key)):
+            found.append(f"{where}.key is {_kind(key)}, not a logical-ID key")
+        elif key in keys:
+            found.append(f"{where}.key '{key}' is also {keys[key]}'s")
+        else:
+            keys[key] = name
+        if not (isinstance(stack, str) and STACK.match(stack)):
+            found.append(f"{where}.stack is {_kind(stack)}, not a services stack name")
+        if "priority" in entry:
+            p = entry["priority"]
+            if not (_is_int(p) and 1 <= p <= LAST_PRIORITY):
+                found.append(f"{where}.priority is {_kind(p)}, not a listener rule priority (1-{LAST_PRIORITY})")
+            elif p in priorities:
+                found.append(f"{where}.priority {p} is also {priorities[p]}'s")
+            else:
+                priorities[p] = name
+        if "fixed_priority" in entry:
+            p = entry["fixed_priority"]
+            if not (_is_int(p) and 1 <= p <= LAST_PRIORITY):
+                found.append(f"{where}.fixed_priority is {_kind(p)}, not a listener rule priority")
+        if "route" in entry:
+            route = entry["route"]
+            if not (isinstance(route, dict) and set(route) == {"paths", "hosts"}
+                    and all(_strings(route[k]) for k in ("paths", "hosts"))):
+                found.append(f"{where}.route is not {{paths: [...], hosts: [...]}} of strings")
+        if "identity" in entry and not (isinstance(entry["identity"], str) and SERVICE_NAME.match(entry["identity"])):
+            found.append(f"{where}.identity is {_kind(entry['identity'])}, not a service name")
+        if "alias" in entry and not (isinstance(entry["alias"], str) and entry["alias"]):
+            found.append(f"{where}.alias is {_kind(entry['alias'])}, not a name")
+        if "queues" in entry:
+            q = entry["queues"]
+            if not (isinstance(q, list) and len(q) == 2 and all(_queue(n) for n in q)):
+                found.append(f"{where}.queues is not a list of two queue names")
+    if "namespace" in record and record["namespace"] is not True:
+        found.append("namespace is not true")
+    if "retired_queues" in record:
+        q = record["retired_queues"]
+        if not (isinstance(q, list) and all(_queue(n) for n in q)):
+            found.append("retired_queues is not a list of queue names")
+    if "subnets" in record:
+        found += [f"subnets: {p}" for p in subnets.layout_problems(record["subnets"])]
+    return found
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _queue(name: Any) -> bool:
+    return isinstance(name, str) and QUEUE.match(name) is not None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "missing"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "a list"
+    return repr(value) if len(repr(value)) <= 40 else type(value).__name__
