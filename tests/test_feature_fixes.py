@@ -246,3 +246,13 @@ def test_vpc_nat_needs_an_existing_vpc(tmp_path):
                                       "services": {"web": {"image": IMAGE}}})
     assert app is None
     assert [(d.code, d.path) for d in found if d.severity == "error"] == [("FC260", "network.vpc.nat")]
+
+
+def test_hosts_of_a_service_without_aliases_are_uncovered_too_once_another_turns_https_on(tmp_path):
+    data = _aliased("www.example.com")
+    data["services"]["api"] = {"image": IMAGE, "port": 81,
+                               "http": {"path": "/api/*", "hosts": ["api.example.com"]}}
+    app, found = _validate(tmp_path, data)
+    assert app is not None
+    assert [(d.code, d.path, d.severity) for d in found if d.code == "FC241"] == [
+        ("FC241", "services.api.http.hosts", "warning")]
