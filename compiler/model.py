@@ -83,6 +83,8 @@ class LoadBalancer:
     https: Optional[Https]
     access_logs: Optional[AccessLogs]  # None: off
     deletion_protection: bool
+    written: frozenset[str] = frozenset()   # the load_balancer keys the spec wrote (scanner skips
+                                            # are written only for explicit choices)
 
     @property
     def listener_ports(self) -> tuple[int, ...]:

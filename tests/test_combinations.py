@@ -122,7 +122,8 @@ def test_known_refusals_are_located_at_their_cause(tmp_path):
         ("alias", "govcloud"): ("FC241", "services.web.http.alias"),
         ("existing-vpc-no-zones", "efs-managed"): ("FC260", "network.vpc.subnets.private[0]"),
         ("existing-vpc", "efs-existing"): ("FC260", "services.web.storage.volumes.data.efs"),
-        ("alias", "alias-long"): ("FC241", "services.web.http.alias[1]"),
+        ("own-certificate", "govcloud", "alias-long"): ("FC241", "services.web.http.alias"),
+        ("nat-none", "alias-long"): ("FC241", "services.web.http.alias"),
     }
     combos = [catalogue.Combination(catalogue.by_name(names)) for names in expected]
     outcomes, problems = _check(combos, tmp_path)

@@ -180,3 +180,14 @@ def test_plan_takes_env(tmp_path):
     assert status == 0
     assert json.loads(stdout)["stack"] == "shop-prod"
     assert run(["plan", str(spec), "--env", "stage"])[0] == 2
+
+
+def test_check_reports_an_overrides_shape_error_once_across_environments(tmp_path, capsys):
+    from compiler.cli import main
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("app: shop\nservices:\n  web: {image: nginx}\nenvironments:\n  prod:\n"
+                    "    services:\n      web: {cpu: 333}\n  stage: {}\n")
+    assert main(["check", str(spec)]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and errors[0].startswith(f"{spec}:7:"), errors

@@ -137,7 +137,9 @@ def test_corpus_covers_every_rule():
     assert {rule.CODE for rule in checks.RULES} - warning_only <= codes
     assert set(loader.CODES) - {"FC014"} <= codes   # FC014 is a warning: tests/test_loader.py
     assert set(schema.CODES) <= codes
-    assert set(variables.CODES) | set(environments.CODES) <= codes
+    # FC293 (a control character in a ${NAME}'s value) needs a value from --var or the process
+    # environment: no spec file alone can show it (tests/test_feature_fixes.py does).
+    assert (set(variables.CODES) - {"FC293"}) | set(environments.CODES) <= codes
 
 
 @pytest.mark.parametrize("spec, expected", CASES, ids=[path.name for path, _ in CASES])

@@ -246,3 +246,47 @@ def test_vpc_nat_needs_an_existing_vpc(tmp_path):
                                       "services": {"web": {"image": IMAGE}}})
     assert app is None
     assert [(d.code, d.path) for d in found if d.severity == "error"] == [("FC260", "network.vpc.nat")]
+
+
+def test_hosts_of_a_service_without_aliases_are_uncovered_too_once_another_turns_https_on(tmp_path):
+    data = _aliased("www.example.com")
+    data["services"]["api"] = {"image": IMAGE, "port": 81,
+                               "http": {"path": "/api/*", "hosts": ["api.example.com"]}}
+    app, found = _validate(tmp_path, data)
+    assert app is not None
+    assert [(d.code, d.path, d.severity) for d in found if d.code == "FC241"] == [
+        ("FC241", "services.api.http.hosts", "warning")]
+
+
+# --- security: strict over jobs and existing file systems -------------------------------------
+
+def _templates(tmp_path, data: dict) -> dict[str, dict]:
+    from compiler.pipeline import build_templates
+
+    app, found = _validate(tmp_path, data)
+    assert app is not None, [d.format() for d in found]
+    return {stem: t.to_dict()["Resources"] for stem, t in build_templates(app)}
+
+
+@pytest.mark.parametrize("security, logged", [("standard", False), ("strict", True)])
+def test_strict_state_machines_log_failed_executions(tmp_path, security, logged):
+    data = {"app": "shop", "security": security, "services": {"web": {"image": IMAGE}},
+            "jobs": {"nightly": {"image": IMAGE, "schedule": "@daily"}}}
+    jobs = _templates(tmp_path, data)["jobs"]
+    machine = jobs["NightlyStateMachine"]["Properties"]
+    assert ("LoggingConfiguration" in machine) is logged
+    assert ("NightlyExecutionLogGroup" in jobs) is logged
+    sids = {s["Sid"] for s in jobs["NightlyStateMachineRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert ("LogDelivery" in sids) is logged
+    if logged:
+        assert machine["LoggingConfiguration"]["Level"] == "ERROR"
+        assert jobs["NightlyExecutionLogGroup"]["Properties"]["RetentionInDays"] == 365
+
+
+@pytest.mark.parametrize("security, root", [("standard", "/"), ("strict", "/web/d")])
+def test_strict_gives_an_existing_file_systems_access_point_its_own_directory(tmp_path, security, root):
+    data = _efs_app({"nat": "single"}, {"id": "fs-0123456789abcdef0", "uid": 1000, "gid": 1000})
+    data["security"] = security
+    services = _templates(tmp_path, data)["services"]
+    [point] = [r for r in services.values() if r["Type"] == "AWS::EFS::AccessPoint"]
+    assert point["Properties"]["RootDirectory"]["Path"] == root

@@ -147,12 +147,14 @@ def _certificates(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     f"for it has it as its common name, which ACM caps at {COMMON_NAME_LENGTH}",
                     hint="give load_balancer.https a certificate whose common name is shorter and "
                          "that lists this name among its subject alternative names"))
+        # Any service's hosts: the aliases of one service turn HTTPS on for the whole listener.
         uncovered = [h for h in s.http.hosts if not _covered(h, app.alias_zones)]
-        if s.http.aliases and uncovered:
+        if uncovered:
+            verb = "gets" if len(uncovered) == 1 else "get"
             found.append(locator.error(
                 CODE, svc(s.name, "http", "hosts"),
-                f"{listing(uncovered, 'and')} {'gets' if len(uncovered) == 1 else 'get'} no certificate: the compiler makes one per alias, and "
-                "with HTTPS on, plain HTTP only redirects, so browsers refuse these names",
+                f"{listing(uncovered, 'and')} {verb} no certificate: the compiler makes one per alias, "
+                "and with HTTPS on, plain HTTP only redirects, so browsers refuse these names",
                 hint="list them under alias too (a record and a certificate each), or give "
                      "load_balancer.https a certificate that covers them",
                 severity=WARNING))

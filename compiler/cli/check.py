@@ -11,6 +11,7 @@ error, a pattern matching no file, or an unreadable file.
 from __future__ import annotations
 
 import glob
+import re
 import sys
 
 from compiler.cli.options import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_diagnostics_arguments,
@@ -46,6 +47,14 @@ def expand(patterns: list[str]) -> tuple[list[str], list[str]]:
     return files, unmatched
 
 
+_IN_ENVIRONMENT = re.compile(r" \(in environment [a-z][a-z0-9-]*\)$")
+
+
+def _same(d):
+    """What makes two findings the same problem, whichever environment reported it."""
+    return (d.file, d.line, d.col, d.code, d.path, d.severity, _IN_ENVIRONMENT.sub("", d.message))
+
+
 def main(argv: list[str]) -> int:
     from compiler import pipeline
     from compiler.spec.environments import UnknownEnvironment
@@ -76,8 +85,10 @@ def main(argv: list[str]) -> int:
                 print(f"fargate-compile check: error: {path}: {exc}", file=sys.stderr)
                 status = EXIT_USAGE
                 break
-            fresh = [d for d in diags if d not in seen]  # a problem shared by environments, once
-            seen.update(fresh)
+            # A problem shared by environments, once: an override's shape error is also reported,
+            # "(in environment NAME)", by the compiles of the other environments.
+            fresh = [d for d in diags if _same(d) not in seen]
+            seen.update(map(_same, fresh))
             found += fresh
             if app is None:
                 invalid += 1

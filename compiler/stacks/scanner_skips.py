@@ -1,12 +1,13 @@
 """Scanner opt-outs: checkov skips written into a resource's Metadata, each with its reason.
 
-The templates are secure by default; a checkov check is skipped on a resource only
-where the spec turned the protection off, or where the only fix costs money the
-user did not ask to spend. This module is the whole table: which check, on which
-resource, when, and why. A builder asks it for the skips of a resource and writes
-only those, so each skip appears exactly while its opt-out is in effect (the
-plain-HTTP skips vanish when the spec sets `https`, the access-log skip when it
-sets `access_logs`, ...). docs/security.md lists the same table for users.
+A checkov check is skipped on a resource only where a key the spec wrote turned the
+protection off (the skip's reason names that key), or where the only fix costs money
+the user did not ask to spend (the compiler's own choice, always). A weakness that
+comes from a default (plain HTTP without `https`, no access logs when `access_logs`
+is not written, port 80 open to the internet when `allowed_cidrs` is not written) is
+never skipped: the scanner reports it, and the spec's author decides. This module is
+the whole table: which check, on which resource, when, and why. A builder asks it for
+the skips of a resource and writes only those. docs/security.md lists the same table.
 
 checkov 3 reads CloudFormation skips from the resource's Metadata
 (checkov/cloudformation/context_parser.py, collect_skip_comments):
@@ -66,20 +67,18 @@ LOG_BUCKET_ACCESS_LOGS = Skip(
     "log bucket needs yet another bucket",
 )
 
-PLAIN_HTTP = "plain HTTP: no certificate given in the spec (load_balancer.https is not set)"
-
 NO_ACCESS_LOGS = Skip(
     "CKV_AWS_91",
-    "access logs off: load_balancer.access_logs is false (the default); true stores them in an "
+    "access logs off: load_balancer.access_logs: false in the spec; true stores them in an "
     "S3 bucket, which is billed",
 )
 
 
 def http_listener(lb: m.LoadBalancer) -> tuple[Skip, ...]:
-    """Port 80 serves plain HTTP unless the spec gives a certificate (then it redirects)."""
-    if lb.https is not None:
-        return ()
-    return (Skip("CKV_AWS_2", PLAIN_HTTP), Skip("CKV_AWS_103", PLAIN_HTTP))
+    """Port 80 serves plain HTTP unless the spec gives a certificate (then it redirects). No
+    key chooses plain HTTP (it is what a spec without `https` gets), so nothing is skipped:
+    a scanner reports it, as FC262 warns about it (issue 21: skips name the key that chose them)."""
+    return ()
 
 
 def https_listener(lb: m.LoadBalancer) -> tuple[Skip, ...]:
@@ -93,18 +92,20 @@ def https_listener(lb: m.LoadBalancer) -> tuple[Skip, ...]:
 
 
 def load_balancer(lb: m.LoadBalancer) -> tuple[Skip, ...]:
-    return () if lb.access_logs is not None else (NO_ACCESS_LOGS,)
+    """Only an explicit `access_logs: false` is an opt-out; the default (off) is reported."""
+    return (NO_ACCESS_LOGS,) if lb.access_logs is None and "access_logs" in lb.written else ()
 
 
 def alb_security_group(lb: m.LoadBalancer) -> tuple[Skip, ...]:
-    """Port 80 open to the internet: allowed_cidrs says so (the default when public)."""
-    if ANYWHERE not in lb.allowed_cidrs:
+    """Port 80 open to the internet, when allowed_cidrs written in the spec says so (the
+    default for a public load balancer is reported, not skipped)."""
+    if ANYWHERE not in lb.allowed_cidrs or "allowed_cidrs" not in lb.written:
         return ()
     what = "only redirects to HTTPS" if lb.https else "serves plain HTTP"
     return (Skip(
         "CKV_AWS_260",
-        "public listener: load_balancer.allowed_cidrs admits 0.0.0.0/0 (the default for a public "
-        f"load balancer) on the HTTP listener's port 80, which {what}",
+        "public listener: load_balancer.allowed_cidrs in the spec admits 0.0.0.0/0 on the HTTP "
+        f"listener's port 80, which {what}",
     ),)
 
 

@@ -33,4 +33,5 @@ def normalize(spec: Mapping[str, Any] | None, vpc_cidr: str | None, aliases: boo
         if https is not None else None,
         access_logs=access_logs,
         deletion_protection=spec.get("deletion_protection", posture.deletion_protection),
+        written=frozenset(spec),
     )
