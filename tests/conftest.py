@@ -1,18 +1,66 @@
-"""Shared test setup: the lint cache goes to a per-session temporary directory,
-so every test run really runs cfn-lint once per template content."""
+"""Shared test setup.
+
+- The lint cache goes to a temporary directory of this run (shared by its xdist
+  workers), so every test run really runs cfn-lint once per template content.
+- Every test under tests/e2e/ is marked `e2e` (deploys into the local emulator):
+  `python -m pytest -m "not e2e"` is the quick loop.
+- Under pytest-xdist (`--dist loadgroup`, see pyproject.toml), the tests that share a
+  module- or session-scoped fixture of their own module run on one worker, so that
+  fixture (a deploy, checkov over every example, the Copilot corpus imported) is built
+  once per run, not once per worker; a module fixture with parameters (one deploy per
+  spec in tests/e2e/test_deploy.py) makes one group per parameter.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
 import pytest
+
+E2E = Path(__file__).resolve().parent / "e2e"
+SHARED_SCOPES = {"module", "session", "package"}
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _isolated_lint_cache(tmp_path_factory):
+def _isolated_lint_cache(request, tmp_path_factory):
+    base = tmp_path_factory.getbasetemp()
+    # An xdist worker's basetemp is <run's basetemp>/popen-gwN: the cache sits beside them.
+    worker = hasattr(request.config, "workerinput")
+    cache = (base.parent if worker else base) / "xdg-cache"
+    cache.mkdir(exist_ok=True)
     old = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    os.environ["XDG_CACHE_HOME"] = str(cache)
     yield
     if old is None:
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+def _shared_fixture_group(item: pytest.Item) -> str | None:
+    """The xdist group of a test that uses a module/session fixture defined in its own module.
+    No "@" or "]" in the name: xdist reads the group as what follows the last "@" after any "]"."""
+    info = getattr(item, "_fixtureinfo", None)
+    module = item.nodeid.split("::")[0]
+    if info is None:
+        return None
+    for name in sorted(item.fixturenames):
+        defs = info.name2fixturedefs.get(name)
+        if not defs or defs[-1].scope not in SHARED_SCOPES or defs[-1].baseid != module:
+            continue
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and name in callspec.indices:
+            return f"{module}:{name}:{callspec.indices[name]}"
+        return f"{module}:{name}"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if E2E in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+        group = _shared_fixture_group(item)
+        if group and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
