@@ -112,6 +112,48 @@ class Http:
 
 
 @dataclass(frozen=True)
+class NlbHealthCheck:
+    port: Optional[int]               # None: each target's traffic port
+    protocol: str                     # TCP | HTTP | HTTPS (never UDP: ELB refuses it)
+    path: Optional[str]               # HTTP/HTTPS only
+    interval: int
+    healthy_threshold: int
+    unhealthy_threshold: int
+    grace_period: int                 # seconds ECS ignores failing checks after a task starts
+
+
+@dataclass(frozen=True)
+class Nlb:
+    """`services.<name>.nlb`: a Network Load Balancer of the service's own (stacks/nlb.py)."""
+
+    port: int                         # the listener port
+    protocol: str                     # TCP | UDP | TCP_UDP | TLS (the listener's)
+    public: bool                      # internet-facing in the public subnets, or internal
+    certificate_arn: Optional[str]    # TLS only
+    ssl_policy: Optional[str]         # TLS only
+    target_port: int                  # the main container's port the NLB sends to
+    allowed_cidrs: tuple[str, ...]    # who may reach the listener (the NLB's security group)
+    healthcheck: NlbHealthCheck
+    deregistration_delay: int
+
+    @property
+    def target_protocol(self) -> str:
+        """The target group's protocol: TLS ends at the NLB, TCP to the tasks."""
+        return "TCP" if self.protocol == "TLS" else self.protocol
+
+    @property
+    def ip_protocols(self) -> tuple[str, ...]:
+        """The IP protocols of the listener's traffic, as security group rules name them."""
+        return {"UDP": ("udp",), "TCP_UDP": ("tcp", "udp")}.get(self.protocol, ("tcp",))
+
+    @property
+    def container_protocol(self) -> str:
+        """The port mapping's protocol. TCP_UDP: tcp, as ECS refuses two mappings of one
+        container port; in awsvpc mode the task's ENI takes both protocols on the port."""
+        return "udp" if self.protocol == "UDP" else "tcp"
+
+
+@dataclass(frozen=True)
 class Connect:
     alias: str                        # DNS name clients use: http://<alias>:<port>
 
@@ -310,6 +352,7 @@ class Service(_TaskFields):
     user: Optional[str]               # the main container's user (uid[:gid] or name[:group]); None: the image's
     publish: tuple[Topic, ...]        # sorted by name
     subscribe: Optional[Subscription]
+    nlb: Optional[Nlb] = None          # a Network Load Balancer of the service's own
     # Set by placement.py (stable across updates): logical-ID prefix, services stack stem,
     # and a subscriber's (queue, dead-letter queue) names.
     key: str = ""
@@ -352,6 +395,7 @@ class Job(_TaskFields):
     publish = ()
     subscribe = None
     depends_on = ()
+    nlb = None
 
 
 @dataclass(frozen=True)
@@ -376,6 +420,10 @@ class App:
     @property
     def routed_services(self) -> tuple[Service, ...]:
         return tuple(s for s in self.services if s.http)
+
+    @property
+    def nlb_services(self) -> tuple[Service, ...]:
+        return tuple(s for s in self.services if s.nlb)
 
     @property
     def uses_connect(self) -> bool:

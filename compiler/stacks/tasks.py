@@ -162,6 +162,8 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
         if (svc.http or svc.connect) and not (svc.http and svc.http.protocol == "HTTPS"):
             mapping["AppProtocol"] = "http"
         main["PortMappings"] = [ecs.PortMapping(**mapping)]
+    if svc.nlb is not None:
+        _nlb_port_mapping(svc, main)
     if svc.healthcheck:
         hc = svc.healthcheck
         main["HealthCheck"] = ecs.HealthCheck(
@@ -210,6 +212,20 @@ def _vpc_destination(app: m.App, wire: Callable[..., Any]) -> dict[str, Any]:
     if app.network.cidr is not None:
         return {"CidrIp": wire("VpcCidr")}
     return {"DestinationSecurityGroupId": wire("TasksSecurityGroupId")}
+
+
+def _nlb_port_mapping(svc: m.Service, main: dict[str, Any]) -> None:
+    """The NLB's target port on the main container: the service port's mapping in the NLB's
+    protocol (udp; FC280 keeps http and connect off a udp port), or a mapping of its own."""
+    nlb = svc.nlb
+    mappings = main.setdefault("PortMappings", [])
+    if nlb.target_port == svc.port:
+        if nlb.container_protocol != "tcp":
+            mappings[0] = ecs.PortMapping(ContainerPort=svc.port, Protocol=nlb.container_protocol,
+                                          Name=port_name(svc.name, svc.port))
+        return
+    mappings.append(ecs.PortMapping(ContainerPort=nlb.target_port, Protocol=nlb.container_protocol,
+                                    Name=port_name(svc.name, nlb.target_port)))
 
 
 def port_name(container: str, port: int) -> str:

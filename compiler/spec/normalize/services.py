@@ -7,13 +7,14 @@ from typing import Any, Mapping
 from compiler import model as m
 from compiler.spec.normalize.http import default_timeout, http
 from compiler.spec.normalize.messaging import subscription
+from compiler.spec.normalize.nlb import nlb
 from compiler.spec.normalize.postures import Posture
 from compiler.spec.normalize.storage import ephemeral, volumes
 from compiler.spec.normalize.tasks import default_memory, secrets, sidecar, task_role, text, variables
 from compiler.spec.schedules import duration_seconds
 
 
-def service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
+def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str | None = None) -> m.Service:
     cpu = spec.get("cpu", 256)
     count = spec.get("count", 1)
     scaling = _scaling(count) if isinstance(count, Mapping) else None
@@ -61,6 +62,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
             key=lambda t: t.name,
         )),
         subscribe=subscription(spec.get("subscribe")),
+        nlb=nlb(spec.get("nlb"), spec.get("port"), vpc_cidr),
     )
 
 
