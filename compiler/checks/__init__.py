@@ -38,6 +38,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
     FC260 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
+    FC280 nlb                    a service's NLB: TLS certificate, health check, ports, cidrs, target groups
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
 Codes FC290-FC292 belong to the stages before validation (compiler/spec/variables.py,
@@ -64,6 +65,7 @@ from compiler.checks import (
     load_balancer,
     messaging,
     names,
+    nlb,
     plain_http,
     plain_secrets,
     private_egress,
@@ -122,6 +124,7 @@ RULES = (
     existing_vpc,
     security_strict,
     plain_http,
+    nlb,
 )
 
 
