@@ -1,13 +1,12 @@
-"""FC280: a service's Network Load Balancer (`services.<name>.nlb`).
+"""FC280: a service's NLB: TLS certificate, health check, ports, cidrs, target groups."""
 
-What ELB, EC2 and ECS refuse, said at the spec's line: a TLS listener needs a certificate
-and only TLS takes one; a health check path needs an http/https check; the NLB sends to a
-port the main container has (a worker has none) that no sidecar holds, and a UDP target
-port cannot also serve http or Service Connect (ECS takes one mapping per container port);
-allowed_cidrs are IPv4 networks within the security group's 60 inbound rules; an internal
-NLB in an existing VPC of unknown cidr needs allowed_cidrs; ECS attaches at most 5 target
-groups to a service.
-"""
+# What ELB, EC2 and ECS refuse, said at the spec's line: a TLS listener needs a certificate
+# and only TLS takes one; a health check path needs an http/https check; the NLB sends to a
+# port the main container has (a worker has none) that no sidecar holds, and a UDP target
+# port cannot also serve http or Service Connect (ECS takes one mapping per container port);
+# allowed_cidrs are IPv4 networks within the security group's 60 inbound rules; an internal
+# NLB in an existing VPC of unknown cidr needs allowed_cidrs; ECS attaches at most 5 target
+# groups to a service.
 
 from __future__ import annotations
 
