@@ -94,6 +94,23 @@ class HealthCheck:
     interval: int
     timeout: int
     grace_period: int
+    grpc_codes: Optional[str] = None  # version GRPC: the matcher's gRPC codes (success_codes unused)
+
+
+@dataclass(frozen=True)
+class Route:
+    """`http.additional_rules[i]`: another listener rule of the service, with a target group
+    of its own (the service's protocol, deregistration delay and stickiness)."""
+
+    paths: tuple[str, ...]            # path patterns ("/" is "/*")
+    hosts: tuple[str, ...]
+    healthcheck: HealthCheck
+    target_container: str             # the main container's name or a sidecar's
+    target_port: int
+    version: str                      # HTTP1 | HTTP2 | GRPC (default: the service's http.version)
+    priority: Optional[int] = None    # listener rule priority; placement.py assigns one when None
+    assigned: bool = False            # priority chosen by the compiler (placement.py)
+    is_default = False                # never the listener's default action
 
 
 @dataclass(frozen=True)
@@ -109,6 +126,15 @@ class Http:
     aliases: tuple[str, ...] = ()     # custom domain names (also among hosts), in spec order
     hosted_zone: Optional[str] = None  # Route 53 hosted zone ID of the aliases' records
     assigned: bool = False            # priority chosen by the compiler (placement.py), not the spec
+    version: str = "HTTP1"            # HTTP1 | HTTP2 | GRPC: the target groups' protocol version
+    target_container: Optional[str] = None   # the container the route sends to (normalize: the main one)
+    target_port: Optional[int] = None        # its port (normalize: that container's port)
+    additional_rules: tuple[Route, ...] = ()  # in spec order
+
+    @property
+    def target_ports(self) -> tuple[int, ...]:
+        """Every container port the ALB sends to for this service, sorted, once each."""
+        return tuple(sorted({self.target_port, *(r.target_port for r in self.additional_rules)}))
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from compiler import model as m
 from compiler.state import naming
 from compiler.state.placement import FIRST_STACK, SERVICES_PER_STACK, stem  # noqa: F401 (re-exported)
 from compiler.stacks import common, messaging, services_network, services_scaling
+from compiler.stacks.alb_routing import rule_target_group_output
 from compiler.stacks.nlb import target_group_output as nlb_target_group_output
 from compiler.stacks.tasks import task_resources
 
@@ -176,10 +177,14 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
         service_props["LaunchType"] = "FARGATE"
     if svc.http:
         service_props["LoadBalancers"] = [ecs.LoadBalancer(
-            ContainerName=svc.name,
-            ContainerPort=svc.port,
+            ContainerName=svc.http.target_container,
+            ContainerPort=svc.http.target_port,
             TargetGroupArn=wire(f"{pid}TargetGroupArn"),
-        )]
+        )] + [ecs.LoadBalancer(
+            ContainerName=route.target_container,
+            ContainerPort=route.target_port,
+            TargetGroupArn=wire(rule_target_group_output(svc, i)),
+        ) for i, route in enumerate(svc.http.additional_rules)]
         service_props["HealthCheckGracePeriodSeconds"] = svc.http.healthcheck.grace_period
     if svc.nlb:
         service_props.setdefault("LoadBalancers", []).append(ecs.LoadBalancer(

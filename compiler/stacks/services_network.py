@@ -35,18 +35,21 @@ def ingress(app: m.App, t: Template, svc: m.Service, wire: Callable[..., Any],
     """
     sources = []
     if app.load_balancer and svc.http:
-        sources.append((LOAD_BALANCER_INGRESS, "AlbSecurityGroupId",
-                        f"From the load balancer to {svc.name}:{svc.port}"))
+        # The route's port keeps the plain ID; other ports of additional_rules get theirs.
+        main = svc.http.target_port
+        for port in (main, *(p for p in svc.http.target_ports if p != main)):
+            sources.append((LOAD_BALANCER_INGRESS + ("" if port == main else str(port)), "AlbSecurityGroupId",
+                            f"From the load balancer to {svc.name}:{port}", port))
     if svc.connect or svc.discovery:
         # No apostrophe: EC2 refuses it in rule descriptions (compiler/lint/rules E9001).
         sources.append((SERVICES_INGRESS, "ServicesSecurityGroupId",
-                        f"From the other services of the app to {svc.name}:{svc.port}"))
+                        f"From the other services of the app to {svc.name}:{svc.port}", svc.port))
     made = []
-    for suffix, source, text in sources:
+    for suffix, source, text, port in sources:
         made.append(t.add_resource(ec2.SecurityGroupIngress(
             svc.key + suffix,
             GroupId=GetAtt(task_sg, "GroupId"),
-            IpProtocol="tcp", FromPort=svc.port, ToPort=svc.port,
+            IpProtocol="tcp", FromPort=port, ToPort=port,
             SourceSecurityGroupId=wire(source),
             Description=naming.ec2_description(text),
         )).title)

@@ -164,6 +164,8 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
         main["PortMappings"] = [ecs.PortMapping(**mapping)]
     if svc.nlb is not None:
         _nlb_port_mapping(svc, main)
+    extra = _route_ports(svc)
+    _add_port_mappings(main, svc.name, extra.get(svc.name, ()))
     if svc.healthcheck:
         hc = svc.healthcheck
         main["HealthCheck"] = ecs.HealthCheck(
@@ -194,6 +196,7 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
             props["PortMappings"] = [ecs.PortMapping(
                 ContainerPort=sidecar.port, Protocol="tcp", Name=port_name(sidecar.name, sidecar.port),
             )]
+        _add_port_mappings(props, sidecar.name, extra.get(sidecar.name, ()))
         containers.append(ecs.ContainerDefinition(
             Name=sidecar.name,
             Image=sidecar.image,
@@ -212,6 +215,28 @@ def _vpc_destination(app: m.App, wire: Callable[..., Any]) -> dict[str, Any]:
     if app.network.cidr is not None:
         return {"CidrIp": wire("VpcCidr")}
     return {"DestinationSecurityGroupId": wire("TasksSecurityGroupId")}
+
+
+def _route_ports(svc: m.Service) -> dict[str, list[int]]:
+    """Container name -> the ports the ALB sends to there (http.target_*, additional_rules)."""
+    found: dict[str, set[int]] = {}
+    if svc.http:
+        targets = [(svc.http.target_container, svc.http.target_port)]
+        targets += [(r.target_container, r.target_port) for r in svc.http.additional_rules]
+        for container, port in targets:
+            found.setdefault(container, set()).add(port)
+    return {c: sorted(ports) for c, ports in found.items()}
+
+
+def _add_port_mappings(props: dict[str, Any], container: str, ports) -> None:
+    """A tcp mapping for each of `ports` the container does not map yet (ECS attaches a
+    target group only to a mapped container port)."""
+    mapped = {p.properties["ContainerPort"] for p in props.get("PortMappings", [])}
+    for port in ports:
+        if port not in mapped:
+            props.setdefault("PortMappings", []).append(ecs.PortMapping(
+                ContainerPort=port, Protocol="tcp", Name=port_name(container, port)))
+            mapped.add(port)
 
 
 def _nlb_port_mapping(svc: m.Service, main: dict[str, Any]) -> None:

@@ -21,6 +21,8 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str 
     deployment = spec.get("deployment") or {}
     storage = spec.get("storage") or {}
     role = spec.get("task_role") or {}
+    sidecars = tuple(sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items()))
+    ports = {name: spec.get("port"), **{c.name: c.port for c in sidecars}}
     return m.Service(
         name=name,
         image=spec["image"],
@@ -31,7 +33,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str 
         scaling=scaling,
         placement=spec.get("placement", "private"),
         platform=spec.get("platform", "linux/x86_64"),
-        http=http(spec["http"]) if spec.get("http") is not None else None,
+        http=http(spec["http"], name, ports) if spec.get("http") is not None else None,
         connect=_connect(name, spec.get("connect", False)),
         discovery=spec.get("discovery", False),
         variables=variables(spec.get("variables")),
@@ -42,9 +44,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str 
             max_percent=deployment.get("max_percent", 200),
             rollback=deployment.get("rollback", True),
         ),
-        sidecars=tuple(
-            sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items())
-        ),
+        sidecars=sidecars,
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
         healthcheck=_container_healthcheck(spec.get("healthcheck")),
