@@ -39,6 +39,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC260 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
     FC280 nlb                    a service's NLB: TLS certificate, health check, ports, cidrs, target groups
+    FC281 route_targets          route targets: containers and ports, HTTP/2 and gRPC over HTTPS, extra rules
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
 Codes FC290-FC292 belong to the stages before validation (compiler/spec/variables.py,
@@ -70,6 +71,7 @@ from compiler.checks import (
     plain_secrets,
     private_egress,
     queue_scaling,
+    route_targets,
     routes,
     scaling,
     secrets_reach,
@@ -125,6 +127,7 @@ RULES = (
     security_strict,
     plain_http,
     nlb,
+    route_targets,
 )
 
 

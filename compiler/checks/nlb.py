@@ -5,8 +5,7 @@
 # port the main container has (a worker has none) that no sidecar holds, and a UDP target
 # port cannot also serve http or Service Connect (ECS takes one mapping per container port);
 # allowed_cidrs are IPv4 networks within the security group's 60 inbound rules; an internal
-# NLB in an existing VPC of unknown cidr needs allowed_cidrs; ECS attaches at most 5 target
-# groups to a service.
+# NLB in an existing VPC of unknown cidr needs allowed_cidrs (FC281 counts target groups).
 
 from __future__ import annotations
 
@@ -16,12 +15,6 @@ from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App, Service
 
 CODE = "FC280"
-MAX_TARGET_GROUPS = 5   # per ECS service
-
-
-def target_groups(s: Service) -> int:
-    """The target groups ECS attaches to the service (the ALB's and the NLB's)."""
-    return (1 if s.http else 0) + (1 if s.nlb else 0)
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
@@ -74,10 +67,6 @@ def _service(app: App, s: Service, data: dict, locator: Locator) -> list[Diagnos
         found.append(locator.error(
             CODE, base, "an internal NLB admits the VPC's cidr by default, and this existing VPC's cidr is not given",
             hint="set network.vpc.cidr, or nlb.allowed_cidrs", key=True))
-    if target_groups(s) > MAX_TARGET_GROUPS:
-        found.append(locator.error(
-            CODE, base, f"service {s.name} would have {target_groups(s)} target groups; ECS attaches at most "
-            f"{MAX_TARGET_GROUPS} to a service", key=True))
     return found
 
 

@@ -22,7 +22,8 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str 
     storage = spec.get("storage") or {}
     role = spec.get("task_role") or {}
     sidecars = tuple(sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items()))
-    ports = {name: spec.get("port"), **{c.name: c.port for c in sidecars}}
+    # The main container's port wins a name clash (FC208 refuses a sidecar named like it).
+    ports = {**{c.name: c.port for c in sidecars}, name: spec.get("port")}
     return m.Service(
         name=name,
         image=spec["image"],
