@@ -2,8 +2,7 @@
 
 # What ELB, EC2 and ECS refuse, said at the spec's line: a TLS listener needs a certificate
 # and only TLS takes one; a health check path needs an http/https check; the NLB sends to a
-# port the main container has (a worker has none) that no sidecar holds, and a UDP target
-# port cannot also serve http or Service Connect (ECS takes one mapping per container port);
+# port the main container has (a worker has none) that no sidecar holds;
 # allowed_cidrs are IPv4 networks within the security group's 60 inbound rules; an internal
 # NLB in an existing VPC of unknown cidr needs allowed_cidrs (FC281 counts target groups).
 
@@ -82,10 +81,4 @@ def _ports(s: Service, base: tuple, data: dict, locator: Locator) -> list[Diagno
                 CODE, where, f"the NLB sends to port {nlb.target_port} of the main container {s.name}, "
                 f"but sidecar {sidecar.name} listens on it; containers of a task share one network namespace",
                 hint="choose another target_port"))
-    uses = [what for what, on in (("http", s.http), ("connect", s.connect), ("discovery", s.discovery)) if on]
-    if nlb.container_protocol == "udp" and nlb.target_port == s.port and uses:
-        found.append(locator.error(
-            CODE, where, f"the udp NLB sends to port {s.port}, which the service also serves over TCP for "
-            f"{' and '.join(uses)}; ECS takes one port mapping per container port",
-            hint="give nlb.target_port a port of its own (the container listens on both)"))
     return found

@@ -241,11 +241,16 @@ def _add_port_mappings(props: dict[str, Any], container: str, ports) -> None:
 
 def _nlb_port_mapping(svc: m.Service, main: dict[str, Any]) -> None:
     """The NLB's target port on the main container: the service port's mapping in the NLB's
-    protocol (udp; FC280 keeps http and connect off a udp port), or a mapping of its own."""
+    protocol (udp), a udp mapping beside the tcp one, or a mapping of its own."""
     nlb = svc.nlb
     mappings = main.setdefault("PortMappings", [])
     if nlb.target_port == svc.port:
-        if nlb.container_protocol != "tcp":
+        if nlb.container_protocol != "tcp" and (svc.http or svc.connect or svc.discovery):
+            # The port also serves TCP (the ALB, Service Connect): a udp mapping beside the tcp
+            # one, as Copilot deploys a UDP NLB on the http port.
+            mappings.append(ecs.PortMapping(ContainerPort=svc.port, Protocol=nlb.container_protocol,
+                                            Name=f"{port_name(svc.name, svc.port)}-udp"))
+        elif nlb.container_protocol != "tcp":
             mappings[0] = ecs.PortMapping(ContainerPort=svc.port, Protocol=nlb.container_protocol,
                                           Name=port_name(svc.name, svc.port))
         return
