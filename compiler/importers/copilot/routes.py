@@ -138,3 +138,13 @@ def drop_repeated_rules(t: Translator, http: dict) -> None:
         http["additional_rules"] = kept
     else:
         http.pop("additional_rules")
+
+
+def version_without_https(ctx, service: str, http: dict, lb: dict) -> None:
+    """ALB sends HTTP/2 and gRPC to targets only behind an HTTPS listener (FC281): without
+    one in the environment, the route stays HTTP/1.1 and the spec says how to restore it."""
+    version = http.get("version")
+    if version in ("http2", "grpc") and "https" not in lb:
+        http.pop("version")
+        ctx.comment(("services", service, "http"), f"Copilot's http.version {version} needs an HTTPS "
+                    f"listener: add load_balancer.https (a certificate), then version: {version}")
