@@ -151,3 +151,9 @@ def test_changing_an_nlb_protocol_replaces_its_target_group_with_a_traffic_hazar
     kinds = {(h.kind, h.id) for h in diff.hazards}
     assert ("replacement", "GameNlbTargetGroup") in kinds
     assert ("traffic-gap", "GameNlbListener") in kinds
+
+
+def test_a_service_named_like_another_services_nlb_ids_is_refused():
+    spec = {"app": "a", "services": {"web": {"image": IMAGE, "port": 80, "nlb": {}},
+                                     "web-nlb": {"image": IMAGE, "port": 81}}}
+    assert ("FC281", "services.web-nlb") in findings(spec)

@@ -32,6 +32,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                   if s.http.priority is not None and not s.http.assigned}
     for s in app.services:
         if s.http is None:
+            found += _prefix_clash(app, s, locator)
             continue
         base = svc(s.name, "http")
         found += _target(s, s.http.target_container, s.http.target_port, base, data, locator)
@@ -68,6 +69,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                         CODE, (*where, "priority"), f"priority {rule.priority} is also used by "
                         f"{priorities[rule.priority]}; listener rule priorities must be unique"))
                 priorities[rule.priority] = f"{s.name} additional_rules[{i}]"
+        found += _prefix_clash(app, s, locator)
         if target_groups(s) > MAX_TARGET_GROUPS:
             found.append(locator.error(
                 CODE, base, f"service {s.name} would have {target_groups(s)} target groups (its route, "
@@ -99,3 +101,19 @@ def _target(s: Service, container: str, port: int | None, where: tuple, data: di
                 f"the route sends to port {port} of {container}, but {other} listens on it; containers "
                 "of a task share one network namespace", hint="choose the port the container listens on")]
     return []
+
+
+def _prefix_clash(app: App, s: Service, locator: Locator) -> list[Diagnostic]:
+    """The NLB's (<Key>Nlb...) and the additional rules' (<Key>Rule<N>...) logical IDs and
+    outputs must not start with another service's key: service web's NLB and a service
+    named web-nlb would both make WebNlbTargetGroupArn."""
+    keys = {o.key: o.name for o in app.services if o is not s}
+    prefixes = [(f"{s.key}Nlb", "nlb")] if s.nlb else []
+    if s.http:
+        prefixes += [(f"{s.key}Rule{i + 1}", f"http.additional_rules[{i}]")
+                     for i in range(len(s.http.additional_rules))]
+    return [locator.error(
+        CODE, svc(keys[prefix]), f"service {keys[prefix]}'s logical IDs start with {prefix}, as those of "
+        f"service {s.name}'s {what} do; CloudFormation would see one resource twice",
+        hint=f"rename service {keys[prefix]}", key=True)
+        for prefix, what in prefixes if prefix in keys]
