@@ -16,10 +16,24 @@ from compiler.model import App, Service
 CODE = "FC280"
 
 
+NLBS_PER_REGION = 50    # default quota of Network Load Balancers per region
+
+
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for s in app.nlb_services:
         found += _service(app, s, data, locator)
+    if len(app.nlb_services) > NLBS_PER_REGION:
+        extra = app.nlb_services[NLBS_PER_REGION]
+        found.append(locator.error(
+            CODE, svc(extra.name, "nlb"), f"{len(app.nlb_services)} services have an nlb; AWS allows "
+            f"{NLBS_PER_REGION} Network Load Balancers per region unless the quota is raised",
+            hint="request a quota increase, or serve some services from the ALB", severity=WARNING, key=True))
+    # nlb.json: 3 outputs and at most 7 resources per NLB (CloudFormation: 200 and 500).
+    if len(app.nlb_services) * 3 > 200:
+        found.append(locator.error(
+            CODE, svc(app.nlb_services[66].name, "nlb"), f"{len(app.nlb_services)} NLBs need "
+            f"{3 * len(app.nlb_services)} outputs in nlb.json; CloudFormation allows 200 (66 NLBs)", key=True))
     return found
 
 
