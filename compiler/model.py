@@ -134,7 +134,8 @@ class Http:
     @property
     def target_ports(self) -> tuple[int, ...]:
         """Every container port the ALB sends to for this service, sorted, once each."""
-        return tuple(sorted({self.target_port, *(r.target_port for r in self.additional_rules)}))
+        ports = {self.target_port, *(r.target_port for r in self.additional_rules)}
+        return tuple(sorted(p for p in ports if p))   # None/0: no port known (FC281 says so)
 
 
 @dataclass(frozen=True)
