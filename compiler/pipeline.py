@@ -162,13 +162,15 @@ def environment_names(path: str) -> list[str]:
 
 def build_templates(app: App, extension: str = "json") -> list[tuple[str, Template]]:
     """Every template of the app, root first, as (file stem, Template)."""
-    from compiler.stacks import alb, endpoints, jobs, messaging, network, root, services, storage
+    from compiler.stacks import alb, endpoints, jobs, messaging, network, nlb, root, services, storage
 
     children = [("network", network.build(app))]
     if app.network.endpoints:
         children.append(("endpoints", endpoints.build(app)))
     if app.load_balancer:
         children.append(("alb", alb.build(app)))
+    if app.nlb_services:
+        children.append(("nlb", nlb.build(app)))
     if app.uses_managed_efs:
         children.append(("storage", storage.build(app)))
     if app.uses_messaging:

@@ -158,12 +158,12 @@ def test_copilot_defaults_carried_and_said(tmp_path, capsys):
 
 
 def test_every_untranslatable_key_is_reported_never_dropped(tmp_path, capsys):
-    manifest = WEB + "taskdef_overrides:\n  - path: X\n    value: 1\nnlb:\n  port: 443/tcp\nlogging:\n  destination:\n    Name: x\n"
+    manifest = WEB + "taskdef_overrides:\n  - path: X\n    value: 1\nnlb:\n  port: 443/tcp\n  additional_listeners: []\nlogging:\n  destination:\n    Name: x\n"
     root = workspace(tmp_path, {"web": manifest})
     code, out, err = run(capsys, root)
     assert code == 0
     keys = {m["key"] for m in map(WARNING.match, err.splitlines()) if m}
-    assert {"taskdef_overrides", "nlb", "logging.destination"} <= keys
+    assert {"taskdef_overrides", "nlb.additional_listeners", "logging.destination"} <= keys
     assert out.count("# not imported:") >= 3
 
 

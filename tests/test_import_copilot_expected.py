@@ -134,7 +134,9 @@ def _our_values(files: dict, copilot: dict) -> dict:
            "cpu": int(task["Cpu"]), "memory": int(task["Memory"]),
            # autoscaled: the service starts at the scalable target's minimum (Copilot's TaskCount)
            "count": targets[0]["MinCapacity"] if targets else svc.get("DesiredCount", 1)}
-    tgs = _of_type(resources, "AWS::ElasticLoadBalancingV2::TargetGroup")
+    # The route's own target group: not an additional rule's (<Key>Rule<N>...) nor an NLB's.
+    tgs = [r.get("Properties", {}) for k, r in sorted(resources.items())
+           if r.get("Type") == "AWS::ElasticLoadBalancingV2::TargetGroup" and "Rule" not in k and "Nlb" not in k]
     if tgs:
         tg = tgs[0]
         out["hc_path"] = tg.get("HealthCheckPath")

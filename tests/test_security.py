@@ -296,7 +296,8 @@ def test_no_iam_statement_has_a_wildcard_action(compiled):
 
 
 def test_only_the_alb_admits_the_internet_and_only_on_its_listener_ports(compiled):
-    """EC2.18 / EC2.19: 0.0.0.0/0 and ::/0 only on the ALB's listener ports."""
+    """EC2.18 / EC2.19: 0.0.0.0/0 and ::/0 only on the load balancers' listener ports (the
+    ALB's, and an NLB's own, tcp or udp)."""
     opened = set()
     for where, tpl in templates(compiled):
         listener_ports = {r["Properties"]["Port"] for r in tpl["Resources"].values()
@@ -312,8 +313,10 @@ def test_only_the_alb_admits_the_internet_and_only_on_its_listener_ports(compile
             for rule in rules:
                 if any(rule.get(k) in OPEN_CIDRS for k in ("CidrIp", "CidrIpv6")
                        if isinstance(rule.get(k), str)):
-                    assert logical_id == alb_security.SECURITY_GROUP, (where, logical_id, rule)
-                    assert rule["IpProtocol"] == "tcp" and rule["FromPort"] == rule["ToPort"]
+                    assert logical_id == alb_security.SECURITY_GROUP or (
+                        where.endswith("/nlb.json") and logical_id.endswith("NlbSecurityGroup")), \
+                        (where, logical_id, rule)
+                    assert rule["IpProtocol"] in ("tcp", "udp") and rule["FromPort"] == rule["ToPort"]
                     assert rule["FromPort"] in listener_ports, (where, rule)
                     opened.add((where, rule["FromPort"]))
     assert ("complete/alb.json", 443) in opened and ("complete/alb.json", 80) in opened
@@ -426,7 +429,8 @@ def test_clusters_have_container_insights(compiled):
 
 def test_load_balancers_drop_invalid_headers_with_strictest_desync_mitigation(compiled):
     """ELB.4, ELB.12."""
-    lbs = list(resources(compiled, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
+    lbs = [r for r in resources(compiled, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+           if r[2]["Properties"]["Type"] == "application"]   # HTTP attributes: not an NLB's
     assert len(lbs) == sum("alb.json" in files for files in compiled.apps.values()) > 4
     for where, _, resource in lbs:
         attributes = {a["Key"]: a["Value"] for a in resource["Properties"]["LoadBalancerAttributes"]}

@@ -40,6 +40,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
     FC260 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
+    FC280 nlb                    a service's NLB: TLS certificate, health check, ports, cidrs, target groups
+    FC281 route_targets          route targets: containers and ports, HTTP/2 and gRPC over HTTPS, extra rules
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
 Codes FC290-FC293 belong to the stages before validation (compiler/spec/variables.py,
@@ -67,11 +69,13 @@ from compiler.checks import (
     load_balancer,
     messaging,
     names,
+    nlb,
     plain_http,
     plain_secrets,
     private_egress,
     queue_scaling,
     renames,
+    route_targets,
     routes,
     scaling,
     secrets_reach,
@@ -128,6 +132,8 @@ RULES = (
     security_strict,
     plain_http,
     renames,
+    nlb,
+    route_targets,
 )
 
 

@@ -21,8 +21,9 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     routed = app.routed_services
     if not app.load_balancer or not routed:
         return []
-    outputs = FIXED_OUTPUTS + len(routed) + sum(1 for s in routed if s.scaling and s.scaling.requests)
-    resources = FIXED_RESOURCES + 2 * len(routed) + len({s.port for s in routed})
+    rules = sum(len(s.http.additional_rules) for s in routed)   # a target group + rule + output each
+    outputs = FIXED_OUTPUTS + len(routed) + rules + sum(1 for s in routed if s.scaling and s.scaling.requests)
+    resources = FIXED_RESOURCES + 2 * (len(routed) + rules) + len({p for s in routed for p in s.http.target_ports})
     if outputs <= MAX_OUTPUTS and resources <= MAX_RESOURCES:
         return []
     return [locator.error(

@@ -60,11 +60,11 @@ def _egress(app: App, locator: Locator) -> list[Diagnostic]:
         hint="tasks have their own IP addresses: services can share one container port, e.g. 8080")]
 
 
-def _cidrs(cidrs, data, locator) -> list[Diagnostic]:
+def _cidrs(cidrs, data, locator, base: tuple = ("load_balancer",)) -> list[Diagnostic]:
     found, seen = [], {}
-    explicit = given(data, "load_balancer", "allowed_cidrs")
+    explicit = given(data, *base, "allowed_cidrs")
     for index, cidr in enumerate(cidrs):
-        path = ("load_balancer", "allowed_cidrs", index) if explicit else ("load_balancer",)
+        path = (*base, "allowed_cidrs", index) if explicit else base
         try:
             net = ipaddress.ip_network(cidr, strict=False)
         except ValueError:
@@ -89,8 +89,7 @@ def _cidrs(cidrs, data, locator) -> list[Diagnostic]:
     return found
 
 
-def _policy(policy: str, data, locator) -> list[Diagnostic]:
-    path = ("load_balancer", "https", "ssl_policy")
+def _policy(policy: str, data, locator, path: tuple = ("load_balancer", "https", "ssl_policy")) -> list[Diagnostic]:
     if policy not in SSL_POLICIES:
         close = difflib.get_close_matches(policy, SSL_POLICIES, n=1)
         return [locator.error(

@@ -40,13 +40,13 @@ from compiler.plan.cost_egress import (  # noqa: F401  (callers read them as cos
     required_endpoints,
 )
 from compiler.plan.cost_items import Assumptions, LineItem
-from compiler.plan.cost_network import egress_items, load_balancer_items, public_ip_items
+from compiler.plan.cost_network import egress_items, load_balancer_items, nlb_items, public_ip_items
 from compiler.plan.prices import RegionPrices
 
 
 def fixed_costs(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list[LineItem]:
     """The itemized monthly cost of the app as the spec describes it."""
-    return [*egress_items(app, p, hours, a), *load_balancer_items(app, p, hours, a),
+    return [*egress_items(app, p, hours, a), *load_balancer_items(app, p, hours, a), *nlb_items(app, p, hours, a),
             *public_ip_items(app, p, hours), *fargate_items(app, p, hours), *log_items(app, p, a),
             *discovery_items(app, p), *messaging_items(app, p, a), *job_items(app, p, hours, a),
             *storage_items(app, p, a), *domain_items(app)]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 class Assumptions:
     traffic_gb: float = 100.0         # GB/month between private tasks and the outside of the VPC
     alb_lcu: float = 1.0              # average ALB load, in LCUs, every hour of the month
+    nlb_lcu: float = 1.0              # average load of each NLB, in NLCUs, every hour of the month
     log_gb_per_task: float = 1.0      # container logs ingested per running task per month
     flow_log_gb: float = 5.0          # VPC flow-log records per month (any traffic filter)
     messages_per_topic: float = 1_000_000   # messages published to each topic per month
@@ -24,6 +25,9 @@ class Assumptions:
                           "(all of it through the NAT when there is one, else through the interface endpoints)",
             "alb_lcu": f"{num(self.alb_lcu)} LCU on average, every hour "
                        "(1 LCU = 25 new connections/s, 3,000 active connections/min, 1 GB/h or 1,000 rule evaluations/s)",
+            "nlb_lcu": f"{num(self.nlb_lcu)} NLCU on average per network load balancer, every hour "
+                       "(1 NLCU = 800 new TCP or 400 new UDP flows/s, 100,000 active TCP or 50,000 UDP flows, "
+                       "or 1 GB/h)",
             "log_gb_per_task": f"{num(self.log_gb_per_task)} GB/month of container logs per running task",
             "flow_log_gb": f"{num(self.flow_log_gb)} GB/month of VPC flow-log records",
             "messages_per_topic": f"{num(self.messages_per_topic)} messages/month published to each SNS topic, "

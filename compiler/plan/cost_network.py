@@ -62,12 +62,28 @@ def load_balancer_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions)
                      a.alb_lcu * hours * p.alb_lcu_hour, "assumed ALB load")]
 
 
+def nlb_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list[LineItem]:
+    """The services' Network Load Balancers (stacks/nlb.py): hours and NLCU-hours each."""
+    n = len(app.nlb_services)
+    if not n:
+        return []
+    names = ", ".join(s.name for s in app.nlb_services)
+    return [LineItem("Network load balancers", f"NLB hours ({names})", f"{n} × {hours} h × {usd(p.alb_hour)}/h",
+                     n * hours * p.alb_hour),
+            LineItem("Network load balancers", "NLCU-hours",
+                     f"{n} × {num(a.nlb_lcu)} NLCU × {hours} h × {usd(p.nlb_lcu_hour)}/h",
+                     n * a.nlb_lcu * hours * p.nlb_lcu_hour, "assumed NLB load")]
+
+
 def public_ip_items(app: m.App, p: RegionPrices, hours: int) -> list[LineItem]:
     """One line: the internet-facing ALB's addresses, the NAT gateways' and the public tasks'."""
     net, lb = app.network, app.load_balancer
     ips = []
     if lb and lb.public:
         ips.append((net.az_count, "internet-facing ALB (one per zone)"))
+    public_nlbs = sum(1 for s in app.nlb_services if s.nlb.public)
+    if public_nlbs:
+        ips.append((public_nlbs * net.az_count, "internet-facing NLB" + "s" * (public_nlbs != 1) + " (one per zone)"))
     if net.nat_count:
         ips.append((net.nat_count, "NAT Elastic IP" + "s" * (net.nat_count != 1)))
     if public_task_count(app):

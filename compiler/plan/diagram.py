@@ -111,7 +111,7 @@ def build(app: m.App) -> Graph:
             g.add(Node(f"private_{i}", (zone, net.private_subnets[i] if i < len(net.private_subnets) else "")), private.nodes)
 
     needs_internet = bool(net.nat_count) or any(s.placement == "public" for s in app.services)
-    if needs_internet or (lb and lb.public):
+    if needs_internet or (lb and lb.public) or any(s.nlb.public for s in app.nlb_services):
         g.add(Node("internet", ("internet",), "oval"), g.top)
 
     for i in range(net.nat_count):
@@ -155,6 +155,7 @@ def build(app: m.App) -> Graph:
         for s in routed:
             g.edges.append(Edge("alb", ids[s.name], route_label(s.http)))
 
+    _nlbs(app, g, ids, public, private)
     _storage(app, g, ids, private)
     if lb and app.alias_zones:
         names = [name for name, _ in app.alias_zones]
@@ -169,6 +170,20 @@ def build(app: m.App) -> Graph:
     _messaging(app, g, ids)
     _jobs(app, g, public, private)
     return g
+
+
+def _nlbs(app: m.App, g: Graph, ids: dict[str, str], public: Cluster, private: Cluster) -> None:
+    """A box per service's Network Load Balancer: listener -> target port."""
+    for s in app.nlb_services:
+        nlb = s.nlb
+        node = f"nlb_{ids[s.name]}"
+        listener = f"{nlb.protocol} :{nlb.port}"
+        g.add(Node(node, ("Network Load Balancer", "internet-facing" if nlb.public else "internal", listener,
+                          "from " + ", ".join(nlb.allowed_cidrs)), "hex"),
+              (public if nlb.public else private).nodes)
+        if nlb.public:
+            g.edges.append(Edge("internet", node, listener))
+        g.edges.append(Edge(node, ids[s.name], f"{nlb.target_protocol} :{nlb.target_port}"))
 
 
 def _messaging(app: m.App, g: Graph, ids: dict[str, str]) -> None:

@@ -35,6 +35,7 @@ class RegionPrices:
     interface_endpoint_gb: float
     alb_hour: float
     alb_lcu_hour: float
+    nlb_lcu_hour: float               # NLCU-hour (us-east-1's, for every region); NLB hours cost alb_hour
     fargate_vcpu_hour: float
     fargate_gb_hour: float
     fargate_arm_vcpu_hour: float

@@ -126,6 +126,7 @@ def build(app: m.App) -> Template:
     for service in app.routed_services:
         if not service.http.is_default:
             t.add_resource(alb_routing.listener_rule(app, service, serving, target_groups[service.name]))
+    alb_routing.additional_routes(app, t, serving, vpc_id)
 
     wire_output(t, "AlbSecurityGroupId", GetAtt(sg, "GroupId"), "Security group of the ALB")
     wire_output(t, "LoadBalancerFullName", GetAtt(lb, "LoadBalancerFullName"))

@@ -4,11 +4,11 @@ routed service, and a listener rule for each but the default service's.
 
 from __future__ import annotations
 
-from troposphere import Ref
+from troposphere import Ref, Template
 from troposphere import elasticloadbalancingv2 as elb
 
 from compiler import model as m
-from compiler.stacks.common import tags
+from compiler.stacks.common import tags, wire_output
 
 # A target group's Port is create-only, but with `ip` targets ECS registers every task
 # with the container port and health checks use each target's own port ("traffic-port"),
@@ -32,16 +32,23 @@ def bool_attribute(value: bool) -> str:
 
 
 def target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
-    http = service.http
-    hc = http.healthcheck
+    return _target_group(app, target_group_id(service), service.http, service.http.version,
+                         service.http.healthcheck, vpc_id, f"{app.stack_name}-{service.name}")
+
+
+def _target_group(app: m.App, logical_id: str, http: m.Http, version: str, hc: m.HealthCheck, vpc_id,
+                  name: str) -> elb.TargetGroup:
     attributes = {
         "deregistration_delay.timeout_seconds": str(http.deregistration_delay),
         "stickiness.enabled": bool_attribute(http.stickiness),
     }
     if http.stickiness:
         attributes["stickiness.type"] = "lb_cookie"
+    protocol_version = {} if version == "HTTP1" else {"ProtocolVersion": version}
+    matcher = (elb.Matcher(GrpcCode=hc.grpc_codes) if version == "GRPC"
+               else elb.Matcher(HttpCode=hc.success_codes))
     return elb.TargetGroup(
-        target_group_id(service),
+        logical_id,
         TargetType="ip",
         Protocol=http.protocol,
         Port=TARGET_GROUP_PORT,
@@ -49,7 +56,7 @@ def target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
         HealthCheckEnabled=True,
         HealthCheckProtocol=http.protocol,
         HealthCheckPath=hc.path,
-        Matcher=elb.Matcher(HttpCode=hc.success_codes),
+        Matcher=matcher,
         HealthyThresholdCount=hc.healthy_threshold,
         UnhealthyThresholdCount=hc.unhealthy_threshold,
         HealthCheckIntervalSeconds=hc.interval,
@@ -57,14 +64,20 @@ def target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
         TargetGroupAttributes=[
             elb.TargetGroupAttribute(Key=k, Value=v) for k, v in sorted(attributes.items())
         ],
-        Tags=tags(app, f"{app.stack_name}-{service.name}"),
+        Tags=tags(app, name),
+        **protocol_version,
     )
 
 
 def listener_rule(
     app: m.App, service: m.Service, listener: elb.Listener, tg: elb.TargetGroup
 ) -> elb.ListenerRule:
-    http = service.http
+    return _listener_rule(app, listener_rule_id(service), service.http, listener, tg)
+
+
+def _listener_rule(app: m.App, logical_id: str, http, listener: elb.Listener,
+                   tg: elb.TargetGroup) -> elb.ListenerRule:
+    """A rule of `http` (a model.Http or model.Route: paths, hosts, priority) forwarding to `tg`."""
     conditions = []
     if http.paths:
         paths = elb.PathPatternConfig(Values=list(http.paths))
@@ -73,10 +86,34 @@ def listener_rule(
         hosts = elb.HostHeaderConfig(Values=list(http.hosts))
         conditions.append(elb.Condition(Field="host-header", HostHeaderConfig=hosts))
     return elb.ListenerRule(
-        listener_rule_id(service),
+        logical_id,
         ListenerArn=Ref(listener),
         Priority=http.priority,
         Conditions=conditions,
         Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(tg))],
         Tags=tags(app),
     )
+
+
+# --- http.additional_rules: a target group and a listener rule each --------------------------
+
+def rule_prefix(service: m.Service, index: int) -> str:
+    """Logical-ID prefix of additional_rules[index] (1-based in the ID: <Key>Rule1...). By
+    position: inserting a rule before others renumbers (and so replaces) the ones after it."""
+    return f"{service.key}Rule{index + 1}"
+
+
+def rule_target_group_output(service: m.Service, index: int) -> str:
+    return f"{rule_prefix(service, index)}TargetGroupArn"
+
+
+def additional_routes(app: m.App, t: Template, listener: elb.Listener, vpc_id) -> None:
+    """Every routed service's additional rules: target group, listener rule, wired ARN."""
+    for service in app.routed_services:
+        for i, route in enumerate(service.http.additional_rules):
+            prefix = rule_prefix(service, i)
+            tg = t.add_resource(_target_group(app, f"{prefix}TargetGroup", service.http, route.version,
+                                              route.healthcheck, vpc_id, f"{app.stack_name}-{service.name}-{i + 1}"))
+            t.add_resource(_listener_rule(app, f"{prefix}ListenerRule", route, listener, tg))
+            wire_output(t, rule_target_group_output(service, i), Ref(tg),
+                        f"Target group ARN of {service.name} additional_rules[{i}]")

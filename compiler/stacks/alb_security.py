@@ -43,7 +43,8 @@ def _egress(app: m.App, sg: ec2.SecurityGroup, targets: dict | None) -> list[ec2
     """
     services_by_port: dict[int, list[str]] = {}
     for service in app.routed_services:
-        services_by_port.setdefault(service.port, []).append(service.name)
+        for port in service.http.target_ports:
+            services_by_port.setdefault(port, []).append(service.name)
     return [
         ec2.SecurityGroupEgress(
             egress_id(port),

@@ -13,6 +13,8 @@ Wiring names used across stacks (producer -> consumers):
   alb:       AlbSecurityGroupId, LoadBalancerFullName, HttpListenerArn,
              <Svc>TargetGroupArn, <Svc>TargetGroupFullName (only for services
              that scale on requests)
+             <Svc>Rule<N>TargetGroupArn (http.additional_rules, alb_routing.py)
+  nlb:       <Svc>NlbTargetGroupArn, <Svc>NlbSecurityGroupId, <Svc>NlbDnsName (nlb.py)
   storage:   FileSystemId, FileSystemSecurityGroupId (the managed EFS file system)
   services:  ClusterName, ClusterArn, NamespaceId, NamespaceArn,
              ServicesSecurityGroupId (the SG every task of the app wears)

@@ -109,6 +109,15 @@ def alb_security_group(lb: m.LoadBalancer) -> tuple[Skip, ...]:
     ),)
 
 
+def network_load_balancer() -> tuple[Skip, ...]:
+    """An NLB's access logs cover only TLS listeners, into a bucket that is billed."""
+    return (Skip(
+        "CKV_AWS_91",
+        "access logs off: a Network Load Balancer logs only TLS connections, into an S3 bucket "
+        "that is billed; the spec has no setting for them",
+    ),)
+
+
 def apply(resource: BaseAWSObject, *skips: Skip) -> BaseAWSObject:
     """Add `skips` to the resource's Metadata, beside any other Metadata, sorted by check."""
     if skips:

@@ -43,6 +43,8 @@ from compiler import model as m
 from compiler.state import naming
 from compiler.state.placement import FIRST_STACK, SERVICES_PER_STACK, stem  # noqa: F401 (re-exported)
 from compiler.stacks import common, copilot_env, messaging, services_network, services_scaling
+from compiler.stacks.alb_routing import rule_target_group_output
+from compiler.stacks.nlb import target_group_output as nlb_target_group_output
 from compiler.stacks.tasks import task_resources
 
 # The ECS service's logical ID suffix (see tasks.py for the others).
@@ -161,6 +163,8 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
     task = task_resources(app, t, wire, svc, svc_tags, env, statements)
     task_definition, task_sg, nfs_rule = task.task_definition, task.security_group, task.nfs_rule
     ingress = services_network.ingress(app, t, svc, wire, task_sg)
+    if svc.nlb:
+        ingress += services_network.nlb_ingress(t, svc, wire, task_sg)
 
     service_props: dict[str, Any] = {}
     # The first tasks must be reachable, and mount the file system: the doors are open
@@ -174,11 +178,22 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
         service_props["LaunchType"] = "FARGATE"
     if svc.http:
         service_props["LoadBalancers"] = [ecs.LoadBalancer(
-            ContainerName=svc.name,
-            ContainerPort=svc.port,
+            ContainerName=svc.http.target_container,
+            ContainerPort=svc.http.target_port,
             TargetGroupArn=wire(f"{pid}TargetGroupArn"),
-        )]
+        )] + [ecs.LoadBalancer(
+            ContainerName=route.target_container,
+            ContainerPort=route.target_port,
+            TargetGroupArn=wire(rule_target_group_output(svc, i)),
+        ) for i, route in enumerate(svc.http.additional_rules)]
         service_props["HealthCheckGracePeriodSeconds"] = svc.http.healthcheck.grace_period
+    if svc.nlb:
+        service_props.setdefault("LoadBalancers", []).append(ecs.LoadBalancer(
+            ContainerName=svc.name,
+            ContainerPort=svc.nlb.target_port,
+            TargetGroupArn=wire(nlb_target_group_output(svc)),
+        ))
+        service_props.setdefault("HealthCheckGracePeriodSeconds", svc.nlb.healthcheck.grace_period)
     if app.uses_connect:
         service_props["ServiceConnectConfiguration"] = services_network.service_connect(svc, wire)
     if svc.discovery:

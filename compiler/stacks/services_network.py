@@ -12,6 +12,7 @@ from troposphere import ec2, ecs, servicediscovery
 
 from compiler import model as m
 from compiler.state import naming
+from compiler.stacks.nlb import security_group_output, task_ports
 from compiler.stacks.tasks import port_name
 
 # Per-service logical ID suffixes (see tasks.py).
@@ -34,20 +35,39 @@ def ingress(app: m.App, t: Template, svc: m.Service, wire: Callable[..., Any],
     """
     sources = []
     if app.load_balancer and svc.http:
-        sources.append((LOAD_BALANCER_INGRESS, "AlbSecurityGroupId",
-                        f"From the load balancer to {svc.name}:{svc.port}"))
+        # The route's port keeps the plain ID; other ports of additional_rules get theirs.
+        main = svc.http.target_port
+        for port in (main, *(p for p in svc.http.target_ports if p != main)):
+            sources.append((LOAD_BALANCER_INGRESS + ("" if port == main else str(port)), "AlbSecurityGroupId",
+                            f"From the load balancer to {svc.name}:{port}", port))
     if svc.connect or svc.discovery:
         # No apostrophe: EC2 refuses it in rule descriptions (compiler/lint/rules E9001).
         sources.append((SERVICES_INGRESS, "ServicesSecurityGroupId",
-                        f"From the other services of the app to {svc.name}:{svc.port}"))
+                        f"From the other services of the app to {svc.name}:{svc.port}", svc.port))
     made = []
-    for suffix, source, text in sources:
+    for suffix, source, text, port in sources:
         made.append(t.add_resource(ec2.SecurityGroupIngress(
             svc.key + suffix,
             GroupId=GetAtt(task_sg, "GroupId"),
-            IpProtocol="tcp", FromPort=svc.port, ToPort=svc.port,
+            IpProtocol="tcp", FromPort=port, ToPort=port,
             SourceSecurityGroupId=wire(source),
             Description=naming.ec2_description(text),
+        )).title)
+    return made
+
+
+def nlb_ingress(t: Template, svc: m.Service, wire: Callable[..., Any], task_sg: ec2.SecurityGroup) -> list[str]:
+    """The task group's ingress from the service's NLB (stacks/nlb.py): the target port in
+    the listener's protocol(s), and the health check's port over TCP. Resources of their
+    own, for the reason `ingress` gives; logical IDs of the rules made."""
+    made = []
+    for proto, port in task_ports(svc.nlb):
+        made.append(t.add_resource(ec2.SecurityGroupIngress(
+            f"{svc.key}NlbIngress{proto.capitalize()}{port}",
+            GroupId=GetAtt(task_sg, "GroupId"),
+            IpProtocol=proto, FromPort=port, ToPort=port,
+            SourceSecurityGroupId=wire(security_group_output(svc)),
+            Description=naming.ec2_description(f"From the network load balancer to {svc.name}:{port}/{proto}"),
         )).title)
     return made
 

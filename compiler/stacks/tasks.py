@@ -161,6 +161,10 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
         if (svc.http or svc.connect) and not (svc.http and svc.http.protocol == "HTTPS"):
             mapping["AppProtocol"] = "http"
         main["PortMappings"] = [ecs.PortMapping(**mapping)]
+    if svc.nlb is not None:
+        _nlb_port_mapping(svc, main)
+    extra = _route_ports(svc)
+    _add_port_mappings(main, svc.name, extra.get(svc.name, ()))
     if svc.healthcheck:
         hc = svc.healthcheck
         main["HealthCheck"] = ecs.HealthCheck(
@@ -191,6 +195,7 @@ def _containers(svc: m.Service, log_group: logs.LogGroup,
             props["PortMappings"] = [ecs.PortMapping(
                 ContainerPort=sidecar.port, Protocol="tcp", Name=port_name(sidecar.name, sidecar.port),
             )]
+        _add_port_mappings(props, sidecar.name, extra.get(sidecar.name, ()))
         containers.append(ecs.ContainerDefinition(
             Name=sidecar.name,
             Image=sidecar.image,
@@ -222,6 +227,47 @@ def _nfs_egress(app: m.App, wire: Callable[..., Any], workload: Any) -> list[ec2
         DestinationSecurityGroupId=wire(storage.SECURITY_GROUP_ID),
         Description="NFS to the EFS mount targets of the app",
     )]
+
+
+def _route_ports(svc: m.Service) -> dict[str, list[int]]:
+    """Container name -> the ports the ALB sends to there (http.target_*, additional_rules)."""
+    found: dict[str, set[int]] = {}
+    if svc.http:
+        targets = [(svc.http.target_container, svc.http.target_port)]
+        targets += [(r.target_container, r.target_port) for r in svc.http.additional_rules]
+        for container, port in targets:
+            found.setdefault(container, set()).add(port)
+    return {c: sorted(ports) for c, ports in found.items()}
+
+
+def _add_port_mappings(props: dict[str, Any], container: str, ports) -> None:
+    """A tcp mapping for each of `ports` the container does not map yet (ECS attaches a
+    target group only to a mapped container port)."""
+    mapped = {p.properties["ContainerPort"] for p in props.get("PortMappings", [])}
+    for port in ports:
+        if port not in mapped:
+            props.setdefault("PortMappings", []).append(ecs.PortMapping(
+                ContainerPort=port, Protocol="tcp", Name=port_name(container, port)))
+            mapped.add(port)
+
+
+def _nlb_port_mapping(svc: m.Service, main: dict[str, Any]) -> None:
+    """The NLB's target port on the main container: the service port's mapping in the NLB's
+    protocol (udp), a udp mapping beside the tcp one, or a mapping of its own."""
+    nlb = svc.nlb
+    mappings = main.setdefault("PortMappings", [])
+    if nlb.target_port == svc.port:
+        if nlb.container_protocol != "tcp" and (svc.http or svc.connect or svc.discovery):
+            # The port also serves TCP (the ALB, Service Connect): a udp mapping beside the tcp
+            # one, as Copilot deploys a UDP NLB on the http port.
+            mappings.append(ecs.PortMapping(ContainerPort=svc.port, Protocol=nlb.container_protocol,
+                                            Name=f"{port_name(svc.name, svc.port)}-udp"))
+        elif nlb.container_protocol != "tcp":
+            mappings[0] = ecs.PortMapping(ContainerPort=svc.port, Protocol=nlb.container_protocol,
+                                          Name=port_name(svc.name, svc.port))
+        return
+    mappings.append(ecs.PortMapping(ContainerPort=nlb.target_port, Protocol=nlb.container_protocol,
+                                    Name=port_name(svc.name, nlb.target_port)))
 
 
 def port_name(container: str, port: int) -> str:

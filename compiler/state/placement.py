@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from compiler import model as m
@@ -82,6 +82,10 @@ def _entries(previous: Mapping[str, Any] | None) -> dict[str, dict]:
         priority = entry.get("priority")
         if isinstance(priority, int) and not isinstance(priority, bool) and 1 <= priority <= LAST_PRIORITY:
             clean["priority"] = priority
+        rules = entry.get("rules")
+        if isinstance(rules, list):
+            clean["rules"] = [p if isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= LAST_PRIORITY
+                              else None for p in rules]
         if isinstance(entry.get("alias"), str):
             clean["alias"] = entry["alias"]
         fixed = entry.get("fixed_priority")
@@ -124,6 +128,11 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
                     identity=identity)
         if s.name in priorities:
             s = replace(s, http=replace(s.http, priority=priorities[s.name], assigned=True))
+        if s.http and s.http.additional_rules:
+            s = replace(s, http=replace(s.http, additional_rules=tuple(
+                replace(r, priority=priorities[_rule_name(s.name, i)], assigned=True)
+                if _rule_name(s.name, i) in priorities else r
+                for i, r in enumerate(s.http.additional_rules))))
         services.append(s)
     keep_namespace = bool(isinstance(previous, Mapping) and previous.get("namespace") is True)
     in_use = {name for names in queues.values() for name in names}
@@ -165,6 +174,9 @@ def record(app: m.App) -> dict[str, Any]:
             entry["fixed_priority"] = s.http.priority      # the spec's own: for FC272 after a rename
         if s.http and not s.http.is_default:
             entry["route"] = {"paths": sorted(s.http.paths), "hosts": sorted(s.http.hosts)}
+        if s.http and any(r.assigned for r in s.http.additional_rules):
+            # additional_rules[i]'s automatic priority (None where the spec gives one)
+            entry["rules"] = [r.priority if r.assigned else None for r in s.http.additional_rules]
         if s.connect:
             entry["alias"] = s.connect.alias
         if s.queue_names:
@@ -303,8 +315,34 @@ def _route(http: m.Http) -> tuple:
     return tuple(sorted(http.paths)), tuple(sorted(http.hosts))
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """An additional rule, shaped as a routed service for _priorities: `name` is
+    _rule_name(service, index), `http` the model.Route (paths, hosts, priority)."""
+
+    name: str
+    http: m.Route
+    service: str
+    index: int
+
+
+def _rule_name(service: str, index: int) -> str:
+    # "#" is in no service name: never the name of a service's own rule.
+    return f"{service}#{index + 1}"
+
+
+def _previous_priority(s, entries: dict[str, dict], origin: dict[str, str]) -> int | None:
+    """The priority the previous compile gave a service's rule or one of its additional rules."""
+    if isinstance(s, _Rule):
+        rules = entries.get(origin.get(s.service, ""), {}).get("rules", [])
+        return rules[s.index] if s.index < len(rules) else None
+    return entries.get(origin.get(s.name, ""), {}).get("priority")
+
+
 def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) -> dict[str, int]:
-    rules = [s for s in app.routed_services if not s.http.is_default]
+    rules: list = [s for s in app.routed_services if not s.http.is_default]
+    rules += [_Rule(_rule_name(s.name, i), r, s.name, i)
+              for s in app.routed_services for i, r in enumerate(s.http.additional_rules)]
     explicit = {s.name: s.http.priority for s in rules if s.http.priority is not None}
     auto = [s for s in rules if s.http.priority is None]
     placed: dict[str, int] = dict(explicit)
@@ -329,7 +367,7 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) ->
         return lo, hi
 
     assigned: dict[str, int] = {}
-    previous = {s.name: entries.get(origin.get(s.name, ""), {}).get("priority") for s in auto}
+    previous = {s.name: _previous_priority(s, entries, origin) for s in auto}
     for s in sorted((s for s in auto if previous[s.name] is not None), key=lambda s: previous[s.name]):
         p = previous[s.name]
         lo, hi = bounds(s)
@@ -339,6 +377,7 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) ->
     # Every priority the previous compile used stays reserved: its rule may still exist
     # while this update runs (a removed or renamed service's rule goes only in cleanup).
     reserved = {e[k] for e in entries.values() for k in ("priority", "fixed_priority") if k in e}
+    reserved |= {p for e in entries.values() for p in e.get("rules", ()) if p is not None}
     current = {origin.get(s.name) for s in app.services}
     same_route = {e["route"]: e["priority"] for n, e in entries.items()
                   if n not in current and "priority" in e and "route" in e}

@@ -22,7 +22,8 @@ STACK = re.compile(r"^services(-([2-9]|[1-9][0-9]+)|-[a-z0-9][a-z0-9-]{0,40})?$"
 QUEUE = re.compile(r"^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$")
 LAST_PRIORITY = 50000
 RECORD_FIELDS = {"services", "namespace", "retired_queues", "subnets"}
-ENTRY_FIELDS = {"key", "stack", "priority", "route", "alias", "queues", "identity", "fixed_priority"}
+ENTRY_FIELDS = {"key", "stack", "priority", "route", "alias", "queues", "identity", "fixed_priority",
+                "rules"}  # rules: the priorities of http.additional_rules (None: given in the spec)
 
 
 def problems(record: Any) -> list[str]:
@@ -61,6 +62,20 @@ def problems(record: Any) -> list[str]:
                 found.append(f"{where}.priority {p} is also {priorities[p]}'s")
             else:
                 priorities[p] = name
+        if "rules" in entry:
+            rules = entry["rules"]
+            if not isinstance(rules, list):
+                found.append(f"{where}.rules is {_kind(rules)}, not a list of priorities")
+                rules = []
+            for i, p in enumerate(rules):
+                if p is None:
+                    continue
+                if not (_is_int(p) and 1 <= p <= LAST_PRIORITY):
+                    found.append(f"{where}.rules[{i}] is {_kind(p)}, not a listener rule priority (1-{LAST_PRIORITY})")
+                elif p in priorities:
+                    found.append(f"{where}.rules[{i}] priority {p} is also {priorities[p]}'s")
+                else:
+                    priorities[p] = f"{name} (rule {i})"
         if "fixed_priority" in entry:
             p = entry["fixed_priority"]
             if not (_is_int(p) and 1 <= p <= LAST_PRIORITY):

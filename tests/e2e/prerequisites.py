@@ -57,6 +57,8 @@ def provide(emulator: Emulator, app: m.App):
     lb = app.load_balancer
     if lb and lb.https and lb.https.certificate_arn:
         emulator.provide_certificate(lb.https.certificate_arn)
+    for arn in sorted({s.nlb.certificate_arn for s in app.nlb_services if s.nlb.certificate_arn}):
+        emulator.provide_certificate(arn)     # a TLS NLB listener's
     for zone_id, domain in sorted(hosted_zones(app).items()):
         emulator.provide_hosted_zone(zone_id, domain)
     for file_system in sorted({v.efs.file_system_id for s in app.services for v in s.efs_volumes

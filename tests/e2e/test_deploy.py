@@ -45,7 +45,11 @@ from emulator import ACCOUNT, Emulator, partition_of
 import prerequisites
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+# Deployed to moto by hand (issue #26: both stacks create), but the read-back below does not
+# know Network Load Balancers and additional rules yet (root outputs, security groups, ECS
+# load balancers, task port mappings, gRPC matchers): left out until it does.
+NOT_READ_BACK_YET = ("nlb.yaml", "routes.yaml")
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if p.name not in NOT_READ_BACK_YET)
 E2E_SPECS = sorted((Path(__file__).parent / "specs").glob("*.yaml"))
 SPECS_VARIABLE = "FC_E2E_SPECS"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from compiler.diagnostics import Locator
+from compiler.importers.copilot import routes
 from compiler.importers.copilot.context import DEFAULT_CARRIED, Context, shown
 from compiler.importers.copilot.fields import as_int, fixed_name
 from compiler.importers.copilot.task import Translator, Workload, order
@@ -40,8 +41,9 @@ def service(kind: str, name: str, data: dict, loc: Locator, ctx: Context, app: s
         t.out.setdefault("discovery", True)
     if "nlb" in data:
         t.done.add("nlb")
-        t.drop(("nlb",), "Network Load Balancers are not supported; the service is routed by the ALB only "
-               "when it has http")
+        found = routes.nlb(t, data["nlb"])
+        if found is not None:
+            t.out["nlb"] = found
     if "publish" in data:
         t.done.add("publish")
         _publish(t, data["publish"])
@@ -114,11 +116,12 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
                        "digits); the alias is routed as a host rule: give the zone's ID", where)
         elif key in ("target_container", "targetContainer"):
             if str(value) != t.base[-1]:
-                t.drop(path, "routing to a sidecar is not supported; the main container receives traffic",
-                       where)
+                out["target_container"] = t.text(value)
         elif key == "target_port":
-            if as_int(value) != t.out.get("port"):
-                t.drop(path, "a target port other than the container port is not supported", where)
+            if as_int(value) is None:
+                t.bad(path, value, "a port number", where)
+            elif as_int(value) != t.out.get("port"):
+                out["target_port"] = as_int(value)
         elif key == "allowed_source_ips":
             # Decided with every routed service at once (workspace._refuse_source_ips and
             # _load_balancer): the load balancer's allowed_cidrs where exact, else refused.
@@ -128,14 +131,21 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
             if as_bool(value) is False:
                 t.drop(path, "with HTTPS the HTTP listener always redirects", where)
         elif key == "version":
-            if str(value).lower() != "http1":
-                t.drop(path, f"protocol version {value} is not supported (HTTP/1.1 targets only)", where)
+            if str(value).lower() in ("http2", "grpc"):
+                out["version"] = str(value).lower()
+            elif str(value).lower() != "http1":
+                t.bad(path, value, "http1, http2 or grpc", where)
         elif key == "additional_rules":
-            t.drop(path, "more listener rules per service are not supported; route one path list per service",
-                   where)
+            rules = routes.additional_rules(t, value, _alb_healthcheck)
+            if rules:
+                out["additional_rules"] = rules
+        elif key == "alb":
+            t.drop(path, "an existing ALB is not supported yet; the service is routed by the spec's "
+                   "load_balancer", where)
         else:
             t.drop(path, f"http.{key} has no equivalent", where)
     out.setdefault("path", "/")
+    routes.drop_repeated_rules(t, out)
     t.out["http"] = out
     work.http = exposure
 

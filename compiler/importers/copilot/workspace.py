@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.diagnostics import ERROR, Diagnostic, Locator
-from compiler.importers.copilot import environment, job, overrides, service, task
+from compiler.importers.copilot import environment, job, overrides, routes, service, task
 from compiler.importers.copilot.context import (
     DEFAULT_CARRIED,
     REFUSED,
@@ -232,6 +232,7 @@ def _load_balancer(works, envi, ctx) -> dict | None:
         lb["allowed_cidrs"] = _narrowest(ips[0], lb.get("allowed_cidrs"))
     for w, loc in routed:
         http = w.spec.get("http", {})
+        routes.version_without_https(ctx, w.name, http, lb)
         if "alias" in http and "hosted_zone" not in http and "https" not in lb:
             names = http.pop("alias")
             names = names if isinstance(names, list) else [names]

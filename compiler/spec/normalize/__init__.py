@@ -8,6 +8,7 @@ which read the model this package builds. One module per spec block:
     postures.py        the defaults `security` chooses
     network.py         network: a VPC of the compiler's (carved subnets) or an existing one
     load_balancer.py   load_balancer: the ALB, HTTPS, access logs
+    nlb.py             services.<name>.nlb: a Network Load Balancer of the service's own
     services.py        services.<name>: size, count and scaling, deployment, healthcheck
     http.py            services.<name>.http: the route and the target group's health check
     messaging.py       services.<name>.subscribe: the queue, FIFO decided by the topics
@@ -39,7 +40,8 @@ def normalize(data: Mapping[str, Any]) -> m.App:
     posture = POSTURES[security]
     net = network.normalize(data.get("network") or {})
     # Spec order is kept: it decides which services stack a service lands in.
-    services = tuple(service(name, spec or {}, posture) for name, spec in (data.get("services") or {}).items())
+    services = tuple(service(name, spec or {}, posture, net.cidr)
+                     for name, spec in (data.get("services") or {}).items())
     aliases = any(s.http.aliases for s in services if s.http)
     return m.App(
         app=app,

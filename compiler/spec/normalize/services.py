@@ -7,19 +7,23 @@ from typing import Any, Mapping
 from compiler import model as m
 from compiler.spec.normalize.http import default_timeout, http
 from compiler.spec.normalize.messaging import subscription
+from compiler.spec.normalize.nlb import nlb
 from compiler.spec.normalize.postures import Posture
 from compiler.spec.normalize.storage import ephemeral, volumes
 from compiler.spec.normalize.tasks import default_memory, secrets, sidecar, task_role, text, variables
 from compiler.spec.schedules import duration_seconds
 
 
-def service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
+def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str | None = None) -> m.Service:
     cpu = spec.get("cpu", 256)
     count = spec.get("count", 1)
     scaling = _scaling(count) if isinstance(count, Mapping) else None
     deployment = spec.get("deployment") or {}
     storage = spec.get("storage") or {}
     role = spec.get("task_role") or {}
+    sidecars = tuple(sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items()))
+    # The main container's port wins a name clash (FC208 refuses a sidecar named like it).
+    ports = {**{c.name: c.port for c in sidecars}, name: spec.get("port")}
     return m.Service(
         name=name,
         image=spec["image"],
@@ -30,7 +34,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
         scaling=scaling,
         placement=spec.get("placement", "private"),
         platform=spec.get("platform", "linux/x86_64"),
-        http=http(spec["http"]) if spec.get("http") is not None else None,
+        http=http(spec["http"], name, ports) if spec.get("http") is not None else None,
         connect=_connect(name, spec.get("connect", False)),
         discovery=spec.get("discovery", False),
         variables=variables(spec.get("variables")),
@@ -41,9 +45,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
             max_percent=deployment.get("max_percent", 200),
             rollback=deployment.get("rollback", True),
         ),
-        sidecars=tuple(
-            sidecar(n, s) for n, s in sorted((spec.get("sidecars") or {}).items())
-        ),
+        sidecars=sidecars,
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
         healthcheck=_container_healthcheck(spec.get("healthcheck")),
@@ -62,6 +64,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Service:
             key=lambda t: t.name,
         )),
         subscribe=subscription(spec.get("subscribe")),
+        nlb=nlb(spec.get("nlb"), spec.get("port"), vpc_cidr),
     )
 
 
