@@ -9,6 +9,7 @@ which read the model this package builds. One module per spec block:
     network.py         network: a VPC of the compiler's (carved subnets) or an existing one
     load_balancer.py   load_balancer: the ALB, HTTPS, access logs
     services.py        services.<name>: size, count and scaling, deployment, healthcheck
+    deployment.py      services.<name>.deployment: strategy, bake times, alarms, hooks; count.schedule
     http.py            services.<name>.http: the route and the target group's health check
     messaging.py       services.<name>.subscribe: the queue, FIFO decided by the topics
     jobs.py            jobs.<name>: the schedule, retries, timeout
