@@ -83,8 +83,8 @@ def _test_traffic(svc: m.Service) -> dict[str, Any]:
     if not (svc.deployment.shifted and test is not None and test.header is not None):
         return {}
     name, value = test.header
-    return {"TestTrafficRules": ecs.ServiceConnectTestTrafficRules(Header=ecs.ServiceConnectTestTrafficRulesHeader(
-        Name=name, Value=ecs.ServiceConnectTestTrafficRulesHeaderValue(Exact=value)))}
+    return {"TestTrafficRules": ecs.ServiceConnectTestTrafficRules(Header=ecs.ServiceConnectTestTrafficHeaderRules(
+        Name=name, Value=ecs.ServiceConnectTestTrafficHeaderMatchRules(Exact=value)))}
 
 
 def discovery_service(t: Template, wire: Callable[..., Any], svc: m.Service,
