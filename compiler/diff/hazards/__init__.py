@@ -6,6 +6,7 @@
     names.py          name-clash
     traffic.py        traffic-gap, count-reset
     rules.py          rule-gap
+    shifted_routes.py shift-revert
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from compiler.diff.hazards.kinds import KINDS, Hazard, describe  # noqa: F401
 from compiler.diff.hazards.names import name_clashes
 from compiler.diff.hazards.replacements import data_deletions, replacements, vpc_moves
 from compiler.diff.hazards.rules import rule_gaps
+from compiler.diff.hazards.shifted_routes import shift_reverts
 from compiler.diff.hazards.traffic import count_resets, traffic_gaps
 
 
 def find(changes: Changes) -> list[Hazard]:
     found = (replacements(changes) + vpc_moves(changes) + name_clashes(changes)
              + traffic_gaps(changes) + count_resets(changes) + data_deletions(changes)
-             + rule_gaps(changes))
+             + rule_gaps(changes) + shift_reverts(changes))
     return sorted(set(found), key=lambda h: (list(KINDS).index(h.kind), h.stack, h.id, h.message))
