@@ -1,6 +1,8 @@
-"""FC225: deployment strategies: what a shifted deployment needs (a load balancer route or
-Service Connect), the ECS ranges of its steps and bake times, CloudFormation's limit on
-a deployment's length, alarms, lifecycle hooks and test traffic."""
+"""FC225: shifted deployments: a route or Service Connect, ECS ranges, 33-hour limit, hooks, test traffic."""
+
+# What a shifted deployment needs (a load balancer route or Service Connect), the ECS ranges
+# of its steps and bake times, CloudFormation's limit on a deployment's length, alarms,
+# lifecycle hooks and test traffic.
 
 from __future__ import annotations
 
