@@ -292,3 +292,25 @@ def test_copilot_rollback_alarms_map_to_deployment_alarms(tmp_path, capsys, alar
     out, err = capsys.readouterr()
     assert code == 0, err
     assert yaml.safe_load(out)["services"]["web"]["deployment"]["alarms"] == expected
+
+
+def test_alb_capacity_counts_what_shifted_services_output():
+    from compiler.checks import alb_capacity
+    from compiler.checks.deployment_strategy import alb_extra
+    app, _ = pipeline.validate(str(ROOT / "examples" / "progressive.yaml"))
+    alb = dict(pipeline.build_templates(app))["alb"]
+    routed = app.routed_services
+    base = alb_capacity.FIXED_OUTPUTS + len(routed) + sum(1 for s in routed if s.scaling and s.scaling.requests)
+    assert base + alb_extra(app)[0] == len(alb.outputs)
+
+
+def test_a_services_stack_over_500_resources_is_refused_before_lint():
+    from compiler.checks.deployment_strategy import stack_resources
+    many = {f"s{i}": {**web(f"/s{i}/*", strategy="canary", alarms={"names": ["x"]},
+                            hooks=[{"lambda": HOOK, "stages": ["post_scale_up"]}]),
+                      "connect": True, "discovery": True, "exec": True,
+                      "count": {"range": "1-4", "cpu_percentage": 50, "memory_percentage": 50,
+                                "requests": 100}} for i in range(30)}
+    data = spec(**many)
+    found = [d for d in checks.run(model_of(data), data, Locator("spec.yaml")) if d.code == "FC225"]
+    assert [(d.path, "500" in d.message) for d in found] == [("services.s29", True)]

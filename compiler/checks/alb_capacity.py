@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from compiler.checks import deployment_strategy
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
 
@@ -23,6 +24,8 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         return []
     outputs = FIXED_OUTPUTS + len(routed) + sum(1 for s in routed if s.scaling and s.scaling.requests)
     resources = FIXED_RESOURCES + 2 * len(routed) + len({s.port for s in routed})
+    shifted_outputs, shifted_resources = deployment_strategy.alb_extra(app)   # progressive delivery
+    outputs, resources = outputs + shifted_outputs, resources + shifted_resources
     if outputs <= MAX_OUTPUTS and resources <= MAX_RESOURCES:
         return []
     return [locator.error(

@@ -49,6 +49,8 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for s in app.services:
         found += _service(app, s, data, locator)
+    if not any(d.code == CODE for d in found):
+        found += stack_resources(app, locator)
     return found
 
 
@@ -139,3 +141,55 @@ def _header_rule(app: App, s: Service, data: dict, locator: Locator) -> list[Dia
                 CODE, path, f"the test rule takes the priority before the service's ({http.priority}), "
                 f"and {taken}", "choose another priority for this service"))
     return out
+
+
+MAX_RESOURCES = 500                # CloudFormation: resources per template
+ROLLING_RESOURCES = 16             # the most a rolling service adds (services.py: SERVICES_PER_STACK)
+SHIFT_RESOURCES = 5                # at most, on top: three alarms and two roles
+
+
+def stack_resources(app: App, locator: Locator) -> list[Diagnostic]:
+    """Services stacks over CloudFormation's 500 resources. SERVICES_PER_STACK is proven for
+    rolling services; a shifted service adds its alarms and the roles ECS assumes (up to
+    five resources), so thirty of them can pass the limit. Only a group that could is built
+    (troposphere refuses the 501st resource), before the pipeline builds anything."""
+    from compiler.stacks import services as services_stack   # stacks < checks
+
+    found = []
+    for stem, members in services_stack.groups(app):
+        if len(members) * (ROLLING_RESOURCES + SHIFT_RESOURCES) <= MAX_RESOURCES or not any(
+                s.deployment.shifted or s.deployment.alarms for s in members):
+            continue
+        try:
+            services_stack.build_group(app, stem, members)
+        except ValueError as e:
+            if "Maximum number of resources" not in str(e):
+                raise
+            last = members[-1]
+            found.append(locator.error(
+                CODE, svc(last.name),
+                f"the {stem} stack (services {members[0].name} to {last.name}) would hold more than "
+                f"{MAX_RESOURCES} resources, CloudFormation's limit: blue/green, canary and linear "
+                "services add alarms and roles", hint="pin some of them to another stack with stack: NAME",
+                key=True))
+    return found
+
+
+def alb_extra(app: App) -> tuple[int, int]:
+    """(outputs, resources) alb.json holds for the shifted services and the alarms (FC222):
+    alb_shift.outputs() and alb_shift.test_rules()."""
+    outputs = resources = 0
+    ports = set()
+    for s in app.routed_services:
+        d = s.deployment
+        request_scaling = s.scaling is not None and s.scaling.requests is not None
+        compiler_alarms = d.alarms is not None and d.alarms.compiler
+        outputs += int(compiler_alarms and not request_scaling)
+        if not d.shifted:
+            continue
+        outputs += 2 + int(compiler_alarms) + int(d.test_traffic is not None)
+        resources += 1 + int(d.test_traffic is not None)
+        if d.test_traffic is not None and d.test_traffic.port is not None and d.test_traffic.port not in ports:
+            ports.add(d.test_traffic.port)
+            resources += 1 + len(app.load_balancer.allowed_cidrs)
+    return outputs, resources

@@ -95,6 +95,11 @@ def _build_group(app: m.App, name: str, services: tuple[m.Service, ...], first: 
     return t
 
 
+def build_group(app: m.App, name: str, services: tuple[m.Service, ...]) -> Template:
+    """One services stack, as build() makes it (checks/deployment_strategy.py counts it)."""
+    return _build_group(app, name, services, first=(name == FIRST_STACK))
+
+
 def service_stems(app: m.App) -> dict[str, str]:
     """Service name -> the file stem of the services stack it is built in."""
     return {s.name: stem_ for stem_, group in groups(app) for s in group}
