@@ -67,6 +67,12 @@ def _service(app: App, s: Service, data: dict, locator: Locator) -> list[Diagnos
         err(("strategy",), f"a {raw(data, *base, 'strategy')} deployment shifts traffic between two "
             "revisions, and this service takes none: it has neither http (behind the load balancer) "
             "nor connect (Service Connect)", "use strategy: rolling, or give the service http or connect")
+    if d.shifted and s.scaling is not None and s.scaling.requests is not None:
+        out.append(locator.error(
+            CODE, svc(s.name, "count", "requests"),
+            "request-count scaling tracks one target group, and a blue_green, canary or linear "
+            "deployment moves the traffic to the other: after it the service would scale in to its minimum",
+            "scale on cpu_percentage or memory_percentage, or use strategy: rolling"))
     for block in ("canary", "linear"):
         if given(data, *base, block) and d.strategy != block.upper():
             err((block,), f"{block} settings apply to strategy: {block}, and this service's strategy is "
