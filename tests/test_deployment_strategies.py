@@ -310,8 +310,8 @@ def test_a_services_stack_over_500_resources_is_refused_before_lint():
     many = {f"s{i}": {**web(f"/s{i}/*", strategy="canary", alarms={"names": ["x"]},
                             hooks=[{"lambda": HOOK, "stages": ["post_scale_up"]}]),
                       "connect": True, "discovery": True, "exec": True,
-                      "count": {"range": "1-4", "cpu_percentage": 50, "memory_percentage": 50,
-                                "requests": 100}} for i in range(30)}
+                      "count": {"range": "1-4", "cpu_percentage": 50, "memory_percentage": 50}}
+            for i in range(30)}
     data = spec(**many)
     found = [d for d in checks.run(model_of(data), data, Locator("spec.yaml")) if d.code == "FC225"]
     assert [(d.path, "500" in d.message) for d in found] == [("services.s29", True)]
