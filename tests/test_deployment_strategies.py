@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from compiler import checks, cli, pipeline
+from copilot_workspaces import ENV_PARTNER
 from compiler.diagnostics import Locator
 from compiler.diff import compute, templates
 from compiler.pipeline import model_of
@@ -268,16 +269,8 @@ def test_plan_gives_each_service_its_deployment_time_and_prices_the_schedule():
     assert "0.77 tasks" in saving[0].assumption
 
 
-COPILOT = """name: web
-type: Load Balanced Web Service
-image:
-  location: public.ecr.aws/nginx/nginx:1.27
-  port: 8080
-http:
-  path: api
-deployment:
-  rollback_alarms: %s
-"""
+# A minimal Copilot service (the corpus helper's), with rollback alarms.
+COPILOT = ENV_PARTNER + "deployment:\n  rollback_alarms: %s\n"
 
 
 @pytest.mark.parametrize("alarms, expected", [

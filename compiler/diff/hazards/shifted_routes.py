@@ -32,29 +32,32 @@ def weighted_groups(rule: dict) -> list[str]:
 def shift_reverts(changes: Changes) -> list[Hazard]:
     modified = changes.modified()
     gone = changes.removed | changes.replaced
+
+    def change(identity) -> str:
+        """How the resource changes, or "" when it does not."""
+        if identity in gone:
+            return "is removed or replaced"
+        if identity in modified:
+            return "changes (" + ", ".join(modified[identity].properties) + ")"
+        return ""
+
     out = []
     for file in changes.old.templates:
         key = changes.old.key(file)
         for logical_id, resource in sorted(changes.old.resources(file).items()):
-            if not isinstance(resource, dict) or type_of(resource) != RULE:
-                continue
-            groups = weighted_groups(resource)
+            groups = weighted_groups(resource) if isinstance(resource, dict) and type_of(resource) == RULE else []
             if not groups:
                 continue
-            rule = (key, logical_id)
-            if rule in gone or rule in modified:
-                what = "is removed or replaced" if rule in gone else (
-                    "changes (" + ", ".join(modified[rule].properties) + ")")
-                out.append(Hazard("shift-revert", changes.file(rule), logical_id,
+            what = change((key, logical_id))
+            if what:
+                out.append(Hazard("shift-revert", changes.file((key, logical_id)), logical_id,
                                   f"the listener rule ECS shifts traffic on {what}: CloudFormation rewrites "
                                   "its forward action with the template's weights, 100 to the first target "
                                   "group, which after a finished shift may have no tasks"))
             for group in sorted(set(groups)):
-                identity = (key, group)
-                if identity in gone or identity in modified:
-                    what = "is removed or replaced" if identity in gone else (
-                        "changes (" + ", ".join(modified[identity].properties) + ")")
-                    out.append(Hazard("shift-revert", changes.file(identity), group,
+                what = change((key, group))
+                if what:
+                    out.append(Hazard("shift-revert", changes.file((key, group)), group,
                                       f"a target group ECS shifts traffic between (rule {logical_id}) {what} "
                                       "while ECS may be serving production from it"))
     return out
