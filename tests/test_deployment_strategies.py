@@ -206,6 +206,8 @@ WORKER = {"image": f"{ECR}/w:1"}
     ({"w": {**web("/w/*", strategy="blue_green", test_traffic={"header": {"X-T": "1"}}), "http": {"path": "/w/*", "priority": 1}}},
      [("FC225", "services.w.deployment.test_traffic.header")]),
     ({"w": {**web(strategy="canary"), "count": {"range": "1-3", "requests": 100}}}, [("FC225", "services.w.count.requests")]),
+    ({"w": web(strategy="canary"), "v": {**web(), "http": {"path": "/v/*", "priority": 50000}}},
+     [("FC225", "services.v.http.priority")]),
     ({"w": web(strategy="linear", linear={"percent": 20, "bake": "3m"}, bake="10m",
                hooks=[{"lambda": HOOK, "stages": ["post_scale_up"]}], test_traffic={"header": {"X-T": "1"}})}, []),
 ])

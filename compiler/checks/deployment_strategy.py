@@ -13,6 +13,7 @@ from compiler.checks._util import given, raw, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App, Service
 from compiler.spec.normalize.deployment import whole
+from compiler.state.placement import LAST_PRIORITY
 
 CODE = "FC225"
 
@@ -67,6 +68,14 @@ def _service(app: App, s: Service, data: dict, locator: Locator) -> list[Diagnos
         err(("strategy",), f"a {raw(data, *base, 'strategy')} deployment shifts traffic between two "
             "revisions, and this service takes none: it has neither http (behind the load balancer) "
             "nor connect (Service Connect)", "use strategy: rolling, or give the service http or connect")
+    if d.shifted and routed and s.http.is_default:
+        last = {LAST_PRIORITY, LAST_PRIORITY - 1}
+        for o in app.routed_services:
+            if o.http.priority in last and not o.http.assigned:
+                out.append(locator.error(
+                    CODE, svc(o.name, "http", "priority"),
+                    f"priority {o.http.priority} belongs to the production and test rules of {s.name}, "
+                    f"the {d.strategy.lower()} service on /", "choose a priority below 49999"))
     if d.shifted and s.scaling is not None and s.scaling.requests is not None:
         out.append(locator.error(
             CODE, svc(s.name, "count", "requests"),
