@@ -298,7 +298,9 @@ def test_only_the_alb_admits_the_internet_and_only_on_its_listener_ports(compile
             for rule in rules:
                 if any(rule.get(k) in OPEN_CIDRS for k in ("CidrIp", "CidrIpv6")
                        if isinstance(rule.get(k), str)):
-                    assert logical_id == alb_security.SECURITY_GROUP, (where, logical_id, rule)
+                    # the ALB's group, or a rule of its own on it (a test traffic listener)
+                    assert alb_security.SECURITY_GROUP in (
+                        logical_id, (props.get("GroupId") or {}).get("Fn::GetAtt", [None])[0]), (where, logical_id, rule)
                     assert rule["IpProtocol"] == "tcp" and rule["FromPort"] == rule["ToPort"]
                     assert rule["FromPort"] in listener_ports, (where, rule)
                     opened.add((where, rule["FromPort"]))

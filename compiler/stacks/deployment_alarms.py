@@ -28,6 +28,7 @@ from troposphere import cloudwatch as cw
 
 from compiler import model as m
 from compiler.state import naming
+from compiler.stacks import common
 from compiler.stacks.services_network import connect_discovery_name
 
 PERIOD = 60
@@ -68,6 +69,7 @@ def _alarm(t: Template, app: m.App, svc: m.Service, suffix: str, what: str, text
         EvaluationPeriods=periods,
         DatapointsToAlarm=datapoints,
         TreatMissingData="notBreaching",
+        Tags=common.tags(app),
     ))
 
 

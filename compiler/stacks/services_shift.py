@@ -23,7 +23,7 @@ from troposphere import AccountId, Sub, Template
 from troposphere import ecs, iam
 
 from compiler import model as m
-from compiler.stacks import deployment_alarms
+from compiler.stacks import common, deployment_alarms
 from compiler.stacks.iam import _allow
 
 ECS = "ecs.amazonaws.com"
@@ -87,6 +87,7 @@ def load_balancers_role(app: m.App, t: Template, wire: Callable[..., Any], svc: 
     return t.add_resource(iam.Role(
         key + LOAD_BALANCERS_ROLE,
         Description=f"ECS shifts the load balancer traffic of {svc.name} between its target groups",
+        Tags=common.tags(app),
         AssumeRolePolicyDocument=ecs_trust(wire),
         Policies=[iam.Policy(PolicyName="shift-traffic", PolicyDocument=PolicyDocument(
             Version="2012-10-17",
@@ -99,7 +100,7 @@ def load_balancers_role(app: m.App, t: Template, wire: Callable[..., Any], svc: 
     ))
 
 
-def _hooks(t: Template, wire: Callable[..., Any], svc: m.Service) -> list[ecs.DeploymentLifecycleHook]:
+def _hooks(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Service) -> list[ecs.DeploymentLifecycleHook]:
     hooks = svc.deployment.hooks
     if not hooks:
         return []
@@ -107,6 +108,7 @@ def _hooks(t: Template, wire: Callable[..., Any], svc: m.Service) -> list[ecs.De
     role = t.add_resource(iam.Role(
         svc.key + HOOKS_ROLE,
         Description=f"ECS invokes the deployment lifecycle hooks of {svc.name}",
+        Tags=common.tags(app),
         AssumeRolePolicyDocument=ecs_trust(wire),
         Policies=[iam.Policy(PolicyName="invoke-hooks", PolicyDocument=PolicyDocument(
             Version="2012-10-17", Statement=[_allow("InvokeHooks", LAMBDA_INVOKE, functions)]))],
@@ -141,7 +143,7 @@ def deployment_configuration(app: m.App, t: Template, wire: Callable[..., Any], 
         names = deployment_alarms.alarms(app, t, wire, svc, service_id) + list(d.alarms.names)
         if names:
             props["Alarms"] = ecs.DeploymentAlarms(AlarmNames=names, Enable=True, Rollback=True)
-    hooks = _hooks(t, wire, svc)
+    hooks = _hooks(app, t, wire, svc)
     if hooks:
         props["LifecycleHooks"] = hooks
     return ecs.DeploymentConfiguration(**props)
