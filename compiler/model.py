@@ -210,6 +210,15 @@ class Scaling:
     memory_percentage: Optional[int]
     requests: Optional[int]           # ALB requests per target
     queue: Optional[QueueScaling]     # backlog per task of the service's subscription queue
+    schedule: tuple["ScheduledCount", ...] = ()   # scheduled actions, spec order
+
+
+@dataclass(frozen=True)
+class ScheduledCount:
+    expression: str                   # at(...)/cron(...)/rate(...) as Application Auto Scaling takes it
+    min: int
+    max: int
+    timezone: str                     # IANA name; UTC by default
 
 
 @dataclass(frozen=True)
@@ -287,10 +296,43 @@ class TaskRole:
 
 
 @dataclass(frozen=True)
+class DeploymentAlarms:
+    """The alarms a deployment watches (DeploymentConfiguration.Alarms, rollback on)."""
+    compiler: bool                    # the compiler's alarms (target 5xx rate, unhealthy hosts, p99)
+    errors_percent: float             # 5xx rate threshold, percent of requests
+    latency_p99: float                # target response time p99 threshold, seconds
+    names: tuple[str, ...]            # existing alarms named by the spec, in spec order
+
+
+@dataclass(frozen=True)
+class LifecycleHook:
+    function: str                     # Lambda function ARN (or a ${VAR} already substituted)
+    stages: tuple[str, ...]           # ECS stage names (upper case), spec order
+
+
+@dataclass(frozen=True)
+class TestTraffic:
+    header: Optional[tuple[str, str]]  # (name, value): a header condition on the production listener
+    port: Optional[int]                # or a test listener on this port
+
+
+@dataclass(frozen=True)
 class Deployment:
     min_healthy_percent: int
     max_percent: int
     rollback: bool
+    strategy: str = "ROLLING"         # ROLLING | BLUE_GREEN | CANARY | LINEAR
+    percent: Optional[float] = None   # canary: CanaryPercent; linear: StepPercent
+    step_bake: Optional[int] = None   # canary/linear bake time per step, minutes
+    bake: Optional[int] = None        # BakeTimeInMinutes (None: ECS's default for the strategy)
+    alarms: Optional[DeploymentAlarms] = None   # None: no alarms watched
+    hooks: tuple[LifecycleHook, ...] = ()
+    test_traffic: Optional[TestTraffic] = None
+
+    @property
+    def shifted(self) -> bool:
+        """Traffic moves between two revisions (blue/green, canary, linear)."""
+        return self.strategy != "ROLLING"
 
 
 @dataclass(frozen=True)

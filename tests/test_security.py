@@ -313,7 +313,9 @@ def test_only_the_alb_admits_the_internet_and_only_on_its_listener_ports(compile
             for rule in rules:
                 if any(rule.get(k) in OPEN_CIDRS for k in ("CidrIp", "CidrIpv6")
                        if isinstance(rule.get(k), str)):
-                    assert logical_id == alb_security.SECURITY_GROUP or (
+                    # the ALB's group, or a rule of its own on it (a test traffic listener), or an NLB's
+                    group = (props.get("GroupId") or {}).get("Fn::GetAtt", [None])[0]
+                    assert alb_security.SECURITY_GROUP in (logical_id, group) or (
                         where.endswith("/nlb.json") and logical_id.endswith("NlbSecurityGroup")), \
                         (where, logical_id, rule)
                     assert rule["IpProtocol"] in ("tcp", "udp") and rule["FromPort"] == rule["ToPort"]

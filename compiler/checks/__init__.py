@@ -28,6 +28,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC222 alb_capacity           alb.json within CloudFormation's output and resource limits
     FC223 substitutions          no ${AWS::Region}-like references in literal spec values
     FC224 task_size              task definitions within 64 KiB, services stacks within 1 MB
+    FC225 deployment_strategy    shifted deployments: a route or Service Connect, ECS ranges, 33-hour limit, hooks, test traffic
+    FC226 count_schedule         count.schedule: schedules, window ranges, time zones
     FC240 volumes                volume and mount paths, uid/gid pairs, known volumes, distinct IDs
     FC241 custom_domains         alias domain shape and hosted zone, certificate limits
     FC250 worker_ports           a service without a port has no http, connect or discovery
@@ -56,9 +58,11 @@ from compiler.checks import (
     container_healthcheck,
     container_ports,
     copilot_variables,
+    count_schedule,
     custom_domains,
     depends_on,
     deployment,
+    deployment_strategy,
     dns_names,
     env_names,
     exec_readonly,
@@ -119,6 +123,8 @@ RULES = (
     alb_capacity,
     substitutions,
     task_size,
+    deployment_strategy,
+    count_schedule,
     volumes,
     custom_domains,
     worker_ports,

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from compiler.checks import deployment_strategy
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App
 
@@ -24,6 +25,8 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     rules = sum(len(s.http.additional_rules) for s in routed)   # a target group + rule + output each
     outputs = FIXED_OUTPUTS + len(routed) + rules + sum(1 for s in routed if s.scaling and s.scaling.requests)
     resources = FIXED_RESOURCES + 2 * (len(routed) + rules) + len({p for s in routed for p in s.http.target_ports})
+    shifted_outputs, shifted_resources = deployment_strategy.alb_extra(app)   # progressive delivery
+    outputs, resources = outputs + shifted_outputs, resources + shifted_resources
     if outputs <= MAX_OUTPUTS and resources <= MAX_RESOURCES:
         return []
     return [locator.error(

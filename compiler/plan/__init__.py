@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from troposphere import Template
 
 from compiler.model import App
-from compiler.plan import cost, diagram, rollout
+from compiler.plan import cost, diagram, rollout, strategy_time
 from compiler.plan.prices import PriceTable, RegionPrices
 from compiler.writer import serialize
 
@@ -53,6 +53,7 @@ class Plan:
     costs: tuple[cost.LineItem, ...]
     egress: cost.EgressAdvice
     rollouts: tuple[rollout.Rollout, ...]
+    deployments: tuple[strategy_time.StrategyTime, ...]
     graph: diagram.Graph
     notes: tuple[str, ...]
 
@@ -99,6 +100,7 @@ def make_plan(app: App, spec: str, templates: list[tuple[str, Template]], prices
     """Everything `plan` reports. Raises prices.UnknownRegion for a region without prices."""
     p = prices.region(region)
     hours = prices.hours_per_month
+    rollouts = rollout.estimates(app)
     return Plan(
         app=app,
         spec=spec,
@@ -108,7 +110,8 @@ def make_plan(app: App, spec: str, templates: list[tuple[str, Template]], prices
         stacks=inventory(templates),
         costs=tuple(cost.fixed_costs(app, p, hours, assumptions)),
         egress=cost.egress_advice(app, p, hours, assumptions),
-        rollouts=rollout.estimates(app),
+        rollouts=rollouts,
+        deployments=strategy_time.estimates(app, rollouts),
         graph=diagram.build(app),
         notes=_notes(app, region) + rollout.job_notes(app),
     )

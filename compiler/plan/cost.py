@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from compiler import model as m
 from compiler.plan.cost_compute import fargate_items, job_items, runs_per_month  # noqa: F401
+from compiler.plan.cost_schedule import saving_items
 from compiler.plan.cost_data import discovery_items, domain_items, log_items, messaging_items, storage_items
 from compiler.plan.cost_egress import (  # noqa: F401  (callers read them as cost.X)
     EGRESS_SCOPE,
@@ -47,6 +48,7 @@ from compiler.plan.prices import RegionPrices
 def fixed_costs(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list[LineItem]:
     """The itemized monthly cost of the app as the spec describes it."""
     return [*egress_items(app, p, hours, a), *load_balancer_items(app, p, hours, a), *nlb_items(app, p, hours, a),
-            *public_ip_items(app, p, hours), *fargate_items(app, p, hours), *log_items(app, p, a),
+            *public_ip_items(app, p, hours), *fargate_items(app, p, hours), *saving_items(app, p, hours),
+            *log_items(app, p, a),
             *discovery_items(app, p), *messaging_items(app, p, a), *job_items(app, p, hours, a),
             *storage_items(app, p, a), *domain_items(app)]

@@ -129,6 +129,14 @@ def as_dict(plan: Plan) -> dict:
             "grace_period": r.grace_period,
             "notes": list(r.notes),
         } for r in plan.rollouts],
+        "deployment": [{
+            "service": d.service,
+            "strategy": d.strategy,
+            "seconds": d.seconds,
+            "rolling_seconds": r.worst_case_seconds,
+            "parts": [{"what": what, "seconds": seconds} for what, seconds in d.parts],
+            "notes": list(d.notes),
+        } for d, r in zip(plan.deployments, plan.rollouts)],
         "diagram": {"mermaid": plan.mermaid, "dot": plan.dot},
         "notes": list(plan.notes),
     }
@@ -175,6 +183,9 @@ def to_text(plan: Plan, diagram_files: tuple[str, ...] = ()) -> str:
     out += ["", "Deploy time per service (worst case of a full rolling deployment)"]
     for r in plan.rollouts:
         out += _rollout_text(r)
+    out += ["", "Deploy time per service under its strategy (beside the rolling estimate)"]
+    for d, r in zip(plan.deployments, plan.rollouts):
+        out += _strategy_text(d, r)
 
     out += ["", f"Prices: {plan.prices.label}, from:"]
     out += [f"  {url}" for _, url in plan.prices.sources]
@@ -215,6 +226,16 @@ def _rollout_text(r: rollout.Rollout) -> list[str]:
     if dominant_text(r):
         out.append(f"    {dominant_text(r)}")
     out += [f"    note: {n}" for n in r.notes]
+    return out
+
+
+def _strategy_text(d, r: rollout.Rollout) -> list[str]:
+    total = "cannot progress" if d.seconds is None else duration(d.seconds)
+    rolling = "cannot progress" if r.worst_case_seconds is None else duration(r.worst_case_seconds)
+    out = [f"  {d.service}: {d.strategy} {total} (rolling: {rolling})"]
+    if d.parts and d.strategy != "rolling":
+        out.append("    " + " + ".join(f"{duration(seconds)} {what}" for what, seconds in d.parts))
+    out += [f"    note: {n}" for n in d.notes]
     return out
 
 
@@ -282,6 +303,11 @@ def to_markdown(plan: Plan, diagram_files: tuple[str, ...] = ()) -> str:
     notes = [f"- {r.service}: {n}" for r in plan.rollouts for n in r.notes]
     if notes:
         out += ["", *notes]
+    out += ["", "Under each service's strategy:", ""]
+    out += _md_table(["service", "strategy", "deploy time", "rolling"],
+                     [[d.service, d.strategy, "—" if d.seconds is None else duration(d.seconds),
+                       "—" if r.worst_case_seconds is None else duration(r.worst_case_seconds)]
+                      for d, r in zip(plan.deployments, plan.rollouts)])
 
     out += ["", "## Diagram", "", "```mermaid", plan.mermaid.rstrip("\n"), "```"]
     if diagram_files:

@@ -1,5 +1,7 @@
 """alb.json: the Application Load Balancer, its security group, listeners, target
 groups and listener rules, and (on request) a locked-down access-logs bucket.
+What a shifted deployment strategy adds (alternate group, production and test rules)
+is alb_shift.py's.
 
 This module builds the template, the load balancer and its listeners; the security
 group is alb_security.py's, target groups and rules alb_routing.py's, the access logs
@@ -17,7 +19,7 @@ from troposphere import GetAtt, Ref, Template
 from troposphere import elasticloadbalancingv2 as elb
 
 from compiler import model as m
-from compiler.stacks import alb_logs, alb_routing, alb_security, domains
+from compiler.stacks import alb_logs, alb_routing, alb_security, alb_shift, domains
 from compiler.stacks import scanner_skips as skips
 from compiler.stacks.common import SUBNET_LIST, new_template, tags, wire_output, wire_param
 
@@ -76,6 +78,9 @@ def build(app: m.App) -> Template:
     target_groups = {
         s.name: t.add_resource(alb_routing.target_group(app, s, vpc_id)) for s in app.routed_services
     }
+    alternates = {
+        s.name: t.add_resource(alb_shift.alternate_target_group(app, s, vpc_id)) for s in alb_shift.shifted(app)
+    }
     default = next((s for s in app.routed_services if s.http.is_default), None)
     if default is not None:
         default_action = elb.Action(Type="forward", TargetGroupArn=Ref(target_groups[default.name]))
@@ -103,6 +108,7 @@ def build(app: m.App) -> Template:
         ),
         *skips.http_listener(lb_spec),
     ))
+    default_certificate = None
     if lb_spec.https is not None:
         # The spec's certificate, or the compiler's for the aliases (the first is the default).
         certificates = domains.certificates(app, t)
@@ -124,9 +130,13 @@ def build(app: m.App) -> Template:
     domains.records(app, t, lb)
 
     for service in app.routed_services:
-        if not service.http.is_default:
+        if service.name in alternates:
+            t.add_resource(alb_shift.production_rule(
+                app, service, serving, target_groups[service.name], alternates[service.name]))
+        elif not service.http.is_default:
             t.add_resource(alb_routing.listener_rule(app, service, serving, target_groups[service.name]))
     alb_routing.additional_routes(app, t, serving, vpc_id)
+    test_rules = alb_shift.test_rules(app, t, lb, serving, sg, default_certificate, target_groups, alternates)
 
     wire_output(t, "AlbSecurityGroupId", GetAtt(sg, "GroupId"), "Security group of the ALB")
     wire_output(t, "LoadBalancerFullName", GetAtt(lb, "LoadBalancerFullName"))
@@ -138,6 +148,7 @@ def build(app: m.App) -> Template:
         svc = service.key
         tg = target_groups[service.name]
         wire_output(t, f"{svc}TargetGroupArn", Ref(tg), f"Target group ARN of {service.name}")
+        alb_shift.outputs(t, service, tg, alternates.get(service.name), test_rules.get(service.name))
         if service.scaling is not None and service.scaling.requests is not None:
             wire_output(
                 t,

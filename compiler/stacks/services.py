@@ -27,7 +27,8 @@ an execution role and a separate task role (policies from compiler/stacks/iam.py
 task definition, the task security group (tasks.py) and its ingress rules (resources of
 their own, see services_network.py), the ECS service, and when asked a Cloud Map service
 (services_network.py) and Application Auto Scaling target with target-tracking policies
-(services_scaling.py). This module builds the stacks, the shared resources of the first
+(services_scaling.py); its deployment strategy, alarms, hooks and the roles ECS assumes
+for them (services_shift.py). This module builds the stacks, the shared resources of the first
 and the ECS service itself. A template declares only the wired Parameters it uses.
 """
 
@@ -42,7 +43,7 @@ from troposphere import ec2, ecs, servicediscovery
 from compiler import model as m
 from compiler.state import naming
 from compiler.state.placement import FIRST_STACK, SERVICES_PER_STACK, stem  # noqa: F401 (re-exported)
-from compiler.stacks import common, copilot_env, messaging, services_network, services_scaling
+from compiler.stacks import common, copilot_env, messaging, services_network, services_scaling, services_shift
 from compiler.stacks.alb_routing import rule_target_group_output
 from compiler.stacks.nlb import target_group_output as nlb_target_group_output
 from compiler.stacks.tasks import task_resources
@@ -94,6 +95,11 @@ def _build_group(app: m.App, name: str, services: tuple[m.Service, ...], first: 
     for service in services:
         _service(app, t, wire, service, peers)
     return t
+
+
+def build_group(app: m.App, name: str, services: tuple[m.Service, ...]) -> Template:
+    """One services stack, as build() makes it (checks/deployment_strategy.py counts it)."""
+    return _build_group(app, name, services, first=(name == FIRST_STACK))
 
 
 def service_stems(app: m.App) -> dict[str, str]:
@@ -177,11 +183,8 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
     else:
         service_props["LaunchType"] = "FARGATE"
     if svc.http:
-        service_props["LoadBalancers"] = [ecs.LoadBalancer(
-            ContainerName=svc.http.target_container,
-            ContainerPort=svc.http.target_port,
-            TargetGroupArn=wire(f"{pid}TargetGroupArn"),
-        )] + [ecs.LoadBalancer(
+        role = services_shift.load_balancers_role(app, t, wire, svc)
+        service_props["LoadBalancers"] = [services_shift.load_balancer(svc, wire, role)] + [ecs.LoadBalancer(
             ContainerName=route.target_container,
             ContainerPort=route.target_port,
             TargetGroupArn=wire(rule_target_group_output(svc, i)),
@@ -224,13 +227,7 @@ def _service(app: m.App, t: Template, wire: _Wiring, svc: m.Service, peers: dict
             SecurityGroups=[GetAtt(task_sg, "GroupId"), wire("ServicesSecurityGroupId")]
             + ([wire("TasksSecurityGroupId")] if app.network.existing is not None else []),
         )),
-        DeploymentConfiguration=ecs.DeploymentConfiguration(
-            MinimumHealthyPercent=svc.deployment.min_healthy_percent,
-            MaximumPercent=svc.deployment.max_percent,
-            DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(
-                Enable=True, Rollback=svc.deployment.rollback,
-            ),
-        ),
+        DeploymentConfiguration=services_shift.deployment_configuration(app, t, wire, svc, pid + ECS_SERVICE),
         EnableExecuteCommand=svc.exec,
         EnableECSManagedTags=True,
         PropagateTags="SERVICE",

@@ -90,10 +90,21 @@ def service_connect(svc: m.Service, wire: Callable[..., Any]) -> ecs.ServiceConn
         props["Services"] = [ecs.ServiceConnectService(
             PortName=port_name(svc.name, svc.port),
             DiscoveryName=connect_discovery_name(svc),
-            ClientAliases=[ecs.ServiceConnectClientAlias(Port=svc.port, DnsName=svc.connect.alias)],
+            ClientAliases=[ecs.ServiceConnectClientAlias(
+                Port=svc.port, DnsName=svc.connect.alias, **_test_traffic(svc))],
         )]
     # Services without `connect` are clients only: they resolve the others' aliases.
     return ecs.ServiceConnectConfiguration(Enabled=True, Namespace=wire("NamespaceArn"), **props)
+
+
+def _test_traffic(svc: m.Service) -> dict[str, Any]:
+    """A shifted service's test header: clients that send it reach the new revision."""
+    test = svc.deployment.test_traffic
+    if not (svc.deployment.shifted and test is not None and test.header is not None):
+        return {}
+    name, value = test.header
+    return {"TestTrafficRules": ecs.ServiceConnectTestTrafficRules(Header=ecs.ServiceConnectTestTrafficHeaderRules(
+        Name=name, Value=ecs.ServiceConnectTestTrafficHeaderMatchRules(Exact=value)))}
 
 
 def discovery_service(t: Template, wire: Callable[..., Any], svc: m.Service,

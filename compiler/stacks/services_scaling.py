@@ -41,6 +41,7 @@ def autoscaling(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Servic
         MinCapacity=scaling.min,
         MaxCapacity=scaling.max,
         Tags=svc_tags,
+        **_scheduled_actions(svc),
     ))
     for suffix, (metric, attribute) in SCALING_POLICIES.items():
         value = getattr(scaling, attribute)
@@ -161,3 +162,17 @@ def _queue_scaling(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Ser
         AlarmActions=[Ref(wake_up)],
         Tags=svc_tags,
     ))
+
+
+def _scheduled_actions(svc: m.Service) -> dict[str, Any]:
+    """count.schedule: from each time on, the count's range is that window's. A stack update
+    re-registers the target (MinCapacity/MaxCapacity as written) only when the target's own
+    properties change, so deploying a new image at night leaves the night's range alone."""
+    if not svc.scaling.schedule:
+        return {}
+    return {"ScheduledActions": [aas.ScheduledAction(
+        ScheduledActionName=f"{svc.name}-window-{i}",
+        Schedule=w.expression,
+        Timezone=w.timezone,
+        ScalableTargetAction=aas.ScalableTargetAction(MinCapacity=w.min, MaxCapacity=w.max),
+    ) for i, w in enumerate(svc.scaling.schedule, 1)]}

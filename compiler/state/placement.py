@@ -348,6 +348,15 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) ->
     placed: dict[str, int] = dict(explicit)
     by_name = {s.name: s for s in rules}
     taken = set(explicit.values())
+    # A shifted service's header test rule sits just before its production rule (one less);
+    # a shifted default service's rules take the last two (stacks/alb_shift.py).
+    header_test = {s.name for s in rules if _header_test(s)}
+    taken |= {p - 1 for n, p in explicit.items() if n in header_test}
+    if any(s.http.is_default and s.deployment.shifted for s in app.routed_services):
+        taken |= {LAST_PRIORITY, LAST_PRIORITY - 1}
+
+    def free(s: m.Service, p: int, used: set[int]) -> bool:
+        return p not in used and (s.name not in header_test or (p > 1 and p - 1 not in used))
 
     def bounds(s: m.Service) -> tuple[int, int]:
         """(lo, hi): the priority must lie strictly between. No automatic rule goes before
@@ -371,9 +380,9 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) ->
     for s in sorted((s for s in auto if previous[s.name] is not None), key=lambda s: previous[s.name]):
         p = previous[s.name]
         lo, hi = bounds(s)
-        if p in band_range(s.http) and p not in taken and lo < p < hi:
+        if p in band_range(s.http) and free(s, p, taken) and lo < p < hi:
             placed[s.name] = assigned[s.name] = p
-            taken.add(p)
+            taken |= {p, p - 1} if s.name in header_test else {p}
     # Every priority the previous compile used stays reserved: its rule may still exist
     # while this update runs (a removed or renamed service's rule goes only in cleanup).
     reserved = {e[k] for e in entries.values() for k in ("priority", "fixed_priority") if k in e}
@@ -382,13 +391,24 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) ->
     same_route = {e["route"]: e["priority"] for n, e in entries.items()
                   if n not in current and "priority" in e and "route" in e}
     for s in sorted((s for s in auto if s.name not in assigned), key=lambda s: s.name):
-        p = _free(s, taken | reserved, bounds(s), same_route.get(_route(s.http)))
+        p = _free(s, taken | reserved, bounds(s), same_route.get(_route(s.http)),
+                  lambda p, used, s=s: free(s, p, used))
         placed[s.name] = assigned[s.name] = p
-        taken.add(p)
+        taken |= {p, p - 1} if s.name in header_test else {p}
     return assigned
 
 
-def _free(s: m.Service, taken: set[int], bounds: tuple[int, int], after: int | None) -> int:
+def _header_test(s: m.Service | _Rule) -> bool:
+    """A shifted service tested by header: its test rule takes the priority before its own.
+    (An additional rule has no deployment of its own: it is not shifted.)"""
+    if not isinstance(s, m.Service):
+        return False
+    t = s.deployment.test_traffic
+    return s.deployment.shifted and t is not None and t.header is not None
+
+
+def _free(s: m.Service, taken: set[int], bounds: tuple[int, int], after: int | None,
+          free=lambda p, used: p not in used) -> int:
     """The first free priority that keeps the order, from the service's hash slot in its
     band; when a gone rule had the same route (a rename), after that rule's priority
     first, so the old rule keeps the traffic until the new service is up and the old rule
@@ -400,12 +420,12 @@ def _free(s: m.Service, taken: set[int], bounds: tuple[int, int], after: int | N
     if after is not None:
         ring = [p for p in ring if p > after] + [p for p in ring if p <= after]
     for p in ring:
-        if p not in taken and lo < p < hi:
+        if free(p, taken) and lo < p < hi:
             return p
     for p in range(FIRST_AUTO_PRIORITY, LAST_PRIORITY + 1):
-        if p not in taken and lo < p < hi:
+        if free(p, taken) and lo < p < hi:
             return p
     for p in range(1, LAST_PRIORITY + 1):   # no order-keeping place left: FC206 reports it
-        if p not in taken:
+        if free(p, taken):
             return p
     raise ValueError("no free listener rule priority")  # 50000 rules: refused by FC206 first

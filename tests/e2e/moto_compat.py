@@ -35,7 +35,7 @@ PATCHES = {
     "ecs-service": ecs.service,                                            # gap 6
     "elbv2": elbv2.elbv2,                                                  # gap 7
     "service-discovery": servicediscovery.service_discovery,               # gap 8
-    "application-autoscaling": applicationautoscaling.application_autoscaling,  # gap 9
+    "application-autoscaling": applicationautoscaling.application_autoscaling,  # gaps 9, 31
     "route-table-association": ec2.subnet_route_table_association,         # gap 10
     "s3-bucket-policy": s3.bucket_policy,                                  # gap 11
     "target-group-deregistration-delay": elbv2.target_group_deregistration_delay,  # gap 12
@@ -55,6 +55,7 @@ PATCHES = {
     "cloudwatch-alarm": cloudwatch.alarm,                                  # gap 23
     "security-group-rules": ec2.security_group_rules,                      # gap 24
     "deploy-events": deploy_events.deploy_events,                          # gap 25
+    "target-group-load-balancers": elbv2.target_group_load_balancers,      # gap 30
 }
 
 _applied = False

@@ -30,6 +30,7 @@ from compiler.stacks.iam import SQS_CONSUME
 from compiler.state.naming import pascal
 from compiler.pipeline import OK, compile_spec, validate
 from compiler.stacks import alb_routing as alb_routing_stack
+from compiler.stacks import alb_shift as alb_shift_stack
 from compiler.stacks import domains as domains_stack
 from compiler.stacks import jobs as jobs_stack
 from compiler.stacks import messaging as messaging_stack
@@ -160,6 +161,19 @@ class Deployed:
         [found] = self.client("ecs").describe_services(cluster=self.cluster, services=[arn])["services"]
         return found
 
+    def ecs_service_raw(self, svc: m.Service) -> dict:
+        """deploymentConfiguration and loadBalancers of the service as the (in-process) emulator
+        holds them. Not through the API: the pinned botocore (1.35) predates blue/green, canary
+        and linear deployments, and both moto's serializer and the client follow its model, so
+        deploymentConfiguration.strategy, its steps, lifecycleHooks and the load balancers'
+        advancedConfiguration never reach an API answer."""
+        from moto.ecs.models import ecs_backends
+
+        arn = self.resource(pascal(svc.name) + services_stack.ECS_SERVICE, "AWS::ECS::Service")
+        [service], _ = ecs_backends[ACCOUNT][self.region].describe_services(self.cluster, [arn])
+        return {"deploymentConfiguration": service.deployment_configuration or {},
+                "loadBalancers": service.load_balancers}
+
     def task_definition(self, svc: m.Service) -> dict:
         arn = self.ecs_service(svc)["taskDefinition"]
         return self.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
@@ -190,6 +204,12 @@ class Deployed:
         arn = self.load_balancer()["LoadBalancerArn"]
         found = self.client("elbv2").describe_listeners(LoadBalancerArn=arn)["Listeners"]
         return {listener["Port"]: listener for listener in found}
+
+
+def shift_test_ports(app: m.App) -> set[int]:
+    """The test listener ports of the shifted services (deployment.test_traffic.port)."""
+    return {s.deployment.test_traffic.port for s in alb_shift_stack.shifted(app)
+            if s.deployment.test_traffic is not None and s.deployment.test_traffic.port is not None}
 
 
 def build_ids(builds) -> list[str]:
@@ -593,7 +613,7 @@ def test_load_balancer(deployed):
 def test_listeners(deployed):
     spec = needs_load_balancer(deployed)
     listeners = deployed.listeners()
-    assert sorted(listeners) == sorted(spec.listener_ports)
+    assert sorted(listeners) == sorted(set(spec.listener_ports) | shift_test_ports(deployed.app))
     serving = listeners[443 if spec.https else 80]
     if spec.https:
         assert listeners[443]["Protocol"] == "HTTPS"
@@ -625,7 +645,12 @@ def test_listener_rules(deployed):
         [action] = rule["Actions"]
         assert action["Type"] == "forward"
         conditions = {c["Field"]: c for c in rule["Conditions"]}
-        found[action["TargetGroupArn"]] = (
+        if "http-header" in conditions:
+            continue    # a shifted service's test rule: test_deployment_strategies
+        # a shifted service's rule forwards to both its groups, weighted (the first one 100)
+        weighted = (action.get("ForwardConfig") or {}).get("TargetGroups")
+        first = weighted[0]["TargetGroupArn"] if weighted else action["TargetGroupArn"]
+        found[first] = (
             int(rule["Priority"]),
             tuple(conditions["path-pattern"]["PathPatternConfig"]["Values"]) if "path-pattern" in conditions else (),
             tuple(conditions["host-header"]["HostHeaderConfig"]["Values"]) if "host-header" in conditions else (),
@@ -633,6 +658,10 @@ def test_listener_rules(deployed):
     expected = {
         deployed.target_group_arn(s): (s.http.priority, s.http.paths, s.http.hosts)
         for s in deployed.app.routed_services if not s.http.is_default
+    }
+    expected |= {  # a shifted default service gets a rule of its own, behind every other
+        deployed.target_group_arn(s): (alb_shift_stack.LAST_PRIORITY, alb_shift_stack.DEFAULT_PATHS, ())
+        for s in deployed.app.routed_services if s.http.is_default and s.deployment.shifted
     }
     assert found == expected
 
@@ -698,7 +727,8 @@ def test_security_groups(deployed):
         [group] = ec2.describe_security_groups(GroupIds=[alb_group])["SecurityGroups"]
         assert _rules(group["IpPermissions"]) == {
             ("tcp", port, port, cidr)
-            for port in app.load_balancer.listener_ports for cidr in app.load_balancer.allowed_cidrs}
+            for port in set(app.load_balancer.listener_ports) | shift_test_ports(app)
+            for cidr in app.load_balancer.allowed_cidrs}
         routed = {("tcp", s.port, s.port, tasks_group or vpc_cidr) for s in app.routed_services}
         # the rule that matches nothing keeps EC2's allow-all default away; the rules to the
         # tasks are resources of their own (AlbEgress<port>)
@@ -771,14 +801,86 @@ def test_ecs_services(deployed):
         assert service.get("enableExecuteCommand", False) is svc.exec
 
         if svc.http:
-            assert service["loadBalancers"] == [{
+            [lb] = service["loadBalancers"]
+            assert {k: lb[k] for k in ("targetGroupArn", "containerName", "containerPort")} == {
                 "targetGroupArn": deployed.target_group_arn(svc),
                 "containerName": svc.name,
                 "containerPort": svc.port,
-            }]
+            }
+            [raw] = deployed.ecs_service_raw(svc)["loadBalancers"]
+            assert ("advancedConfiguration" in raw) is svc.deployment.shifted, svc.name
             assert service["healthCheckGracePeriodSeconds"] == svc.http.healthcheck.grace_period
         else:
             assert service.get("loadBalancers", []) == []
+
+
+def test_deployment_strategies(deployed):
+    """A shifted service as ECS reads it back: the strategy and its steps, the alarms that roll
+    it back (they exist), the hooks, and per load balancer the alternate group, the production
+    (and test) rule forwarding to both groups, and a role ECS may assume."""
+    app, elbv2 = deployed.app, deployed.client("elbv2")
+    for svc in app.services:
+        d = svc.deployment
+        config = deployed.ecs_service_raw(svc)["deploymentConfiguration"]
+        if not d.shifted:
+            assert config.get("strategy", "ROLLING") == "ROLLING", svc.name
+        else:
+            assert config["strategy"] == d.strategy, svc.name
+            assert config["bakeTimeInMinutes"] == d.bake, svc.name
+            if d.strategy == "CANARY":
+                assert config["canaryConfiguration"] == {"canaryPercent": d.percent,
+                                                         "canaryBakeTimeInMinutes": d.step_bake}
+            if d.strategy == "LINEAR":
+                assert config["linearConfiguration"] == {"stepPercent": d.percent,
+                                                         "stepBakeTimeInMinutes": d.step_bake}
+        if d.alarms is None:
+            assert "alarms" not in config, svc.name
+        else:
+            alarms = config["alarms"]
+            assert alarms["enable"] is True and alarms["rollback"] is True
+            names = alarms["alarmNames"]
+            assert set(d.alarms.names) <= set(names)
+            made = [n for n in names if n not in d.alarms.names]
+            found = deployed.client("cloudwatch").describe_alarms(AlarmNames=made)["MetricAlarms"]
+            assert sorted(a["AlarmName"] for a in found) == sorted(made), svc.name
+        assert [(h["hookTargetArn"], h["lifecycleStages"]) for h in config.get("lifecycleHooks", [])] == [
+            (h.function, list(h.stages)) for h in d.hooks], svc.name
+        if not (d.shifted and svc.http):
+            continue
+        [lb] = deployed.ecs_service_raw(svc)["loadBalancers"]
+        advanced = lb["advancedConfiguration"]
+        primary = deployed.target_group_arn(svc)
+        alternate = deployed.resource(alb_shift_stack.alternate_target_group_id(svc),
+                                      "AWS::ElasticLoadBalancingV2::TargetGroup")
+        assert advanced["alternateTargetGroupArn"] == alternate
+        [rule] = elbv2.describe_rules(RuleArns=[advanced["productionListenerRule"]])["Rules"]
+        weights = [(g["TargetGroupArn"], g["Weight"]) for g in rule["Actions"][0]["ForwardConfig"]["TargetGroups"]]
+        assert weights == [(primary, 100), (alternate, 0)], svc.name
+        assert (d.test_traffic is not None) is ("testListenerRule" in advanced)
+        if d.test_traffic is not None:
+            [test] = elbv2.describe_rules(RuleArns=[advanced["testListenerRule"]])["Rules"]
+            fields = {c["Field"] for c in test["Conditions"]}
+            assert ("http-header" in fields) is (d.test_traffic.header is not None)
+        role = advanced["roleArn"].rsplit("/", 1)[1]
+        trust = deployed.client("iam").get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        assert [st["Principal"] for st in _listed(trust["Statement"])] == [{"Service": ["ecs.amazonaws.com"]}]
+
+
+def test_scheduled_actions(deployed):
+    scheduled = [s for s in deployed.app.services if s.scaling is not None and s.scaling.schedule]
+    if not scheduled:
+        pytest.skip("no count.schedule")
+    client = deployed.client("application-autoscaling")
+    for svc in scheduled:
+        arn = deployed.ecs_service(svc)["serviceArn"]
+        resource_id = "service/" + arn.split(":service/", 1)[1]
+        if resource_id.count("/") == 1:   # old-style ARN: service/NAME
+            resource_id = f"service/{deployed.cluster}/{resource_id.split('/')[1]}"
+        found = client.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=resource_id)["ScheduledActions"]
+        assert sorted((a["Schedule"], a["Timezone"], a["ScalableTargetAction"]["MinCapacity"],
+                       a["ScalableTargetAction"]["MaxCapacity"]) for a in found) == sorted(
+            (w.expression, w.timezone, w.min, w.max) for w in svc.scaling.schedule), svc.name
 
 
 def _container_env(container: dict) -> tuple[dict, dict]:

@@ -68,6 +68,12 @@ KINDS = {
         "listening on until the ECS service's rolling deployment replaces them. New connections "
         "are refused meanwhile (open ones continue). A rule resource whose port changes is replaced "
         "instead: the new one is created first, the old one deleted in the cleanup phase."),
+    "shift-revert": (
+        "A listener rule or target group ECS shifts traffic on changes",
+        "A blue/green, canary or linear service's production or test listener rule, or one of its two "
+        "target groups, changes: ECS owns the rule's weights (it swings them on every deployment), and "
+        "CloudFormation rewrites the rule with the template's weights, 100 to the first group, which after "
+        "a finished shift may be the idle one. Deploy it when the first group serves, or expect an outage."),
 }
 
 

@@ -93,7 +93,7 @@ class CountSection(Fields):
         self.drop(path, "a mix of on-demand and Spot tasks is not supported; set spot: true for all-Spot",
                   ("spot",))
 
-    def deployment(self) -> None:
+    def deployment(self, routed: bool = False) -> None:
         if "deployment" not in self.m:
             return
         self.done.add("deployment")
@@ -104,13 +104,35 @@ class CountSection(Fields):
         for key, value in dep.items():
             if key == "rolling":
                 if value == "recreate":
-                    self.out["deployment"] = {"min_healthy_percent": 0, "max_percent": 100}
+                    self.out.setdefault("deployment", {}).update({"min_healthy_percent": 0, "max_percent": 100})
                     self.ctx.comment(self.base + ("deployment",), "rolling: recreate stops old tasks first")
                 elif value != "default":
                     self.bad(("deployment", key), value, "default or recreate", ("deployment",))
+            elif key == "rollback_alarms":
+                self.rollback_alarms(value, routed)
             else:
-                self.drop(("deployment", key), "rollback alarms are not supported; the circuit breaker "
-                          "rolls back failed deployments", ("deployment",))
+                self.drop(("deployment", key), f"deployment.{key} has no equivalent", ("deployment",))
+
+    def rollback_alarms(self, value, routed: bool) -> None:
+        """Copilot's rollback_alarms: existing alarm names carry over (deployment.alarms); its
+        CPU/memory/queue thresholds have no equivalent: a routed service gets the compiler's
+        alarms (target 5xx rate, p99 response time, unhealthy targets) instead."""
+        path = ("deployment", "rollback_alarms")
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            self.out.setdefault("deployment", {})["alarms"] = [self.text(v) for v in value]
+            return
+        if not isinstance(value, dict):
+            self.bad(path, value, "a list of alarm names or a mapping of thresholds", ("deployment",))
+            return
+        thresholds = ", ".join(f"{k} {v}" for k, v in value.items())
+        if routed:
+            self.out.setdefault("deployment", {})["alarms"] = True
+            self.ctx.comment(self.base + ("deployment", "alarms"),
+                             f"from rollback_alarms ({thresholds}): the compiler's alarms on 5xx rate, p99 "
+                             "response time and unhealthy targets roll a deployment back instead")
+        else:
+            self.drop(path, f"alarms on {thresholds} are not made by the compiler; name existing alarms "
+                      "in deployment.alarms", ("deployment",))
 
 
 def _duration_text(value) -> str:

@@ -55,7 +55,7 @@ def service(kind: str, name: str, data: dict, loc: Locator, ctx: Context, app: s
             t.drop(("subscribe",), "only Worker Services subscribe to topics")
     t.task()
     t.count(allow_requests=work.http is not None)
-    t.deployment()
+    t.deployment(routed=work.http is not None)
     t.rest()
     if kind == "Worker Service" and "port" in t.out:
         t.out.pop("port")

@@ -10,6 +10,7 @@ which read the model this package builds. One module per spec block:
     load_balancer.py   load_balancer: the ALB, HTTPS, access logs
     nlb.py             services.<name>.nlb: a Network Load Balancer of the service's own
     services.py        services.<name>: size, count and scaling, deployment, healthcheck
+    deployment.py      services.<name>.deployment: strategy, bake times, alarms, hooks; count.schedule
     http.py            services.<name>.http: the route and the target group's health check
     messaging.py       services.<name>.subscribe: the queue, FIFO decided by the topics
     jobs.py            jobs.<name>: the schedule, retries, timeout

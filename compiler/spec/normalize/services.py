@@ -1,10 +1,11 @@
-"""`services.<name>`: size, count and scaling, deployment, Service Connect, container health check."""
+"""`services.<name>`: size, count and scaling, deployment (deployment.py), Service Connect, container health check."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from compiler import model as m
+from compiler.spec.normalize.deployment import deployment as deployment_, schedule
 from compiler.spec.normalize.http import default_timeout, http
 from compiler.spec.normalize.messaging import subscription
 from compiler.spec.normalize.nlb import nlb
@@ -40,11 +41,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str 
         variables=variables(spec.get("variables")),
         secrets=secrets(spec.get("secrets")),
         log_retention_days=(spec.get("logging") or {}).get("retention_days", posture.log_retention_days),
-        deployment=m.Deployment(
-            min_healthy_percent=deployment.get("min_healthy_percent", 100),
-            max_percent=deployment.get("max_percent", 200),
-            rollback=deployment.get("rollback", True),
-        ),
+        deployment=deployment_(deployment),
         sidecars=sidecars,
         command=tuple(spec.get("command", ())),
         entrypoint=tuple(spec.get("entrypoint", ())),
@@ -80,6 +77,7 @@ def _scaling(count: Mapping[str, Any]) -> m.Scaling:
             acceptable_latency=duration_seconds(count["queue_delay"]["acceptable_latency"]),
             msg_processing_time=duration_seconds(count["queue_delay"]["msg_processing_time"]),
         ) if count.get("queue_delay") else None,
+        schedule=schedule(count.get("schedule")),
     )
 
 

@@ -16,6 +16,7 @@ from .base import AddedModel
 # moves an active resource's current capacity into MinCapacity..MaxCapacity
 # (API reference); moto leaves an ECS service's desired count where it was, so
 # a service created without DesiredCount (1 task) would stay below its minimum.
+# Gap 31: the target's ScheduledActions (count.schedule) were dropped as well.
 def application_autoscaling() -> None:
     from moto.applicationautoscaling.models import applicationautoscaling_backends
     from moto.core.common_models import CloudFormationModel
@@ -45,6 +46,21 @@ def application_autoscaling() -> None:
                 role_arn=props.get("RoleARN"),
                 suspended_state=props.get("SuspendedState"),
             )
+            # Gap 31: the target's ScheduledActions were dropped too; each is put as
+            # PutScheduledAction would (moto keeps ScalableTargetAction as given).
+            backend = applicationautoscaling_backends[account_id][region_name]
+            for action in props.get("ScheduledActions") or ():
+                backend.put_scheduled_action(
+                    service_namespace=target.service_namespace,
+                    schedule=action["Schedule"],
+                    timezone=action.get("Timezone"),
+                    scheduled_action_name=action["ScheduledActionName"],
+                    resource_id=target.resource_id,
+                    scalable_dimension=target.scalable_dimension,
+                    start_time=action.get("StartTime"),
+                    end_time=action.get("EndTime"),
+                    scalable_target_action=action.get("ScalableTargetAction"),
+                )
             if target.service_namespace == "ecs" and target.scalable_dimension == "ecs:service:DesiredCount":
                 _, cluster, name = target.resource_id.split("/")
                 [service], _ = ecs_backends[account_id][region_name].describe_services(cluster, [name])

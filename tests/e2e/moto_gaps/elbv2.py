@@ -235,3 +235,24 @@ def listener_certificate() -> None:
     def describe_listener_certificates(original: Callable, self: Any, arn: str) -> list[str]:
         [listener] = self.describe_listeners(None, [arn])
         return list(original(self, arn)) + getattr(listener, "extra_certificates", [])
+
+
+# --- Gap 30 ------------------------------------------------------------------
+# A target group that two forward actions of one load balancer name (a blue/green
+# service's production and test rules, or the listener default action and the
+# production rule of the default service) lists that load balancer twice in
+# LoadBalancerArns: moto appends the ARN per action. ELB lists each load balancer
+# once. Keep each ARN once, in order.
+def target_group_load_balancers() -> None:
+    from moto.elbv2.models import ELBv2Backend
+
+    def dedupe(backend: ELBv2Backend) -> None:
+        for tg in backend.target_groups.values():
+            tg.load_balancer_arns[:] = list(dict.fromkeys(tg.load_balancer_arns))
+
+    for name in ("create_rule", "create_listener"):
+        @wrap(ELBv2Backend, name)
+        def created(original: Callable, self: ELBv2Backend, *args: Any, **kwargs: Any) -> Any:
+            found = original(self, *args, **kwargs)
+            dedupe(self)
+            return found
