@@ -1,0 +1,68 @@
+"""The whole app: every block above, with the properties the stages ask of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from compiler.model.network import Network
+from compiler.model.routing import LoadBalancer
+from compiler.model.workloads import Gone, Job, Service
+
+
+@dataclass(frozen=True)
+class App:
+    app: str
+    environment: str
+    tags: tuple[tuple[str, str], ...]  # user tags, sorted; builders add app/environment
+    network: Network
+    load_balancer: Optional[LoadBalancer]
+    namespace: str
+    services: tuple[Service, ...]     # in spec order (decides stack grouping)
+    jobs: tuple[Job, ...]             # sorted by name
+    security: str                     # standard | strict (normalize.POSTURES: the defaults it picks)
+    retain_data: bool                 # DeletionPolicy/UpdateReplacePolicy Retain on stateful resources
+    keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
+    retired_queues: tuple[str, ...] = ()  # names earlier queues had: never given again (placement.py)
+    copilot_variables: bool = False   # AWS Copilot's COPILOT_* variables in every task (stacks/copilot_env.py)
+    # What placement found against the last compile's record (placement.py): for checks only,
+    # not part of what is built, so not part of equality (place(app, record(app)) == app).
+    gone: tuple["Gone", ...] = field(default=(), compare=False)   # its services not in this one
+    new_services: tuple[str, ...] = field(default=(), compare=False)  # services it did not place
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.app}-{self.environment}"
+
+    @property
+    def routed_services(self) -> tuple[Service, ...]:
+        return tuple(s for s in self.services if s.http)
+
+    @property
+    def nlb_services(self) -> tuple[Service, ...]:
+        return tuple(s for s in self.services if s.nlb)
+
+    @property
+    def uses_connect(self) -> bool:
+        return any(s.connect for s in self.services)
+
+    @property
+    def uses_managed_efs(self) -> bool:
+        """Whether any service or job mounts the app's managed EFS file system."""
+        return any(v.efs.managed for s in self.services + self.jobs for v in s.efs_volumes)
+
+    @property
+    def alias_zones(self) -> tuple[tuple[str, str], ...]:
+        """Every custom domain name with its hosted zone, sorted by name, once each."""
+        found = {a: s.http.hosted_zone for s in self.routed_services for a in s.http.aliases}
+        return tuple(sorted(found.items()))
+
+    @property
+    def uses_namespace(self) -> bool:
+        # Once made, the namespace stays even when no service uses it any more: it is
+        # retained, and a second one of the same name in the VPC could not be created.
+        return self.keep_namespace or any(s.connect or s.discovery for s in self.services)
+
+    @property
+    def uses_messaging(self) -> bool:
+        return any(s.publish or s.subscribe for s in self.services)
