@@ -16,11 +16,10 @@ boto3). Exit status:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from compiler.cli.options import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, add_environment_arguments,
+from compiler.cli.options import (EXIT_OK, EXIT_USAGE, Parser, add_environment_arguments,
                                   print_diagnostics, report_invalid, unknown_environment, variable_values)
 
 EXIT_HAZARD, EXIT_FAILED, EXIT_STUCK = 4, 5, 6
@@ -95,9 +94,10 @@ def stack_name_of(args) -> str | int:
 def compile_into(args) -> int:
     from compiler.cli import compile as command
 
-    ns = argparse.Namespace(spec=args.spec, output_dir=args.output_dir, no_lint=args.no_lint, no_cache=False,
-                            format="json", diagnostics="text", diagnostics_file=None, env=args.env,
-                            var=args.var, all_envs=False, progress=False)
+    # The compile command's own defaults for every option deploy does not take (so an option
+    # added to compile later cannot be missing here), then deploy's values.
+    ns = command.parser().parse_args([args.spec])
+    ns.output_dir, ns.no_lint, ns.env, ns.var = args.output_dir, args.no_lint, args.env, args.var
     return command.run(ns)
 
 
