@@ -117,3 +117,19 @@ def assemble(ws: Workspace, into: Path) -> Path:
         shutil.copyfile(CORPUS / ws.environment, edir / "manifest.yml")
         ws.placed[ws.environment] = (edir / "manifest.yml").resolve()
     return root
+
+
+def write_workspace(tmp_path: Path, manifests: dict[str, str], envs: dict[str, str] | None = None,
+                    app: str = "shop") -> Path:
+    """A workspace of the given manifest texts (workload name -> manifest, environment name ->
+    manifest) under tmp_path/ws, as `copilot init` lays one out; its root."""
+    cdir = tmp_path / "ws" / "copilot"
+    cdir.mkdir(parents=True)
+    (cdir / ".workspace").write_text(f"application: {app}\n")
+    for name, text in manifests.items():
+        (cdir / name).mkdir()
+        (cdir / name / "manifest.yml").write_text(text)
+    for name, text in (envs or {}).items():
+        (cdir / "environments" / name).mkdir(parents=True)
+        (cdir / "environments" / name / "manifest.yml").write_text(text)
+    return tmp_path / "ws"

@@ -18,17 +18,7 @@ from compiler.importers.copilot import durations  # noqa: E402
 WARNING = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): warning: (?P<key>\S+): (?P<msg>.+)$")
 
 
-def workspace(tmp_path: Path, manifests: dict[str, str], app: str = "shop", envs: dict[str, str] | None = None):
-    cdir = tmp_path / "ws" / "copilot"
-    cdir.mkdir(parents=True)
-    (cdir / ".workspace").write_text(f"application: {app}\n")
-    for name, text in manifests.items():
-        (cdir / name).mkdir()
-        (cdir / name / "manifest.yml").write_text(text)
-    for name, text in (envs or {}).items():
-        (cdir / "environments" / name).mkdir(parents=True)
-        (cdir / "environments" / name / "manifest.yml").write_text(text)
-    return tmp_path / "ws"
+workspace = corpus.write_workspace
 
 
 def run(capsys, *argv):
