@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import pytest
 import yaml
 
 from compiler import checks
@@ -202,3 +203,27 @@ def test_moving_a_service_to_a_shared_nlb_is_reported_and_needs_no_two_step(tmp_
     # A new target group of the new NLB's name: no group serves two load balancers, no port race.
     assert not {k for k, _ in found} & {"target-group-association", "port-in-use"}, found
     assert_others_untouched(before, after, {"game": "Game", "dns": "Dns", "ldap": "Ldap"})
+
+
+# --- plan ---------------------------------------------------------------------------------------
+
+def test_plan_prices_a_shared_nlb_once_and_draws_it_with_its_listeners():
+    from compiler.plan import cost, diagram, make_plan, prices
+    from compiler.pipeline import validate
+    app, found = validate(str(ROOT / "examples" / "nlb-shared.yaml"), None, {})
+    assert app is not None, found
+    plan = make_plan(app, "nlb-shared.yaml", build_templates(app), prices.load(), "us-east-1",
+                     cost.Assumptions(traffic_gb=100.0))
+    got = {(i.category, i.item): i.monthly for i in plan.costs}
+    # 3 NLBs (admin's own, edge and inside, each once for its 2 services): 3 × 730 × 0.0225 = 49.275
+    assert got[("Network load balancers", "NLB hours (admin, edge (shared), inside (shared))")] == \
+        pytest.approx(49.275)
+    # 3 × 1 NLCU × 730 × 0.006 = 13.14
+    assert got[("Network load balancers", "NLCU-hours")] == pytest.approx(13.14)
+    # internet-facing: admin's and edge, 2 zones each, + 1 NAT EIP: 5 × 730 × 0.005 = 18.25
+    assert got[("Public IPv4 addresses", "4 internet-facing NLBs (one per zone) + 1 NAT Elastic IP")] == \
+        pytest.approx(18.25)
+    text = diagram.to_mermaid(diagram.build(app))
+    assert 'nlbshared_0{{"Network Load Balancer<br/>edge<br/>internet-facing<br/>UDP :7777, TLS :8883"}}' in text
+    assert 'nlbshared_1{{"Network Load Balancer<br/>inside<br/>internal<br/>TCP_UDP :53, TCP :389"}}' in text
+    assert text.count("nlbshared_0 -->") == 2 and "internet -->|\"UDP :7777, TLS :8883\"| nlbshared_0" in text
