@@ -27,8 +27,9 @@ def _one(found: set) -> Identity | None:
     return sorted(found)[0] if len(found) == 1 else None
 
 
-def _listeners(changes: Changes, new: bool) -> dict[Identity, tuple[Identity | None, str, str, set]]:
-    """Listener -> (its load balancer, port, protocol, target groups it forwards to), one side."""
+def _listeners(changes: Changes, new: bool) -> dict[Identity, tuple[Identity | None, str, str, set, bool]]:
+    """Listener or rule -> (its load balancer, port, protocol, target groups it forwards to, whether
+    it is a listener), one side. A rule names its listener, not a load balancer: None there."""
     values = changes.new_values if new else changes.old_values
     balancers = set(_of_type(changes, new, (LOAD_BALANCER,)))
     groups = {i for i, (_, r) in _of_type(changes, new, ("AWS::ElasticLoadBalancingV2::TargetGroup",)).items()}
@@ -94,8 +95,8 @@ def ports_in_use(changes: Changes) -> list[Hazard]:
 
 
 def target_group_associations(changes: Changes) -> list[Hazard]:
-    """A new or replacement listener (or rule) on one load balancer forwards to a target group that
-    stays, while an old listener on another (or the replaced) load balancer still forwards to it."""
+    """A new or replacement listener on one load balancer forwards to a target group that stays,
+    while an old listener on another (or the replaced) load balancer still forwards to it."""
     old, new = _listeners(changes, False), _listeners(changes, True)
     out = []
     for identity, (lb, _, _, groups, _) in sorted(new.items()):
