@@ -227,3 +227,17 @@ def test_plan_prices_a_shared_nlb_once_and_draws_it_with_its_listeners():
     assert 'nlbshared_0{{"Network Load Balancer<br/>edge<br/>internet-facing<br/>UDP :7777, TLS :8883"}}' in text
     assert 'nlbshared_1{{"Network Load Balancer<br/>inside<br/>internal<br/>TCP_UDP :53, TCP :389"}}' in text
     assert text.count("nlbshared_0 -->") == 2 and "internet -->|\"UDP :7777, TLS :8883\"| nlbshared_0" in text
+
+
+def test_quotas_count_shared_nlbs_once_and_their_targets_per_zone():
+    spec = shared(*((f"s{i}", {}) for i in range(2)), edge={}, inside={"public": False})
+    spec["services"].update({f"own{i}": {"image": IMAGE, "port": 80, "nlb": {}} for i in range(48)})
+    # 48 of the services' own + 2 shared = 50 NLBs: at the quota; one more is past it.
+    assert [f for f in findings(spec, ("FC280",)) if f[2] == "warning"] == []
+    spec["services"]["own48"] = {"image": IMAGE, "port": 80, "nlb": {}}
+    assert ("FC280", "services.own48.nlb", "warning") in findings(spec, ("FC280",))
+    busy = shared(*((f"s{i}", {}) for i in range(2)))
+    for svc in busy["services"].values():
+        svc["count"] = {"range": "1-600", "cpu_percentage": 50}
+    # 1,200 tasks over 2 zones: 600 targets per zone, over ELB's 500.
+    assert findings(busy, ("FC285",)) == [("FC285", "network_load_balancers.edge", "warning")]
