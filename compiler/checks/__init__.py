@@ -44,6 +44,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
     FC280 nlb                    a service's NLB: TLS certificate, health check, ports, cidrs, target groups
     FC281 route_targets          route targets: containers and ports, HTTP/2 and gRPC over HTTPS, extra rules
+    FC285 nlb_shared             shared NLBs: known names, one listener per port, listener and rule quotas
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
 Codes FC290-FC293 belong to the stages before validation (compiler/spec/variables.py,
@@ -74,6 +75,7 @@ from compiler.checks import (
     messaging,
     names,
     nlb,
+    nlb_shared,
     plain_http,
     plain_secrets,
     private_egress,
@@ -139,6 +141,7 @@ RULES = (
     plain_http,
     renames,
     nlb,
+    nlb_shared,
     route_targets,
 )
 

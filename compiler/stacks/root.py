@@ -90,7 +90,7 @@ def build(app: m.App, children: list[tuple[str, Template]], extension: str = "js
     for name in ROOT_OUTPUTS:
         if name in producers:
             t.add_output(Output(name, Value=GetAtt(stacks[producers[name]], f"Outputs.{name}")))
-    for name in sorted(n for n in producers if n.endswith("NlbDnsName")):   # stacks/nlb.py
+    for name in sorted(n for n in producers if producers[n] == "nlb" and n.endswith("DnsName")):  # stacks/nlb.py
         t.add_output(Output(name, Value=GetAtt(stacks[producers[name]], f"Outputs.{name}")))
     return t
 
