@@ -24,6 +24,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                 CODE, svc(s.name, "renamed_from"),
                 f"renamed_from: {s.renamed_from} names a service the spec still has; a service can "
                 "take over the resources of a service that is gone only"))
+    found += _shared_directories(app, locator)
     if not app.gone:
         return found
     gone = ", ".join(g.name for g in app.gone)
@@ -48,4 +49,22 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             + ("; ".join(what) if what else "a rename creates every resource anew")
             + f". If {s.name} is a renamed service, add renamed_from: <its old name> to keep its resources",
             key=True, severity=WARNING))
+    return found
+
+
+def _shared_directories(app: App, locator: Locator) -> list[Diagnostic]:
+    """A service named as another's kept identity (its old name) would get the same default
+    volume directories /<name>/<volume>: the two would share their files."""
+    found = []
+    for s in app.services:
+        for other in app.services:
+            if other is s or other.identity != s.name:
+                continue
+            shared = sorted({v.efs.root_dir for v in s.efs_volumes if v.efs.default_root}
+                            & {v.efs.root_dir for v in other.efs_volumes if v.efs.default_root})
+            if shared:
+                found.append(locator.error(
+                    CODE, svc(s.name), f"{other.name} was renamed from {s.name} and keeps its volume "
+                    f"directories ({', '.join(shared)}): this service would share their files; give its "
+                    "volumes a root_dir of their own or the service another name", key=True))
     return found

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from compiler import model as m
-from compiler.state import routing, subnets
+from compiler.state import jobs as job_placement, routing, subnets
 from compiler.state.naming import FIFO_SUFFIX, pascal, queue_name
 
 SERVICES_PER_STACK = 30
@@ -124,8 +124,8 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     services = []
     for s in app.services:
         identity = entries[kept[s.name]].get("identity", kept[s.name]) if s.name in kept else s.name
-        s = replace(s, key=keys[s.name], group=groups[s.name], queue_names=queues.get(s.name, ()),
-                    identity=identity)
+        s = job_placement.follow_identity(replace(s, key=keys[s.name], group=groups[s.name],
+                                                  queue_names=queues.get(s.name, ()), identity=identity))
         if s.name in priorities:
             s = replace(s, http=replace(s.http, priority=priorities[s.name], assigned=True))
         if s.http and s.http.additional_rules:
@@ -139,6 +139,7 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     taken = set(origin.values())
     gone = tuple(m.Gone(n, e.get("queues", ()), e.get("priority", e.get("fixed_priority"))) for n, e in sorted(entries.items())
                  if n not in taken)
+    app = job_placement.place(app, previous)
     return replace(app, services=tuple(services), keep_namespace=keep_namespace or app.keep_namespace,
                    retired_queues=tuple(sorted(retired - in_use)), gone=gone,
                    new_services=tuple(sorted(names - set(origin))) if entries else (),
@@ -185,6 +186,8 @@ def record(app: m.App) -> dict[str, Any]:
             entry["identity"] = s.identity
         services[s.name] = entry
     out: dict[str, Any] = {"services": services}
+    if app.jobs:
+        out["jobs"] = job_placement.record(app)
     if app.uses_namespace:
         out["namespace"] = True
     if app.retired_queues:

@@ -21,9 +21,10 @@ KEY = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 STACK = re.compile(r"^services(-([2-9]|[1-9][0-9]+)|-[a-z0-9][a-z0-9-]{0,40})?$")
 QUEUE = re.compile(r"^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$")
 LAST_PRIORITY = 50000
-RECORD_FIELDS = {"services", "namespace", "retired_queues", "subnets"}
+RECORD_FIELDS = {"services", "jobs", "namespace", "retired_queues", "subnets"}
 ENTRY_FIELDS = {"key", "stack", "priority", "route", "alias", "queues", "identity", "fixed_priority",
                 "rules"}  # rules: the priorities of http.additional_rules (None: given in the spec)
+JOB_FIELDS = {"key", "identity"}       # state/jobs.py
 
 
 def problems(record: Any) -> list[str]:
@@ -93,6 +94,8 @@ def problems(record: Any) -> list[str]:
             q = entry["queues"]
             if not (isinstance(q, list) and len(q) == 2 and all(_queue(n) for n in q)):
                 found.append(f"{where}.queues is not a list of two queue names")
+    if "jobs" in record:
+        found += _job_problems(record["jobs"])
     if "namespace" in record and record["namespace"] is not True:
         found.append("namespace is not true")
     if "retired_queues" in record:
@@ -101,6 +104,30 @@ def problems(record: Any) -> list[str]:
             found.append("retired_queues is not a list of queue names")
     if "subnets" in record:
         found += [f"subnets: {p}" for p in subnets.layout_problems(record["subnets"])]
+    return found
+
+
+def _job_problems(jobs: Any) -> list[str]:
+    if not isinstance(jobs, dict):
+        return [f"jobs is {_kind(jobs)}, not an object"]
+    found, keys = [], {}
+    for name, entry in jobs.items():
+        where = f"jobs.{name}"
+        if not SERVICE_NAME.match(str(name)):
+            found.append(f"{where}: not a job name")
+        if not isinstance(entry, dict):
+            found.append(f"{where} is {_kind(entry)}, not an object")
+            continue
+        found += [f"{where}: unknown field '{k}'" for k in sorted(entry) if k not in JOB_FIELDS]
+        key = entry.get("key")
+        if not (isinstance(key, str) and KEY.match(key)):
+            found.append(f"{where}.key is {_kind(key)}, not a logical-ID key")
+        elif key in keys:
+            found.append(f"{where}.key '{key}' is also {keys[key]}'s")
+        else:
+            keys[key] = name
+        if "identity" in entry and not (isinstance(entry["identity"], str) and SERVICE_NAME.match(entry["identity"])):
+            found.append(f"{where}.identity is {_kind(entry['identity'])}, not a job name")
     return found
 
 
