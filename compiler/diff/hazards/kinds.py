@@ -44,10 +44,10 @@ KINDS = {
         "The first certificate of an HTTPS listener changes: clients without SNI, or asking for a name "
         "no certificate covers, get the new default immediately."),
     "association-replacement": (
-        "A subnet's route table association is replaced",
+        "A subnet moves to another route table",
         "A SubnetRouteTableAssociation's RouteTableId changes (e.g. `nat: single` <-> `per_az`): "
-        "CloudFormation documents a replacement, whose create runs while the subnet still has its old "
-        "association; EC2 allows one per subnet. Not verified against AWS here."),
+        "CloudFormation re-associates the subnet in place (a new association ID, no AlreadyAssociated "
+        "failure); its outbound connections through the old NAT gateway are reset at that moment."),
     "traffic-gap": (
         "Traffic is routed to a target group with no targets yet",
         "An existing listener or rule forwards to a target group this update creates; it has no "
