@@ -53,18 +53,19 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
 
 
 def _shared_directories(app: App, locator: Locator) -> list[Diagnostic]:
-    """A service named as another's kept identity (its old name) would get the same default
-    volume directories /<name>/<volume>: the two would share their files."""
+    """A service or job named as another's kept identity (its old name) would get the same
+    default volume directories /<name>/<volume>: the two would share their files."""
     found = []
-    for s in app.services:
-        for other in app.services:
-            if other is s or other.identity != s.name:
+    workloads = [(("services", w.name), w) for w in app.services] + [(("jobs", w.name), w) for w in app.jobs]
+    for path, w in workloads:
+        for _, other in workloads:
+            if other is w or other.identity != w.name:
                 continue
-            shared = sorted({v.efs.root_dir for v in s.efs_volumes if v.efs.default_root}
+            shared = sorted({v.efs.root_dir for v in w.efs_volumes if v.efs.default_root}
                             & {v.efs.root_dir for v in other.efs_volumes if v.efs.default_root})
             if shared:
                 found.append(locator.error(
-                    CODE, svc(s.name), f"{other.name} was renamed from {s.name} and keeps its volume "
-                    f"directories ({', '.join(shared)}): this service would share their files; give its "
-                    "volumes a root_dir of their own or the service another name", key=True))
+                    CODE, path, f"{other.name} was renamed from {w.name} and keeps its volume "
+                    f"directories ({', '.join(shared)}): {w.name} would share their files; give its "
+                    f"volumes a root_dir of their own or {w.name} another name", key=True))
     return found
