@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 
 import yaml
 
@@ -186,3 +187,44 @@ def test_a_service_renamed_with_renamed_from_keeps_its_log_group_and_access_poin
     app, found = validate(str(ws.spec))
     assert app is None and any(d.code == "FC272" and d.path == "services.web" and "/web/content" in d.message
                                for d in found), [d.format() for d in found]
+
+
+# --- with every other key ----------------------------------------------------------------------
+
+def test_a_job_rename_keeps_identity_with_every_fragment_of_the_catalogue(tmp_path):
+    """The job of the `efs-job` fragment (a managed EFS volume) beside each fragment of the
+    combination catalogue, compiled, then renamed with renamed_from and compiled in place: no
+    job resource is added, removed or replaced (a task definition's new revision excepted),
+    and no other stack is touched beyond in-place updates."""
+    from compiler.pipeline import compile_spec
+    from tests import combinations as catalogue
+
+    ran, refused = 0, []
+    for index, fragment in enumerate(catalogue.CATALOGUE):
+        combo = catalogue.Combination(catalogue.by_name(["efs-job"]) + ((fragment,) if fragment.name != "efs-job" else ()))
+        work = tmp_path / str(index)
+        work.mkdir()
+        spec_path, out = work / "spec.yaml", work / "out"
+        spec = combo.spec
+        spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        first = compile_spec(str(spec_path), str(out), lint=False, env=combo.env, values=combo.values)
+        if first.status != "ok":
+            refused.append(combo.id)          # a pair the catalogue knows is refused
+            continue
+        before = work / "before"
+        shutil.copytree(first.output, before)
+        spec = copy.deepcopy(spec)
+        spec["jobs"]["archive"] = {**spec["jobs"].pop("backup"), "renamed_from": "backup"}
+        spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        second = compile_spec(str(spec_path), str(out), lint=False, env=combo.env, values=combo.values)
+        assert second.status == "ok", (combo.id, [d.format() for d in second.diagnostics])
+        result = diff.compute(from_directory(str(before)), from_directory(str(second.output)))
+        jobs = result.changes.stacks["jobs.json"]
+        replaced = {i for _, i in result.changes.replaced}
+        assert not jobs.added and not jobs.removed, (combo.id, jobs.added, jobs.removed)
+        assert replaced <= {"BackupTaskDefinition"}, (combo.id, replaced)
+        others = {f: s for f, s in result.changes.stacks.items() if f not in ("jobs.json", "root.json")}
+        assert not any(s.added or s.removed for s in others.values()), combo.id
+        assert not [d for d in second.diagnostics if d.code == "FC273"], combo.id
+        ran += 1
+    assert ran >= len(catalogue.CATALOGUE) - 5, refused
