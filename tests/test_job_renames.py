@@ -65,7 +65,8 @@ def test_a_job_renamed_with_renamed_from_is_modified_in_place(tmp_path):
     assert result.hazards == [], result.hazards
     record = lock_record(ws)
     assert record["jobs"] == {"cleanup": {"key": "Cleanup"},
-                              "daily-report": {"key": "Nightly", "identity": "nightly"}}
+                              "daily-report": {"key": "Nightly", "identity": "nightly",
+                                               "access_points": {"data": [1000, 1000, "/nightly/data", "managed"]}}}
     assert records.problems(record) == []
     # the key stays harmless: without it the next compile changes nothing
     spec = renamed(JOBS, "nightly", "daily-report", keep=False)
@@ -157,6 +158,12 @@ def test_damaged_job_records_are_damage():
     assert records.problems({**base, "jobs": {"a": {"key": "A"}, "b": {"key": "A"}}})
     assert records.problems({**base, "jobs": {"a": {"key": "A", "queues": []}}})
     assert records.problems({**base, "jobs": {"Bad Name": {"key": "A"}}})
+    point = {"data": [1000, 1000, "/a/data", "managed"]}
+    assert records.problems({**base, "jobs": {"a": {"key": "A", "access_points": point}}}) == []
+    for bad in ({"data": [1000, 1000, "/a/data"]}, {"data": [1000, "1000", "/a/data", "managed"]},
+                {"data": [1000, 1000, "a/data", "managed"]}, [], {"bad name": point["data"]}):
+        assert records.problems({**base, "jobs": {"a": {"key": "A", "access_points": bad}}}), bad
+        assert records.problems({"services": {"a": {"key": "A", "stack": "services", "access_points": bad}}}), bad
 
 
 # --- a renamed service's access points and log groups ----------------------------------------

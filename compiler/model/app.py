@@ -32,6 +32,9 @@ class App:
     gone_jobs: tuple[str, ...] = field(default=(), compare=False)     # its jobs not in this one
     new_jobs: tuple[str, ...] = field(default=(), compare=False)      # jobs it did not record
     jobs_recorded: bool = field(default=False, compare=False)         # whether it listed its jobs at all
+    # (("services" or "jobs", workload, volume), (uid, gid, root directory, file system)): what its
+    # access point was created with, from the last compile's record (checks/identity.py)
+    access_points_before: tuple = field(default=(), compare=False)
 
     @property
     def stack_name(self) -> str:

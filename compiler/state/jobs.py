@@ -1,5 +1,5 @@
 """What each job's resources are called, stable across updates; volume directories that
-follow a workload's identity.
+follow a workload's identity; what each workload's access points were created with.
 
 A job's resources (log group, roles, task definition, task security group, state machine,
 schedule rule; stacks/jobs.py) have logical IDs that start with its `key`, and its state
@@ -32,7 +32,8 @@ def _entries(previous: Mapping[str, Any] | None) -> dict[str, dict] | None:
     for name, entry in jobs.items():
         if isinstance(name, str) and isinstance(entry, Mapping) and isinstance(entry.get("key"), str):
             out[name] = {"key": entry["key"],
-                         "identity": entry["identity"] if isinstance(entry.get("identity"), str) else name}
+                         "identity": entry["identity"] if isinstance(entry.get("identity"), str) else name,
+                         "access_points": entry.get("access_points")}
     return out
 
 
@@ -67,10 +68,28 @@ def place(app: m.App, previous: Mapping[str, Any] | None) -> m.App:
             identity = j.name
         jobs.append(follow_identity(replace(j, key=key, identity=identity)))
     taken = set(origin.values())
-    return replace(app, jobs=tuple(jobs),
+    before = tuple(p for j in app.jobs if j.name in origin for p in points_before("jobs", j.name, entries[origin[j.name]]))
+    return replace(app, jobs=tuple(jobs), access_points_before=app.access_points_before + before,
                    gone_jobs=tuple(sorted(n for n in entries if n not in taken)) if recorded else (),
                    new_jobs=tuple(sorted(names - set(origin))) if recorded else (),
                    jobs_recorded=recorded)
+
+
+def access_points(workload) -> dict[str, list]:
+    """{volume: [uid, gid, root directory, file system]} of a workload's access points (file
+    system: its ID, or "managed"): what they were created with (the lock's `access_points`),
+    for checks/identity.py on the next compile."""
+    return {v.name: [v.efs.uid, v.efs.gid, v.efs.root_dir, v.efs.file_system_id or "managed"]
+            for v in workload.efs_volumes if v.efs.access_point}
+
+
+def points_before(kind: str, name: str, entry: Mapping[str, Any] | None) -> tuple:
+    """((kind, workload, volume), (uid, gid, root, file system)) for each access point `entry` recorded."""
+    points = entry.get("access_points") if isinstance(entry, Mapping) else None
+    if not isinstance(points, Mapping):
+        return ()
+    return tuple(((kind, name, volume), tuple(p)) for volume, p in sorted(points.items())
+                 if isinstance(p, list) and len(p) == 4)
 
 
 def follow_identity(workload):
@@ -88,8 +107,10 @@ def record(app: m.App) -> dict[str, Any]:
     """The jobs' part of the lock's record ({} for an app without jobs)."""
     out: dict[str, Any] = {}
     for j in sorted(app.jobs, key=lambda j: j.name):
-        entry = {"key": j.key or pascal(j.name)}
+        entry: dict[str, Any] = {"key": j.key or pascal(j.name)}
         if j.identity and j.identity != j.name:
             entry["identity"] = j.identity
+        if access_points(j):
+            entry["access_points"] = access_points(j)
         out[j.name] = entry
     return out

@@ -93,6 +93,8 @@ def _entries(previous: Mapping[str, Any] | None) -> dict[str, dict]:
             clean["fixed_priority"] = fixed
         if isinstance(entry.get("identity"), str):
             clean["identity"] = entry["identity"]
+        if isinstance(entry.get("access_points"), Mapping):
+            clean["access_points"] = entry["access_points"]
         route = entry.get("route")
         if isinstance(route, Mapping):
             clean["route"] = (_strings(route.get("paths")), _strings(route.get("hosts")))
@@ -139,7 +141,9 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     taken = set(origin.values())
     gone = tuple(m.Gone(n, e.get("queues", ()), e.get("priority", e.get("fixed_priority"))) for n, e in sorted(entries.items())
                  if n not in taken)
-    app = job_placement.place(app, previous)
+    before = tuple(p for s in app.services if s.name in origin
+                   for p in job_placement.points_before("services", s.name, entries[origin[s.name]]))
+    app = job_placement.place(replace(app, access_points_before=before), previous)
     return replace(app, services=tuple(services), keep_namespace=keep_namespace or app.keep_namespace,
                    retired_queues=tuple(sorted(retired - in_use)), gone=gone,
                    new_services=tuple(sorted(names - set(origin))) if entries else (),
@@ -184,6 +188,8 @@ def record(app: m.App) -> dict[str, Any]:
             entry["queues"] = list(s.queue_names)
         if s.identity and s.identity != s.name:
             entry["identity"] = s.identity
+        if job_placement.access_points(s):
+            entry["access_points"] = job_placement.access_points(s)
         services[s.name] = entry
     out: dict[str, Any] = {"services": services}
     if app.jobs:

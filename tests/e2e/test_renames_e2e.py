@@ -8,7 +8,8 @@ works — one spec path, one output directory, the lock file beside the spec:
   worker      the worker renamed with renamed_from
   job         the job renamed with renamed_from
   priority    the service with the explicit priority renamed with renamed_from
-  uid         the EFS access point's uid changed
+  uid         the EFS access point's uid changed: refused by the compile (FC273), nothing deployed
+  volume      the way the refusal names: the volume renamed, with the new uid
 
 After each update every resource's physical ID is read back (list-stack-resources of the
 root and every nested stack) and compared with the one before: only what the edit is
@@ -49,7 +50,8 @@ SPEC = {
     },
     "jobs": {"nightly": {"image": f"{ECR}/report:1", "schedule": "cron(0 3 * * ? *)"}},
 }
-STEPS = ("create", "zones", "nat", "worker", "job", "priority", "uid")
+STEPS = ("create", "zones", "nat", "worker", "job", "priority", "uid", "volume")
+REFUSED = {"uid"}
 
 
 def _edit(spec: dict, step: str) -> dict:
@@ -66,6 +68,9 @@ def _edit(spec: dict, step: str) -> dict:
         spec["services"]["backoffice"] = {**spec["services"].pop("admin"), "renamed_from": "admin"}
     elif step == "uid":
         spec["services"]["files"]["storage"]["volumes"]["content"]["efs"] = {"uid": 1002, "gid": 1002}
+    elif step == "volume":
+        volumes = spec["services"]["files"]["storage"]["volumes"]
+        volumes["content2"] = volumes.pop("content")
     return spec
 
 
@@ -81,11 +86,15 @@ def history(emulator, tmp_path_factory):
     work = tmp_path_factory.mktemp("renames")
     spec_path, out = work / "ren.yaml", work / "templates_out"
     steps: list[Step] = []
+    refused: dict = {}
     spec = SPEC
     for n, name in enumerate(STEPS):
         spec = _edit(spec, name)
         spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
         result = compile_spec(str(spec_path), str(out), lint=True)
+        if name in REFUSED:
+            refused[name] = result
+            continue
         assert result.status == OK, "\n".join(str(d) for d in result.diagnostics)
         kept = work / f"templates-{n}"
         shutil.copytree(result.output, kept)
@@ -102,7 +111,7 @@ def history(emulator, tmp_path_factory):
                 ids[r["LogicalResourceId"]] = r["PhysicalResourceId"]
                 types[r["LogicalResourceId"]] = r["ResourceType"]
         steps.append(Step(name, spec, result.app, kept, ids, types, hazards, result.diagnostics))
-    return emulator, {s.name: s for s in steps}, steps
+    return emulator, refused, steps
 
 
 def _changed(before: Step, after: Step) -> set[str]:
@@ -202,18 +211,27 @@ def test_a_service_with_an_explicit_priority_renamed_keeps_its_rule(history):
     assert not {i for i in set(after.ids) - set(before.ids)}
 
 
-def test_an_access_point_uid_change_is_reported_and_replaces_the_access_point(history):
-    """Not refused: diff reports data-view (the directory keeps the old owner, EFS applies
-    CreationInfo only on creation); deployed, the access point is a new one with the new user."""
-    emulator, _, steps = history
-    before, after = _pair(steps, "uid")
-    assert "data-view" in {h.kind for h in after.hazards}, after.hazards
-    point = "FilesContentAccessPoint"
-    assert after.ids[point] != before.ids[point]
-    [described] = emulator.client("efs").describe_access_points(AccessPointId=after.ids[point])["AccessPoints"]
+def test_an_access_point_uid_change_is_refused_and_a_new_volume_is_the_way(history):
+    """A uid change of a deployed access point: the compile refuses it at the volume's line
+    (the directory would stay owned by the old uid: EFS applies CreationInfo only on creation),
+    writes nothing, and the deployment is untouched. A volume of another name with the new uid
+    deploys a new access point at a new directory, owned by the new user."""
+    emulator, refused, steps = history
+    result = refused["uid"]
+    assert result.status != OK
+    (error,) = [d for d in result.diagnostics if d.code == "FC273"]
+    assert error.path == "services.files.storage.volumes.content.efs" and error.line > 1
+    assert "cannot write" in error.message and "another name" in error.message
+    before, after = _pair(steps, "volume")
+    assert before.name == "priority"            # the refused step deployed nothing
+    old_point, new_point = "FilesContentAccessPoint", "FilesContent2AccessPoint"
+    assert old_point in before.ids and old_point not in after.ids and new_point in after.ids
+    efs = emulator.client("efs")
+    [described] = efs.describe_access_points(AccessPointId=after.ids[new_point])["AccessPoints"]
     assert described["PosixUser"]["Uid"] == 1002
-    assert described["RootDirectory"]["Path"] == "/files/content"
-    assert _changed(before, after) <= {point}, _changed(before, after)
+    assert described["RootDirectory"]["Path"] == "/files/content2"
+    assert described["RootDirectory"]["CreationInfo"]["OwnerUid"] == 1002
+    assert _changed(before, after) == set(), _changed(before, after)
 
 
 def test_nothing_else_moved(history):

@@ -1,4 +1,4 @@
-"""FC273: job renames: `renamed_from` names a gone job; a rename without it is warned."""
+"""FC273: identity across updates: job renames (`renamed_from`); access points whose owner or directory would change."""
 
 # `jobs.<name>.renamed_from: OLD` hands OLD's resources to the renamed job (state/jobs.py):
 # the same logical IDs, state machine and schedule rule names, so the update modifies them
@@ -8,6 +8,13 @@
 # the gone job's only in the cleanup phase, so a run due in between starts under both names
 # (the job runs twice, possibly at once), and the gone job's log group is retained with its
 # logs while the new job writes to a new one.
+#
+# An access point is created with its user and root directory (PosixUser, RootDirectory:
+# create-only), and EFS creates that directory, owned by that user, only when it does not
+# exist yet (CreationInfo). Changing the uid, gid or directory of a volume the last compile
+# made replaces the access point: with another uid the tasks meet the directory still owned
+# by the old one (mode 755: they cannot write), with another directory their files vanish
+# from view. Refused, at the volume's line: a volume of another name is a new directory.
 
 from __future__ import annotations
 
@@ -39,6 +46,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                 f"job {holders[j.name]} was renamed from {j.name} and keeps its state machine and schedule "
                 f"rule names ({app.stack_name}-{j.name}): a new job {j.name} would fail to create them; "
                 "give this job another name", key=True))
+    found += _access_points(app, locator)
     if not app.jobs_recorded:
         found += _on_trust(app, locator)
     if not app.gone_jobs:
@@ -68,3 +76,34 @@ def _on_trust(app: App, locator: Locator) -> list[Diagnostic]:
         "they are created anew", severity=WARNING)
         for j in app.jobs if j.renamed_from and j.identity == j.renamed_from and j.renamed_from not in
         {k.name for k in app.jobs}]
+
+
+def _access_points(app: App, locator: Locator) -> list[Diagnostic]:
+    before = dict(app.access_points_before)
+    found = []
+    for kind, workloads in (("services", app.services), ("jobs", app.jobs)):
+        for w in workloads:
+            for v in w.efs_volumes:
+                old = before.get((kind, w.name, v.name))
+                if not v.efs.access_point or old is None:
+                    continue
+                uid, gid, root, system = old
+                if system != (v.efs.file_system_id or "managed"):
+                    continue              # another file system: a new access point on it, nothing shared
+                owner, now = (uid, gid) != (v.efs.uid, v.efs.gid), root != v.efs.root_dir
+                if not owner and not now:
+                    continue
+                what = []
+                if owner:
+                    what.append(f"uid/gid {uid}/{gid} -> {v.efs.uid}/{v.efs.gid}: {root} stays owned by "
+                                f"{uid}:{gid} (EFS sets the owner only when it creates the directory), so the "
+                                "tasks cannot write to it")
+                if now:
+                    what.append(f"directory {root} -> {v.efs.root_dir}: the files in {root} vanish from the "
+                                "tasks' view")
+                found.append(locator.error(
+                    CODE, (kind, w.name, "storage", "volumes", v.name, "efs"),
+                    f"volume {v.name}'s access point was created with uid {uid}, gid {gid} at {root}; this "
+                    "change replaces it (" + "; ".join(what) + "). Keep them, or, for a new directory, give "
+                    f"the volume another name (its files stay in {root})"))
+    return found
