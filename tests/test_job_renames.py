@@ -235,3 +235,20 @@ def test_a_job_rename_keeps_identity_with_every_fragment_of_the_catalogue(tmp_pa
         assert not [d for d in second.diagnostics if d.code == "FC273"], combo.id
         ran += 1
     assert ran >= len(catalogue.CATALOGUE) - 5, refused
+
+
+def test_diff_reports_the_schedule_a_rename_without_renamed_from_runs_twice(tmp_path):
+    ws = Workspace(tmp_path)
+    before = ws.compile(JOBS)
+    after = ws.compile(renamed(JOBS, "nightly", "daily-report", keep=False))
+    result = diff.compute(from_directory(str(before)), from_directory(str(after)))
+    assert ("duplicate-schedule", "DailyReportSchedule") in {(h.kind, h.id) for h in result.hazards}, result.hazards
+    # not for a schedule that differs, nor for a rename with renamed_from (nothing created)
+    (tmp_path / "other").mkdir()
+    ws = Workspace(tmp_path / "other")
+    before = ws.compile(JOBS)
+    spec = renamed(JOBS, "nightly", "daily-report", keep=False)
+    spec["jobs"]["daily-report"]["schedule"] = "@hourly"
+    after = ws.compile(spec)
+    assert "duplicate-schedule" not in {h.kind for h in diff.compute(
+        from_directory(str(before)), from_directory(str(after))).hazards}

@@ -8,6 +8,7 @@
     rules.py          rule-gap
     updates.py        subnet-overlap, data-view, duplicate-delivery, default-certificate,
                       association-replacement
+    schedules.py      duplicate-schedule
     shifted_routes.py shift-revert
 """
 
@@ -18,6 +19,7 @@ from compiler.diff.hazards.kinds import KINDS, Hazard, describe  # noqa: F401
 from compiler.diff.hazards.names import name_clashes
 from compiler.diff.hazards.replacements import data_deletions, replacements, vpc_moves
 from compiler.diff.hazards.rules import rule_gaps
+from compiler.diff.hazards.schedules import duplicate_schedules
 from compiler.diff.hazards.shifted_routes import shift_reverts
 from compiler.diff.hazards.traffic import count_resets, traffic_gaps
 from compiler.diff.hazards.updates import (association_replacements, data_views, default_certificates,
@@ -28,6 +30,6 @@ def find(changes: Changes) -> list[Hazard]:
     found = (replacements(changes) + vpc_moves(changes) + name_clashes(changes)
              + traffic_gaps(changes) + count_resets(changes) + data_deletions(changes)
              + rule_gaps(changes) + subnet_overlaps(changes) + data_views(changes)
-             + duplicate_deliveries(changes) + default_certificates(changes) + association_replacements(changes)
+             + duplicate_deliveries(changes) + duplicate_schedules(changes) + default_certificates(changes) + association_replacements(changes)
              + shift_reverts(changes))
     return sorted(set(found), key=lambda h: (list(KINDS).index(h.kind), h.stack, h.id, h.message))

@@ -39,6 +39,10 @@ KINDS = {
         "A topic gets a subscription to a new queue while the old queue's subscription lives until "
         "the cleanup phase: both receive every message meanwhile, and the old (retained) queue keeps "
         "a backlog no service reads."),
+    "duplicate-schedule": (
+        "A schedule runs twice during the update",
+        "A scheduled rule is created (a job renamed without `renamed_from`) while an old rule with the "
+        "same schedule lives until the cleanup phase: a run due meanwhile starts from both."),
     "default-certificate": (
         "A listener's default certificate changes",
         "The first certificate of an HTTPS listener changes: clients without SNI, or asking for a name "
