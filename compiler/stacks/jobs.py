@@ -3,9 +3,9 @@
 Made only when the spec has `jobs`; placed after the services stacks, whose first
 stack outputs the cluster and the shared task security group it runs tasks with.
 
-Per job (logical IDs start with the job's key: its PascalCase name, kept by the lock; state/jobs.py): the task resources a
-service has (log group, execution role, task role, task definition, a task security
-group with no ingress; stacks/tasks.task_resources), and
+Per job (logical IDs start with the job's key: its PascalCase name, kept by the lock,
+state/jobs.py) the task resources a service has (log group, execution role, task role,
+task definition, a task security group with no ingress; stacks/tasks.task_resources), and
 
   <Job>StateMachine      one Task state, ecs:runTask.sync (Step Functions waits for the
                          task to stop). A task whose essential container exits non-zero

@@ -5,13 +5,13 @@ A job's resources (log group, roles, task definition, task security group, state
 schedule rule; stacks/jobs.py) have logical IDs that start with its `key`, and its state
 machine, schedule rule and task security group are named after its `identity`. Both are
 the job's PascalCase name and name when it is first placed, then kept by the lock
-(`jobs: {name: {key, identity}}` in the record). `renamed_from: OLD` hands OLD's key and
+(`jobs: {name: {key, identity, access_points}}` in the record). `renamed_from: OLD` hands OLD's key and
 identity to the renamed job, so the update modifies every one of those resources in place:
 no second schedule, no new log group.
 
 A record written before jobs were recorded lists none: every job then keeps the key it
 always had (its PascalCase name), and `renamed_from: OLD` is taken on trust (OLD's key was
-pascal(OLD)); checks/job_renames.py says so.
+pascal(OLD)); checks/identity.py says so.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def place(app: m.App, previous: Mapping[str, Any] | None) -> m.App:
             identity = j.name
         jobs.append(follow_identity(replace(j, key=key, identity=identity)))
     taken = set(origin.values())
-    before = tuple(p for j in app.jobs if j.name in origin for p in points_before("jobs", j.name, entries[origin[j.name]]))
+    before = tuple(p for j in app.jobs if j.name in origin
+                   for p in points_before("jobs", j.name, entries[origin[j.name]]))
     return replace(app, jobs=tuple(jobs), access_points_before=app.access_points_before + before,
                    gone_jobs=tuple(sorted(n for n in entries if n not in taken)) if recorded else (),
                    new_jobs=tuple(sorted(names - set(origin))) if recorded else (),

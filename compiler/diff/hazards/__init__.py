@@ -30,6 +30,7 @@ def find(changes: Changes) -> list[Hazard]:
     found = (replacements(changes) + vpc_moves(changes) + name_clashes(changes)
              + traffic_gaps(changes) + count_resets(changes) + data_deletions(changes)
              + rule_gaps(changes) + subnet_overlaps(changes) + data_views(changes)
-             + duplicate_deliveries(changes) + duplicate_schedules(changes) + default_certificates(changes) + association_replacements(changes)
+             + duplicate_deliveries(changes) + duplicate_schedules(changes) + default_certificates(changes)
+             + association_replacements(changes)
              + shift_reverts(changes))
     return sorted(set(found), key=lambda h: (list(KINDS).index(h.kind), h.stack, h.id, h.message))

@@ -14,7 +14,8 @@ def _schedule(changes: Changes, identity, new: bool):
     if type_of(resource) != EVENT_RULE:
         return None
     props = props_of(resource)
-    values, file = (changes.new_values, changes.new_file(identity)) if new else (changes.old_values, changes.old_file(identity))
+    values, file = ((changes.new_values, changes.new_file(identity)) if new
+                    else (changes.old_values, changes.old_file(identity)))
     state = values.resolve(file, props.get("State", "ENABLED"))
     expression = values.resolve(file, props.get("ScheduleExpression"))
     return expression if state == "ENABLED" and isinstance(expression, str) else None
