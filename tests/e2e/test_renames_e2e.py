@@ -144,14 +144,14 @@ def test_adding_a_zone_moves_no_subnet_and_carves_the_new_one_from_free_space(hi
     nets = [ipaddress.ip_network(c) for _, c in new.values()]
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:]), new
     assert not _changed(before, after), _changed(before, after)
-    assert not {h.kind for h in after.hazards} & {"subnet-overlap", "replacement"}, after.hazards
+    assert after.hazards == [], after.hazards
 
 
 def test_nat_per_az_re_associates_the_private_subnets(history):
     emulator, _, steps = history
     before, after = _pair(steps, "nat")
     ec2 = emulator.client("ec2")
-    assert {h.kind for h in after.hazards} >= {"association-replacement"}
+    assert {h.kind for h in after.hazards} == {"association-replacement"}, after.hazards
     moved = {i for i in _changed(before, after) if after.types[i] == "AWS::EC2::SubnetRouteTableAssociation"}
     assert moved == {"PrivateSubnet1RouteTableAssociation", "PrivateSubnet2RouteTableAssociation",
                      "PrivateSubnet3RouteTableAssociation"}
@@ -179,7 +179,7 @@ def test_a_worker_renamed_with_renamed_from_keeps_its_queue_and_subscription(his
     assert len(subscriptions) == 1 and subscriptions[0]["SubscriptionArn"] in queues.values()
     consumer = next(s for s in after.app.services if s.name == "consumer")
     assert consumer.key == "Worker" and after.ids["WorkerEcsService"] == before.ids["WorkerEcsService"]
-    assert not {h.kind for h in after.hazards} & {"duplicate-delivery", "data-deletion", "name-clash"}, after.hazards
+    assert after.hazards == [], after.hazards
 
 
 def test_a_job_renamed_with_renamed_from_is_modified_in_place(history):
@@ -194,7 +194,7 @@ def test_a_job_renamed_with_renamed_from_is_modified_in_place(history):
     assert [m["stateMachineArn"] for m in machines] == [after.ids["NightlyStateMachine"]]
     rules = emulator.client("events").list_rules()["Rules"]
     assert [r["Name"] for r in rules if r["Name"].startswith("ren-")] == ["ren-dev-nightly"]
-    assert after.hazards == [] or not {h.kind for h in after.hazards} & {"data-deletion", "replacement"}, after.hazards
+    assert after.hazards == [], after.hazards
     assert not [d for d in after.diagnostics if d.code == "FC273"]
 
 
@@ -207,7 +207,7 @@ def test_a_service_with_an_explicit_priority_renamed_keeps_its_rule(history):
     assert described["Priority"] == "10"
     assert after.ids["AdminEcsService"] == before.ids["AdminEcsService"]
     assert after.ids["AdminTargetGroup"] == before.ids["AdminTargetGroup"]
-    assert "priority-in-use" not in {h.kind for h in after.hazards}
+    assert after.hazards == [], after.hazards
     assert not {i for i in set(after.ids) - set(before.ids)}
 
 
@@ -232,6 +232,7 @@ def test_an_access_point_uid_change_is_refused_and_a_new_volume_is_the_way(histo
     assert described["RootDirectory"]["Path"] == "/files/content2"
     assert described["RootDirectory"]["CreationInfo"]["OwnerUid"] == 1002
     assert _changed(before, after) == set(), _changed(before, after)
+    assert after.hazards == [], after.hazards      # a new volume, asked for by name: no data view lost silently
 
 
 def test_nothing_else_moved(history):
