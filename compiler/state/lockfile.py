@@ -3,7 +3,8 @@
 `<spec stem>.lock.json` beside `<spec stem>.yaml` records, per deployed app
 (`<app>-<environment>`, so one spec compiled for several environments keeps one lock),
 each service's logical-ID key, services stack, automatic listener-rule priority and queue
-names, the names earlier queues had, and the carved subnet layout (placement.record). The
+names, each job's key (state/jobs.py), what each access point was created with, the names
+earlier queues had, and the carved subnet layout (placement.record). The
 next compile reads it and keeps every existing service and subnet where it was; it is
 rewritten after each successful compile, only when it changed. Commit it with the spec: a
 fresh checkout then compiles the same bytes.
