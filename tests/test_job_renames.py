@@ -252,3 +252,18 @@ def test_diff_reports_the_schedule_a_rename_without_renamed_from_runs_twice(tmp_
     after = ws.compile(spec)
     assert "duplicate-schedule" not in {h.kind for h in diff.compute(
         from_directory(str(before)), from_directory(str(after))).hazards}
+
+
+def test_a_service_renamed_without_renamed_from_is_warned_of_its_files(tmp_path):
+    from compiler.pipeline import validate
+
+    old = copy.deepcopy(BASE)
+    old["services"]["web"]["storage"] = {"volumes": {"content": {"path": "/var/www", "efs": True}}}
+    ws = Workspace(tmp_path)
+    ws.compile(old)
+    new = copy.deepcopy(old)
+    new["services"]["site"] = new["services"].pop("web")
+    ws.spec.write_text(yaml.safe_dump(new, sort_keys=False))
+    _, found = validate(str(ws.spec))
+    (warning,) = [d for d in found if d.code == "FC272"]
+    assert warning.path == "services.site" and "/web/content" in warning.message and "/site/content" in warning.message

@@ -39,6 +39,9 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                             f"{g.queues[0]} keeps a backlog no service reads")
             elif g.queues:
                 what.append(f"{g.name}'s retained queue {g.queues[0]} keeps a backlog no service reads")
+            if g.directories and s.efs_volumes:
+                what.append(f"{g.name}'s files stay in {', '.join(g.directories)}, out of {s.name}'s view "
+                            f"(its volumes get new access points at {', '.join(v.efs.root_dir for v in s.efs_volumes)})")
             if g.priority is not None and s.http and not s.http.assigned and s.http.priority == g.priority:
                 what.append(f"priority {g.priority} is held by {g.name}'s rule until the cleanup phase: "
                             "the update fails (PriorityInUse) and rolls back")

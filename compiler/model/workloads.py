@@ -86,6 +86,7 @@ class Gone:
     name: str
     queues: tuple[str, ...]           # its (retained) queues: a backlog no service reads
     priority: Optional[int]           # its rule's priority, held until the cleanup phase
+    directories: tuple[str, ...] = ()  # its access points' directories: their files stay there
 
 
 @dataclass(frozen=True)

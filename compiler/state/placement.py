@@ -139,8 +139,9 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     keep_namespace = bool(isinstance(previous, Mapping) and previous.get("namespace") is True)
     in_use = {name for names in queues.values() for name in names}
     taken = set(origin.values())
-    gone = tuple(m.Gone(n, e.get("queues", ()), e.get("priority", e.get("fixed_priority"))) for n, e in sorted(entries.items())
-                 if n not in taken)
+    gone = tuple(m.Gone(n, e.get("queues", ()), e.get("priority", e.get("fixed_priority")),
+                        tuple(sorted({p[1][2] for p in job_placement.points_before("services", n, e)})))
+                 for n, e in sorted(entries.items()) if n not in taken)
     before = tuple(p for s in app.services if s.name in origin
                    for p in job_placement.points_before("services", s.name, entries[origin[s.name]]))
     app = job_placement.place(replace(app, access_points_before=before), previous)
