@@ -53,7 +53,8 @@ def test_a_job_renamed_with_renamed_from_is_modified_in_place(tmp_path):
         assert new["Nightly" + suffix]["Properties"][name_key] == old["Nightly" + suffix]["Properties"][name_key] \
             == "reports-dev-nightly"
     access_point = new["NightlyDataAccessPoint"]["Properties"]
-    assert access_point == old["NightlyDataAccessPoint"]["Properties"] | {"AccessPointTags": access_point["AccessPointTags"]}
+    tags = {"AccessPointTags": access_point["AccessPointTags"]}      # the Name tag follows the new name
+    assert access_point == old["NightlyDataAccessPoint"]["Properties"] | tags
     assert access_point["RootDirectory"]["Path"] == "/nightly/data"
     assert new["NightlyTaskSecurityGroup"]["Properties"]["GroupDescription"] == \
         old["NightlyTaskSecurityGroup"]["Properties"]["GroupDescription"]
@@ -84,6 +85,7 @@ def test_a_job_renamed_without_renamed_from_is_warned_at_its_line(tmp_path):
     (warning,) = [d for d in found if d.code == "FC273"]
     assert warning.severity == "warning" and warning.path == "jobs.daily-report" and warning.line > 1
     assert "runs twice" in warning.message and "retained" in warning.message and "renamed_from" in warning.message
+    assert "files stay in /nightly/data" in warning.message
 
 
 def test_renamed_from_a_job_the_spec_still_has_is_an_error(tmp_path):
@@ -208,7 +210,8 @@ def test_a_job_rename_keeps_identity_with_every_fragment_of_the_catalogue(tmp_pa
 
     ran, refused = 0, []
     for index, fragment in enumerate(catalogue.CATALOGUE):
-        combo = catalogue.Combination(catalogue.by_name(["efs-job"]) + ((fragment,) if fragment.name != "efs-job" else ()))
+        others = (fragment,) if fragment.name != "efs-job" else ()
+        combo = catalogue.Combination(catalogue.by_name(["efs-job"]) + others)
         work = tmp_path / str(index)
         work.mkdir()
         spec_path, out = work / "spec.yaml", work / "out"

@@ -38,7 +38,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             found.append(locator.error(
                 CODE, ("jobs", j.name, "renamed_from"),
                 f"renamed_from: {j.renamed_from} names no job of the last compile"
-                + (f" (it had {', '.join(app.gone_jobs)})" if app.gone_jobs else "")
+                + (f" (it had {', '.join(g.name for g in app.gone_jobs)})" if app.gone_jobs else "")
                 + f": {j.name} is created anew", severity=WARNING))
         if j.name in holders:
             found.append(locator.error(
@@ -51,12 +51,15 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         found += _on_trust(app, locator)
     if not app.gone_jobs:
         return found
-    gone = ", ".join(app.gone_jobs)
+    gone = ", ".join(g.name for g in app.gone_jobs)
+    directories = sorted({d for g in app.gone_jobs for d in g.directories})
     for j in app.jobs:
         if j.name not in app.new_jobs or j.renamed_from:
             continue
         logs = ("is retained with its logs (nothing writes to it again)" if app.retain_data
                 else "is deleted with its logs")
+        if directories and j.efs_volumes:
+            logs += f"; the gone job's files stay in {', '.join(directories)}, out of {j.name}'s view"
         found.append(locator.error(
             CODE, ("jobs", j.name),
             f"{j.name} is new and {gone} {'is' if len(app.gone_jobs) == 1 else 'are'} gone: the update creates "

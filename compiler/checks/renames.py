@@ -40,8 +40,9 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             elif g.queues:
                 what.append(f"{g.name}'s retained queue {g.queues[0]} keeps a backlog no service reads")
             if g.directories and s.efs_volumes:
+                dirs = ", ".join(v.efs.root_dir for v in s.efs_volumes)
                 what.append(f"{g.name}'s files stay in {', '.join(g.directories)}, out of {s.name}'s view "
-                            f"(its volumes get new access points at {', '.join(v.efs.root_dir for v in s.efs_volumes)})")
+                            f"(its volumes get new access points at {dirs})")
             if g.priority is not None and s.http and not s.http.assigned and s.http.priority == g.priority:
                 what.append(f"priority {g.priority} is held by {g.name}'s rule until the cleanup phase: "
                             "the update fails (PriorityInUse) and rolls back")

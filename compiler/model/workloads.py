@@ -80,8 +80,8 @@ class Service(_TaskFields):
 
 @dataclass(frozen=True)
 class Gone:
-    """A service the last compile placed that the spec no longer has (removed, or renamed
-    without `renamed_from`): what its removal does."""
+    """A service (or job) the last compile placed that the spec no longer has (removed, or
+    renamed without `renamed_from`): what its removal does."""
 
     name: str
     queues: tuple[str, ...]           # its (retained) queues: a backlog no service reads

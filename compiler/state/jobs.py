@@ -71,9 +71,15 @@ def place(app: m.App, previous: Mapping[str, Any] | None) -> m.App:
     before = tuple(p for j in app.jobs if j.name in origin
                    for p in points_before("jobs", j.name, entries[origin[j.name]]))
     return replace(app, jobs=tuple(jobs), access_points_before=app.access_points_before + before,
-                   gone_jobs=tuple(sorted(n for n in entries if n not in taken)) if recorded else (),
+                   gone_jobs=tuple(_gone(n, e) for n, e in sorted(entries.items()) if n not in taken)
+                   if recorded else (),
                    new_jobs=tuple(sorted(names - set(origin))) if recorded else (),
                    jobs_recorded=recorded)
+
+
+def _gone(name: str, entry: Mapping[str, Any]) -> m.Gone:
+    """A job the record has and the spec not: the directories its files stay in."""
+    return m.Gone(name, (), None, tuple(sorted({p[1][2] for p in points_before("jobs", name, entry)})))
 
 
 def access_points(workload) -> dict[str, list]:
