@@ -8,6 +8,7 @@ works — one spec path, one output directory, the lock file beside the spec:
   worker      the worker renamed with renamed_from
   job         the job renamed with renamed_from
   priority    the service with the explicit priority renamed with renamed_from
+  efs         the service on EFS renamed with renamed_from
   uid         the EFS access point's uid changed: refused by the compile (FC273), nothing deployed
   volume      the way the refusal names: the volume renamed, with the new uid
 
@@ -50,7 +51,7 @@ SPEC = {
     },
     "jobs": {"nightly": {"image": f"{ECR}/report:1", "schedule": "cron(0 3 * * ? *)"}},
 }
-STEPS = ("create", "zones", "nat", "worker", "job", "priority", "uid", "volume")
+STEPS = ("create", "zones", "nat", "worker", "job", "priority", "efs", "uid", "volume")
 REFUSED = {"uid"}
 
 
@@ -66,10 +67,12 @@ def _edit(spec: dict, step: str) -> dict:
         spec["jobs"]["daily-report"] = {**spec["jobs"].pop("nightly"), "renamed_from": "nightly"}
     elif step == "priority":
         spec["services"]["backoffice"] = {**spec["services"].pop("admin"), "renamed_from": "admin"}
+    elif step == "efs":
+        spec["services"]["assets"] = {**spec["services"].pop("files"), "renamed_from": "files"}
     elif step == "uid":
-        spec["services"]["files"]["storage"]["volumes"]["content"]["efs"] = {"uid": 1002, "gid": 1002}
+        spec["services"]["assets"]["storage"]["volumes"]["content"]["efs"] = {"uid": 1002, "gid": 1002}
     elif step == "volume":
-        volumes = spec["services"]["files"]["storage"]["volumes"]
+        volumes = spec["services"]["assets"]["storage"]["volumes"]
         volumes["content2"] = volumes.pop("content")
     return spec
 
@@ -110,7 +113,9 @@ def history(emulator, tmp_path_factory):
             for r in stack.resources:
                 ids[r["LogicalResourceId"]] = r["PhysicalResourceId"]
                 types[r["LogicalResourceId"]] = r["ResourceType"]
-        steps.append(Step(name, spec, result.app, kept, ids, types, hazards, result.diagnostics))
+        step = Step(name, spec, result.app, kept, ids, types, hazards, result.diagnostics)
+        step.access_points = {p["AccessPointId"]: p for p in emulator.client("efs").describe_access_points()["AccessPoints"]}
+        steps.append(step)
     return emulator, refused, steps
 
 
@@ -211,6 +216,18 @@ def test_a_service_with_an_explicit_priority_renamed_keeps_its_rule(history):
     assert not {i for i in set(after.ids) - set(before.ids)}
 
 
+def test_a_service_on_efs_renamed_with_renamed_from_keeps_its_access_point_and_log_group(history):
+    emulator, _, steps = history
+    before, after = _pair(steps, "efs")
+    for logical_id in ("FilesContentAccessPoint", "FilesLogGroup", "FilesTaskSecurityGroup", "FilesEcsService",
+                       "FilesTargetGroup", "FilesListenerRule"):
+        assert after.ids[logical_id] == before.ids[logical_id], logical_id
+    point = after.access_points[after.ids["FilesContentAccessPoint"]]      # as read after that update
+    assert point["RootDirectory"]["Path"] == "/files/content" and point["PosixUser"]["Uid"] == 1001
+    assert not set(after.ids) - set(before.ids) and not _changed(before, after)
+    assert after.hazards == [], after.hazards
+
+
 def test_an_access_point_uid_change_is_refused_and_a_new_volume_is_the_way(history):
     """A uid change of a deployed access point: the compile refuses it at the volume's line
     (the directory would stay owned by the old uid: EFS applies CreationInfo only on creation),
@@ -220,16 +237,16 @@ def test_an_access_point_uid_change_is_refused_and_a_new_volume_is_the_way(histo
     result = refused["uid"]
     assert result.status != OK
     (error,) = [d for d in result.diagnostics if d.code == "FC273"]
-    assert error.path == "services.files.storage.volumes.content.efs" and error.line > 1
+    assert error.path == "services.assets.storage.volumes.content.efs" and error.line > 1
     assert "cannot write" in error.message and "another name" in error.message
     before, after = _pair(steps, "volume")
-    assert before.name == "priority"            # the refused step deployed nothing
+    assert before.name == "efs"                 # the refused step deployed nothing
     old_point, new_point = "FilesContentAccessPoint", "FilesContent2AccessPoint"
     assert old_point in before.ids and old_point not in after.ids and new_point in after.ids
     efs = emulator.client("efs")
     [described] = efs.describe_access_points(AccessPointId=after.ids[new_point])["AccessPoints"]
     assert described["PosixUser"]["Uid"] == 1002
-    assert described["RootDirectory"]["Path"] == "/files/content2"
+    assert described["RootDirectory"]["Path"] == "/files/content2"    # under the identity the rename kept
     assert described["RootDirectory"]["CreationInfo"]["OwnerUid"] == 1002
     assert _changed(before, after) == set(), _changed(before, after)
     assert after.hazards == [], after.hazards      # a new volume, asked for by name: no data view lost silently
@@ -238,6 +255,6 @@ def test_an_access_point_uid_change_is_refused_and_a_new_volume_is_the_way(histo
 def test_nothing_else_moved(history):
     """Across the rename steps, nothing outside the renamed workload changes its physical ID."""
     _, _, steps = history
-    for name in ("worker", "job", "priority"):
+    for name in ("worker", "job", "priority", "efs"):
         before, after = _pair(steps, name)
         assert not _changed(before, after), (name, _changed(before, after))
