@@ -270,3 +270,23 @@ def test_a_service_renamed_without_renamed_from_is_warned_of_its_files(tmp_path)
     _, found = validate(str(ws.spec))
     (warning,) = [d for d in found if d.code == "FC272"]
     assert warning.path == "services.site" and "/web/content" in warning.message and "/site/content" in warning.message
+
+
+def test_a_service_renamed_keeping_its_alias_but_not_its_directory_is_refused(tmp_path):
+    """A rename recognised by its Service Connect alias keeps the key (so the access point's
+    logical ID) but, without renamed_from, not the directory: refused, pointing at renamed_from."""
+    from compiler.pipeline import validate
+
+    old = copy.deepcopy(BASE)
+    old["services"]["backend"]["storage"] = {"volumes": {"data": {"path": "/data", "efs": True}}}
+    ws = Workspace(tmp_path)
+    ws.compile(old)
+    new = copy.deepcopy(old)
+    new["services"]["api"] = new["services"].pop("backend")
+    new["services"]["api"]["connect"] = {"alias": "backend"}
+    ws.spec.write_text(yaml.safe_dump(new, sort_keys=False))
+    app, found = validate(str(ws.spec))
+    assert app is None and any(d.code == "FC273" and "renamed_from" in d.message and "/backend/data" in d.message
+                               for d in found), [d.format() for d in found]
+    new["services"]["api"]["renamed_from"] = "backend"
+    ws.compile(new)

@@ -103,7 +103,8 @@ def _access_points(app: App, locator: Locator) -> list[Diagnostic]:
                                 "tasks cannot write to it")
                 if now:
                     what.append(f"directory {root} -> {v.efs.root_dir}: the files in {root} vanish from the "
-                                "tasks' view")
+                                "tasks' view" + (" (a renamed workload keeps its directories with renamed_from)"
+                                                 if v.efs.default_root and not w.renamed_from else ""))
                 found.append(locator.error(
                     CODE, (kind, w.name, "storage", "volumes", v.name, "efs"),
                     f"volume {v.name}'s access point was created with uid {uid}, gid {gid} at {root}; this "
