@@ -81,6 +81,7 @@ class Step:
     def __init__(self, name, spec, app, output, ids, types, hazards, diagnostics):
         self.name, self.spec, self.app, self.output = name, spec, app, output
         self.ids, self.types, self.hazards, self.diagnostics = ids, types, hazards, diagnostics
+        self.access_points: dict = {}
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,8 @@ def history(emulator, tmp_path_factory):
                 ids[r["LogicalResourceId"]] = r["PhysicalResourceId"]
                 types[r["LogicalResourceId"]] = r["ResourceType"]
         step = Step(name, spec, result.app, kept, ids, types, hazards, result.diagnostics)
-        step.access_points = {p["AccessPointId"]: p for p in emulator.client("efs").describe_access_points()["AccessPoints"]}
+        points = emulator.client("efs").describe_access_points()["AccessPoints"]
+        step.access_points = {p["AccessPointId"]: p for p in points}   # as they are after this update
         steps.append(step)
     return emulator, refused, steps
 
