@@ -106,6 +106,10 @@ def _validate(path: str, env: str | None = None, values: Mapping[str, str] | Non
     keep_lock = [True]
 
     def previous(stack_name: str):
+        # A record from before layouts were kept takes the one the previous output carved.
+        return lockfile.with_layout(_previous(stack_name), Path(output_dir) / stack_name if output_dir else None)
+
+    def _previous(stack_name: str):
         record, trouble = lock.record(stack_name)
         if record is not None:
             return record

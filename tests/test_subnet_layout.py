@@ -60,6 +60,58 @@ def test_a_record_without_a_layout_changes_nothing(tmp_path):
     assert json.loads(path.read_text())["stacks"]["shop-dev"]["subnets"]["zones"].keys() == {"#0", "#1", "#2"}
 
 
+def _strip_layouts(ws: Workspace) -> None:
+    """Make the lock, and the previous output's root Metadata, look as an older compiler wrote
+    them: no `subnets` layout (the output's network.json holds the carved CIDRs)."""
+    path = lockfile.path_for(ws.spec)
+    lock = json.loads(path.read_text())
+    for record in lock["stacks"].values():
+        del record["subnets"]
+    path.write_text(json.dumps(lock))
+    root = ws.out / "shop-dev" / "root.json"
+    template = json.loads(root.read_text())
+    del template["Metadata"][lockfile.METADATA_KEY]["subnets"]
+    root.write_text(json.dumps(template, indent=2))
+
+
+@pytest.mark.parametrize("cidr", CIDRS)
+@pytest.mark.parametrize("zones", [(2, 3), (3, 2)])
+def test_the_first_compile_after_the_upgrade_adds_a_zone_from_the_previous_network_template(tmp_path, cidr, zones):
+    """A lock from before layouts were recorded, the previous output present, and the zone
+    count changed in that very compile: the layout is recovered from network.json's subnet
+    CIDRs, so nothing moves (a fresh carve for the new count would move every subnet)."""
+    ws = Workspace(tmp_path)
+    before = subnet_cidrs(ws.compile(spec(zones[0], cidr)))
+    _strip_layouts(ws)
+    after = subnet_cidrs(ws.compile(spec(zones[1], cidr)))
+    assert {i: after[i] for i in set(before) & set(after)} == {i: before[i] for i in set(before) & set(after)}
+    nets = [ipaddress.ip_network(c) for c in after.values()]
+    assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    assert len(after) == 2 * zones[1]
+    fresh = subnets.carve(cidr, zones[1])
+    assert sorted(fresh[0] + fresh[1]) != sorted(after.values())   # what the old behaviour gave: it moves
+    record = json.loads(lockfile.path_for(ws.spec).read_text())["stacks"]["shop-dev"]
+    assert len(record["subnets"]["zones"]) == zones[1]
+
+
+def test_the_layout_of_a_network_template_with_named_zones(tmp_path):
+    ws = Workspace(tmp_path)
+    named = spec(2)
+    named["network"]["vpc"]["zones"] = ["us-east-1a", "us-east-1b"]
+    del named["network"]["vpc"]["azs"]
+    out = ws.compile(named)
+    network = json.loads((out / "network.json").read_text())
+    layout = subnets.layout_of_template(network)
+    assert set(layout["zones"]) == {"us-east-1a", "us-east-1b"}
+    assert layout == json.loads(lockfile.path_for(ws.spec).read_text())["stacks"]["shop-dev"]["subnets"]
+    # anything else than the compiler's own shape: no layout rather than a wrong one
+    broken = copy.deepcopy(network)
+    broken["Resources"]["PrivateSubnet2"]["Properties"]["CidrBlock"] = {"Ref": "Somewhere"}
+    assert subnets.layout_of_template(broken) is None
+    assert subnets.layout_of_template({"Resources": {}}) is None
+    assert subnets.layout_of_template([]) is None
+
+
 def test_the_free_space_is_used_before_a_fresh_carve_would_move_anything():
     layout = subnets.layout("10.0.0.0/16", ("#0", "#1"), *subnets.carve("10.0.0.0/16", 2))
     public, private = subnets.keep(layout, "10.0.0.0/16", ("#0", "#1", "#2"))

@@ -8,6 +8,7 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from compiler import diff
@@ -55,18 +56,46 @@ def test_adding_a_zone_now_is_free_of_subnet_hazards(tmp_path):
     assert not {k for k, _ in kinds(result)} & {"subnet-overlap", "replacement"}, result.hazards
 
 
-def wordpress(uid: int = 1001, path: str | None = None) -> dict:
+def wordpress(uid: int = 1001, root_dir: str | None = None) -> dict:
     spec = yaml.safe_load((ROOT / "examples" / "wordpress-efs.yaml").read_text())
     spec["services"]["wordpress"]["storage"]["volumes"]["content"]["efs"] = {
-        "uid": uid, "gid": uid, **({"path": path} if path else {})}
+        "uid": uid, "gid": uid, **({"root_dir": root_dir} if root_dir else {})}
     return spec
 
 
 def test_an_access_point_with_another_uid_changes_the_data_view(tmp_path):
-    result = edit(tmp_path, wordpress(1001), wordpress(1002))
+    """diff sees it between any two outputs (here compiled apart: the compile itself refuses
+    the edit of a recorded access point, below)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    before, after = Workspace(tmp_path / "a").compile(wordpress(1001)), Workspace(tmp_path / "b").compile(wordpress(1002))
+    result = diff.compute(from_directory(str(before)), from_directory(str(after)))
     assert "data-view" in {k for k, _ in kinds(result)}, result.hazards
     (tmp_path / "same").mkdir()
     assert edit(tmp_path / "same", wordpress(1001), wordpress(1001)).hazards == []
+
+
+@pytest.mark.parametrize("change", [{"uid": 1002}, {"root_dir": "/elsewhere"}])
+def test_the_compile_refuses_an_access_point_edit_at_the_volume_s_line(tmp_path, change):
+    from compiler.pipeline import validate
+
+    ws = Workspace(tmp_path)
+    ws.compile(wordpress(1001))
+    ws.spec.write_text(yaml.safe_dump(wordpress(change.get("uid", 1001), change.get("root_dir")), sort_keys=False))
+    app, found = validate(str(ws.spec))
+    (error,) = [d for d in found if d.code == "FC273"]
+    assert app is None and error.severity == "error"
+    assert error.path == "services.wordpress.storage.volumes.content.efs" and error.line > 1
+    assert ("cannot write" in error.message) == ("uid" in change)
+    assert ("vanish" in error.message) == ("root_dir" in change)
+    # the way out it names: another volume name is a new access point and directory
+    spec = wordpress(change.get("uid", 1001), change.get("root_dir"))
+    volumes = spec["services"]["wordpress"]["storage"]["volumes"]
+    volumes["content2"] = volumes.pop("content")
+    for container in [spec["services"]["wordpress"], *spec["services"]["wordpress"].get("sidecars", {}).values()]:
+        for point in container.get("mount_points", []):
+            point["source_volume"] = "content2"
+    ws.compile(spec)
 
 
 def renamed_worker(spec: dict) -> dict:

@@ -39,6 +39,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC254 copilot_variables      with copilot_variables, no spec variable or secret takes a COPILOT_* name
     FC270 depends_on             depends_on names servers of the spec, without cycles of services or stacks
     FC272 renames                renamed_from names a gone service; a rename without it: what the update does
+    FC273 identity               jobs' renamed_from names a gone job; a job rename without it: what the update does;
+                                 an access point's owner or directory changed (refused: the data view)
     FC271 secrets_reach          secrets reachable without NAT (one region); KMS keys that serve a secret
     FC260 existing_vpc           network.vpc.id: subnet IDs, no NAT/flow logs, subnets for what needs them
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
@@ -70,6 +72,7 @@ from compiler.checks import (
     existing_vpc,
     fargate_size,
     http_needs_alb,
+    identity,
     jobs,
     load_balancer,
     messaging,
@@ -140,6 +143,7 @@ RULES = (
     security_strict,
     plain_http,
     renames,
+    identity,
     nlb,
     nlb_shared,
     route_targets,

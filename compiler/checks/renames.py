@@ -24,6 +24,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                 CODE, svc(s.name, "renamed_from"),
                 f"renamed_from: {s.renamed_from} names a service the spec still has; a service can "
                 "take over the resources of a service that is gone only"))
+    found += _shared_directories(app, locator)
     if not app.gone:
         return found
     gone = ", ".join(g.name for g in app.gone)
@@ -38,6 +39,10 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                             f"{g.queues[0]} keeps a backlog no service reads")
             elif g.queues:
                 what.append(f"{g.name}'s retained queue {g.queues[0]} keeps a backlog no service reads")
+            if g.directories and s.efs_volumes:
+                dirs = ", ".join(v.efs.root_dir for v in s.efs_volumes)
+                what.append(f"{g.name}'s files stay in {', '.join(g.directories)}, out of {s.name}'s view "
+                            f"(its volumes get new access points at {dirs})")
             if g.priority is not None and s.http and not s.http.assigned and s.http.priority == g.priority:
                 what.append(f"priority {g.priority} is held by {g.name}'s rule until the cleanup phase: "
                             "the update fails (PriorityInUse) and rolls back")
@@ -48,4 +53,23 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             + ("; ".join(what) if what else "a rename creates every resource anew")
             + f". If {s.name} is a renamed service, add renamed_from: <its old name> to keep its resources",
             key=True, severity=WARNING))
+    return found
+
+
+def _shared_directories(app: App, locator: Locator) -> list[Diagnostic]:
+    """A service or job named as another's kept identity (its old name) would get the same
+    default volume directories /<name>/<volume>: the two would share their files."""
+    found = []
+    workloads = [(("services", w.name), w) for w in app.services] + [(("jobs", w.name), w) for w in app.jobs]
+    for path, w in workloads:
+        for _, other in workloads:
+            if other is w or other.identity != w.name:
+                continue
+            shared = sorted({v.efs.root_dir for v in w.efs_volumes if v.efs.default_root}
+                            & {v.efs.root_dir for v in other.efs_volumes if v.efs.default_root})
+            if shared:
+                found.append(locator.error(
+                    CODE, path, f"{other.name} was renamed from {w.name} and keeps its volume "
+                    f"directories ({', '.join(shared)}): {w.name} would share their files; give its "
+                    f"volumes a root_dir of their own or {w.name} another name", key=True))
     return found

@@ -30,6 +30,12 @@ class App:
     # not part of what is built, so not part of equality (place(app, record(app)) == app).
     gone: tuple["Gone", ...] = field(default=(), compare=False)   # its services not in this one
     new_services: tuple[str, ...] = field(default=(), compare=False)  # services it did not place
+    gone_jobs: tuple["Gone", ...] = field(default=(), compare=False)  # its jobs not in this one
+    new_jobs: tuple[str, ...] = field(default=(), compare=False)      # jobs it did not record
+    jobs_recorded: bool = field(default=False, compare=False)         # whether it listed its jobs at all
+    # (("services" or "jobs", workload, volume), (uid, gid, root directory, file system)): what its
+    # access point was created with, from the last compile's record (checks/identity.py)
+    access_points_before: tuple = field(default=(), compare=False)
 
     @property
     def stack_name(self) -> str:

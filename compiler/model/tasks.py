@@ -71,6 +71,9 @@ class Efs:
     root_dir: str                     # directory of the file system the volume exposes
     uid: Optional[int]                # POSIX user/group of the access point; None: no access point
     gid: Optional[int]
+    # root_dir is the default /<workload>/<volume>: placement sets it from the workload's
+    # identity, so a rename with `renamed_from` keeps the directory (and the access point).
+    default_root: bool = False
 
     @property
     def managed(self) -> bool:

@@ -80,12 +80,13 @@ class Service(_TaskFields):
 
 @dataclass(frozen=True)
 class Gone:
-    """A service the last compile placed that the spec no longer has (removed, or renamed
-    without `renamed_from`): what its removal does."""
+    """A service (or job) the last compile placed that the spec no longer has (removed, or
+    renamed without `renamed_from`): what its removal does."""
 
     name: str
     queues: tuple[str, ...]           # its (retained) queues: a backlog no service reads
     priority: Optional[int]           # its rule's priority, held until the cleanup phase
+    directories: tuple[str, ...] = ()  # its access points' directories: their files stay there
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,11 @@ class Job(_TaskFields):
     user: Optional[str]               # the main container's user; None: the image's
     secrets_kms_keys: tuple[str, ...]  # KMS key ARNs the execution role may decrypt with (sorted)
     execution_logs: bool = False      # the state machine logs failed executions (security: strict)
+    renamed_from: Optional[str] = None  # the name this job had: it keeps that one's resources
+    # Set by state/jobs.py (stable across updates): the logical-ID prefix of its resources,
+    # and the name its state machine, schedule rule and task security group are named after.
+    key: str = ""
+    identity: str = ""
     # What a job's task never has: class constants, not fields (the task builders
     # read them as they read a service's).
     port = None

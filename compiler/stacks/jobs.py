@@ -3,9 +3,9 @@
 Made only when the spec has `jobs`; placed after the services stacks, whose first
 stack outputs the cluster and the shared task security group it runs tasks with.
 
-Per job (logical IDs start with the job's PascalCase name): the task resources a
-service has (log group, execution role, task role, task definition, a task security
-group with no ingress; stacks/tasks.task_resources), and
+Per job (logical IDs start with the job's key: its PascalCase name, kept by the lock,
+state/jobs.py) the task resources a service has (log group, execution role, task role,
+task definition, a task security group with no ingress; stacks/tasks.task_resources), and
 
   <Job>StateMachine      one Task state, ecs:runTask.sync (Step Functions waits for the
                          task to stop). A task whose essential container exits non-zero
@@ -112,7 +112,10 @@ def definition(job: m.Job) -> str:
 
 
 def _job(app: m.App, t: Template, wire: _Wiring, job: m.Job) -> None:
-    pid = naming.pascal(job.name)
+    pid = common.workload_key(job)
+    # Physical names follow the job's identity (its first name; state/jobs.py): a rename
+    # with renamed_from keeps them, so the state machine and the rule update in place.
+    named = f"{app.stack_name}-{job.identity or job.name}"
     tags = common.tags(app, f"{app.stack_name}-{job.name}", **{"fargate-compile:job": job.name})
     task = task_resources(app, t, wire, job, tags, copilot_env.variables(app, job, {}, wire))
     public = job.placement == "public"
@@ -145,7 +148,7 @@ def _job(app: m.App, t: Template, wire: _Wiring, job: m.Job) -> None:
         )
     machine = t.add_resource(stepfunctions.StateMachine(
         pid + STATE_MACHINE,
-        StateMachineName=naming.shorten(f"{app.stack_name}-{job.name}", 80),
+        StateMachineName=naming.shorten(named, 80),
         StateMachineType="STANDARD",
         RoleArn=GetAtt(role, "Arn"),
         DefinitionString=Sub(
@@ -168,7 +171,7 @@ def _job(app: m.App, t: Template, wire: _Wiring, job: m.Job) -> None:
     ))
     t.add_resource(events.Rule(
         pid + SCHEDULE,
-        Name=naming.shorten(f"{app.stack_name}-{job.name}", 64),
+        Name=naming.shorten(named, 64),
         Description=f"Runs job {job.name} of {app.stack_name}",
         ScheduleExpression=job.schedule,
         State="ENABLED",

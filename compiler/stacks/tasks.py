@@ -105,7 +105,8 @@ def task_resources(app: m.App, t: Template, wire: Any, workload: Any, tags: Any,
 
     security_group = t.add_resource(ec2.SecurityGroup(
         pid + TASK_SECURITY_GROUP,
-        GroupDescription=f"Tasks of {workload.name} ({app.stack_name})",
+        # The description is create-only: it follows the identity a rename keeps.
+        GroupDescription=f"Tasks of {workload.identity or workload.name} ({app.stack_name})",
         VpcId=wire("VpcId"),
         # No inline ingress: a service's rules are resources of their own
         # (services_network.ingress); a job's task admits nothing.

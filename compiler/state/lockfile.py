@@ -3,7 +3,8 @@
 `<spec stem>.lock.json` beside `<spec stem>.yaml` records, per deployed app
 (`<app>-<environment>`, so one spec compiled for several environments keeps one lock),
 each service's logical-ID key, services stack, automatic listener-rule priority and queue
-names, the names earlier queues had, and the carved subnet layout (placement.record). The
+names, each job's key (state/jobs.py), what each access point was created with, the names
+earlier queues had, and the carved subnet layout (placement.record). The
 next compile reads it and keeps every existing service and subnet where it was; it is
 rewritten after each successful compile, only when it changed. Commit it with the spec: a
 fresh checkout then compiles the same bytes.
@@ -33,7 +34,7 @@ from typing import Any
 
 from compiler.diagnostics import WARNING, Diagnostic
 from compiler.errors import UnreadableFile
-from compiler.state import records
+from compiler.state import records, subnets
 from compiler.writer import kill_point
 
 CODE = "FC301"
@@ -168,7 +169,25 @@ def from_template(template: Any) -> dict[str, Any] | None:
 
 def from_output(directory: Path) -> dict[str, Any] | None:
     """The record in a previous output's root template, if there is a usable one."""
-    for name in ("root.json", "root.yaml"):
+    template = _output_template(directory, "root")
+    return from_template(template) if template is not None else None
+
+
+def with_layout(record: dict[str, Any] | None, directory: Path | None) -> dict[str, Any] | None:
+    """`record`, with the subnet layout of the previous output's network template when the
+    record has none (written before layouts were recorded): the first compile after the
+    upgrade then keeps the subnets where they are even when it also adds a zone, instead of
+    re-carving them all for the new zone count."""
+    if record is None or "subnets" in record or directory is None:
+        return record
+    template = _output_template(directory, "network")
+    layout = subnets.layout_of_template(template) if template is not None else None
+    return {**record, "subnets": layout} if layout is not None else record
+
+
+def _output_template(directory: Path, stem: str) -> Any:
+    """The parsed `<stem>.json` (or `.yaml`) of an output directory; None without a readable one."""
+    for name in (f"{stem}.json", f"{stem}.yaml"):
         try:
             data = read_bounded(Path(directory) / name, 64 << 20)
             if name.endswith(".json"):
@@ -181,7 +200,7 @@ def from_output(directory: Path) -> dict[str, Any] | None:
             continue
         except Exception:  # noqa: BLE001 - any unreadable or malformed template: no record
             continue
-        return from_template(template)
+        return template
     return None
 
 

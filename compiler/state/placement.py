@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from compiler import model as m
-from compiler.state import routing, subnets
+from compiler.state import jobs as job_placement, routing, subnets
 from compiler.state.naming import FIFO_SUFFIX, pascal, queue_name
 
 SERVICES_PER_STACK = 30
@@ -93,6 +93,8 @@ def _entries(previous: Mapping[str, Any] | None) -> dict[str, dict]:
             clean["fixed_priority"] = fixed
         if isinstance(entry.get("identity"), str):
             clean["identity"] = entry["identity"]
+        if isinstance(entry.get("access_points"), Mapping):
+            clean["access_points"] = entry["access_points"]
         route = entry.get("route")
         if isinstance(route, Mapping):
             clean["route"] = (_strings(route.get("paths")), _strings(route.get("hosts")))
@@ -124,8 +126,8 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     services = []
     for s in app.services:
         identity = entries[kept[s.name]].get("identity", kept[s.name]) if s.name in kept else s.name
-        s = replace(s, key=keys[s.name], group=groups[s.name], queue_names=queues.get(s.name, ()),
-                    identity=identity)
+        s = job_placement.follow_identity(replace(s, key=keys[s.name], group=groups[s.name],
+                                                  queue_names=queues.get(s.name, ()), identity=identity))
         if s.name in priorities:
             s = replace(s, http=replace(s.http, priority=priorities[s.name], assigned=True))
         if s.http and s.http.additional_rules:
@@ -137,8 +139,12 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     keep_namespace = bool(isinstance(previous, Mapping) and previous.get("namespace") is True)
     in_use = {name for names in queues.values() for name in names}
     taken = set(origin.values())
-    gone = tuple(m.Gone(n, e.get("queues", ()), e.get("priority", e.get("fixed_priority"))) for n, e in sorted(entries.items())
-                 if n not in taken)
+    gone = tuple(m.Gone(n, e.get("queues", ()), e.get("priority", e.get("fixed_priority")),
+                        tuple(sorted({p[1][2] for p in job_placement.points_before("services", n, e)})))
+                 for n, e in sorted(entries.items()) if n not in taken)
+    before = tuple(p for s in app.services if s.name in origin
+                   for p in job_placement.points_before("services", s.name, entries[origin[s.name]]))
+    app = job_placement.place(replace(app, access_points_before=before), previous)
     return replace(app, services=tuple(services), keep_namespace=keep_namespace or app.keep_namespace,
                    retired_queues=tuple(sorted(retired - in_use)), gone=gone,
                    new_services=tuple(sorted(names - set(origin))) if entries else (),
@@ -183,8 +189,12 @@ def record(app: m.App) -> dict[str, Any]:
             entry["queues"] = list(s.queue_names)
         if s.identity and s.identity != s.name:
             entry["identity"] = s.identity
+        if job_placement.access_points(s):
+            entry["access_points"] = job_placement.access_points(s)
         services[s.name] = entry
     out: dict[str, Any] = {"services": services}
+    if app.jobs:
+        out["jobs"] = job_placement.record(app)
     if app.uses_namespace:
         out["namespace"] = True
     if app.retired_queues:

@@ -21,9 +21,11 @@ KEY = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 STACK = re.compile(r"^services(-([2-9]|[1-9][0-9]+)|-[a-z0-9][a-z0-9-]{0,40})?$")
 QUEUE = re.compile(r"^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$")
 LAST_PRIORITY = 50000
-RECORD_FIELDS = {"services", "namespace", "retired_queues", "subnets"}
+RECORD_FIELDS = {"services", "jobs", "namespace", "retired_queues", "subnets"}
 ENTRY_FIELDS = {"key", "stack", "priority", "route", "alias", "queues", "identity", "fixed_priority",
-                "rules"}  # rules: the priorities of http.additional_rules (None: given in the spec)
+                "rules", "access_points"}  # rules: the priorities of http.additional_rules (None: given in the spec)
+JOB_FIELDS = {"key", "identity", "access_points"}       # state/jobs.py
+VOLUME_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
 
 def problems(record: Any) -> list[str]:
@@ -89,10 +91,14 @@ def problems(record: Any) -> list[str]:
             found.append(f"{where}.identity is {_kind(entry['identity'])}, not a service name")
         if "alias" in entry and not (isinstance(entry["alias"], str) and entry["alias"]):
             found.append(f"{where}.alias is {_kind(entry['alias'])}, not a name")
+        if "access_points" in entry:
+            found += _access_point_problems(where, entry["access_points"])
         if "queues" in entry:
             q = entry["queues"]
             if not (isinstance(q, list) and len(q) == 2 and all(_queue(n) for n in q)):
                 found.append(f"{where}.queues is not a list of two queue names")
+    if "jobs" in record:
+        found += _job_problems(record["jobs"])
     if "namespace" in record and record["namespace"] is not True:
         found.append("namespace is not true")
     if "retired_queues" in record:
@@ -102,6 +108,42 @@ def problems(record: Any) -> list[str]:
     if "subnets" in record:
         found += [f"subnets: {p}" for p in subnets.layout_problems(record["subnets"])]
     return found
+
+
+def _job_problems(jobs: Any) -> list[str]:
+    if not isinstance(jobs, dict):
+        return [f"jobs is {_kind(jobs)}, not an object"]
+    found, keys = [], {}
+    for name, entry in jobs.items():
+        where = f"jobs.{name}"
+        if not SERVICE_NAME.match(str(name)):
+            found.append(f"{where}: not a job name")
+        if not isinstance(entry, dict):
+            found.append(f"{where} is {_kind(entry)}, not an object")
+            continue
+        found += [f"{where}: unknown field '{k}'" for k in sorted(entry) if k not in JOB_FIELDS]
+        key = entry.get("key")
+        if not (isinstance(key, str) and KEY.match(key)):
+            found.append(f"{where}.key is {_kind(key)}, not a logical-ID key")
+        elif key in keys:
+            found.append(f"{where}.key '{key}' is also {keys[key]}'s")
+        else:
+            keys[key] = name
+        if "identity" in entry and not (isinstance(entry["identity"], str) and SERVICE_NAME.match(entry["identity"])):
+            found.append(f"{where}.identity is {_kind(entry['identity'])}, not a job name")
+        if "access_points" in entry:
+            found += _access_point_problems(where, entry["access_points"])
+    return found
+
+
+def _access_point_problems(where: str, points: Any) -> list[str]:
+    """{volume: [uid, gid, root directory, file system]}: what each access point was created with."""
+    if not isinstance(points, dict):
+        return [f"{where}.access_points is {_kind(points)}, not an object"]
+    return [f"{where}.access_points.{name} is not [uid, gid, directory, file system]" for name, p in points.items()
+            if not (VOLUME_NAME.match(str(name)) and isinstance(p, list) and len(p) == 4 and _is_int(p[0])
+                    and _is_int(p[1]) and isinstance(p[2], str) and p[2].startswith("/")
+                    and isinstance(p[3], str) and p[3])]
 
 
 def _is_int(value: Any) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
+from typing import Any
 
 SMALLEST_PREFIX = 27  # every carved subnet is a /27 or larger
 
@@ -114,3 +116,41 @@ def _free_pair(vpc, sizes: dict[str, int], used: list) -> dict | None:
         else:
             return pair
     return None
+
+
+_SUBNET_ID = re.compile(r"^(Public|Private)Subnet([1-9][0-9]*)$")
+
+
+def layout_of_template(template: Any) -> dict | None:
+    """The layout a network template carved (its VPC's CidrBlock and the literal CidrBlock of
+    each PublicSubnetN/PrivateSubnetN, the zone from AvailabilityZone: a name, or
+    Fn::Select [N-1, Fn::GetAZs] as `#N-1`); None unless that is exactly what it holds."""
+    try:
+        resources = template["Resources"]
+        [vpc] = [r["Properties"]["CidrBlock"] for r in resources.values() if r.get("Type") == "AWS::EC2::VPC"]
+        zones: dict[int, dict] = {}
+        for logical_id, r in resources.items():
+            found = _SUBNET_ID.match(logical_id)
+            if not found or r.get("Type") != "AWS::EC2::Subnet":
+                continue
+            index, props = int(found.group(2)) - 1, r["Properties"]
+            zone = props["AvailabilityZone"]
+            if isinstance(zone, dict):
+                select = zone["Fn::Select"]
+                if select[0] != index or not isinstance(select[1], dict) or "Fn::GetAZs" not in select[1]:
+                    return None
+                zone = f"#{index}"
+            entry = zones.setdefault(index, {"zone": zone})
+            if entry["zone"] != zone or not isinstance(props["CidrBlock"], str):
+                return None
+            entry[found.group(1).lower()] = props["CidrBlock"]
+        if not zones or sorted(zones) != list(range(len(zones))) or any(len(z) != 3 for z in zones.values()):
+            return None
+        keys = tuple(zones[i]["zone"] for i in range(len(zones)))
+        if not isinstance(vpc, str) or len(set(keys)) != len(keys):
+            return None
+        found_layout = layout(vpc, keys, tuple(zones[i]["public"] for i in range(len(zones))),
+                              tuple(zones[i]["private"] for i in range(len(zones))))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+    return found_layout if not layout_problems(found_layout) else None

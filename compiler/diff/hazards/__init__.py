@@ -8,6 +8,7 @@
     rules.py          rule-gap
     updates.py        subnet-overlap, data-view, duplicate-delivery, default-certificate,
                       association-replacement
+    schedules.py      duplicate-schedule
     shifted_routes.py shift-revert
     listeners.py      listener-change, port-in-use, target-group-association, endpoint-removed
 """
@@ -21,6 +22,7 @@ from compiler.diff.hazards.listeners import (endpoints_removed, listener_changes
 from compiler.diff.hazards.names import name_clashes
 from compiler.diff.hazards.replacements import data_deletions, replacements, vpc_moves
 from compiler.diff.hazards.rules import rule_gaps
+from compiler.diff.hazards.schedules import duplicate_schedules
 from compiler.diff.hazards.shifted_routes import shift_reverts
 from compiler.diff.hazards.traffic import count_resets, traffic_gaps
 from compiler.diff.hazards.updates import (association_replacements, data_views, default_certificates,
@@ -31,7 +33,7 @@ def find(changes: Changes) -> list[Hazard]:
     found = (replacements(changes) + vpc_moves(changes) + name_clashes(changes)
              + traffic_gaps(changes) + count_resets(changes) + data_deletions(changes)
              + rule_gaps(changes) + subnet_overlaps(changes) + data_views(changes)
-             + duplicate_deliveries(changes) + default_certificates(changes) + association_replacements(changes)
-             + shift_reverts(changes) + listener_changes(changes) + ports_in_use(changes)
-             + target_group_associations(changes) + endpoints_removed(changes))
+             + duplicate_deliveries(changes) + duplicate_schedules(changes) + default_certificates(changes)
+             + association_replacements(changes) + shift_reverts(changes) + listener_changes(changes)
+             + ports_in_use(changes) + target_group_associations(changes) + endpoints_removed(changes))
     return sorted(set(found), key=lambda h: (list(KINDS).index(h.kind), h.stack, h.id, h.message))

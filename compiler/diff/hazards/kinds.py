@@ -50,15 +50,19 @@ KINDS = {
         "A topic gets a subscription to a new queue while the old queue's subscription lives until "
         "the cleanup phase: both receive every message meanwhile, and the old (retained) queue keeps "
         "a backlog no service reads."),
+    "duplicate-schedule": (
+        "A schedule runs twice during the update",
+        "A scheduled rule is created (a job renamed without `renamed_from`) while an old rule with the "
+        "same schedule lives until the cleanup phase: a run due meanwhile starts from both."),
     "default-certificate": (
         "A listener's default certificate changes",
         "The first certificate of an HTTPS listener changes: clients without SNI, or asking for a name "
         "no certificate covers, get the new default immediately."),
     "association-replacement": (
-        "A subnet's route table association is replaced",
+        "A subnet moves to another route table",
         "A SubnetRouteTableAssociation's RouteTableId changes (e.g. `nat: single` <-> `per_az`): "
-        "CloudFormation documents a replacement, whose create runs while the subnet still has its old "
-        "association; EC2 allows one per subnet. Not verified against AWS here."),
+        "CloudFormation re-associates the subnet in place (a new association ID, no AlreadyAssociated "
+        "failure); its outbound connections through the old NAT gateway are reset at that moment."),
     "listener-change": (
         "A listener moves to another port or protocol",
         "A listener's port or protocol changes in place (ModifyListener): from that moment clients of "

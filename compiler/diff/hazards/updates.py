@@ -157,8 +157,12 @@ def _default_certificate(changes: Changes, identity: Identity, new: bool):
 
 
 def association_replacements(changes: Changes) -> list[Hazard]:
-    """A route table association replaced (RouteTableId is create-only: `nat: single` <->
-    `per_az` moves private subnets to other route tables)."""
+    """A route table association replaced (`nat: single` <-> `per_az` moves private subnets to
+    other route tables). CloudFormation's reference lists RouteTableId as a replacement yet says
+    "the physical ID changes when the route table ID is changed"; its earlier User Guide said
+    "Update requires: No interruption. However, the physical ID changes when the route table ID
+    is changed": the subnet is re-associated (ReplaceRouteTableAssociation), never refused with
+    Resource.AlreadyAssociated. What remains is the switch of the subnets' egress path."""
     out = []
     for identity in sorted(changes.replaced):
         if type_of(changes.new_resource(identity)) != ASSOCIATION:
@@ -167,9 +171,8 @@ def association_replacements(changes: Changes) -> list[Hazard]:
             continue                     # a new subnet: a new association, nothing held
         out.append(Hazard(
             "association-replacement", changes.file(identity), identity[1],
-            "the subnet moves to another route table: CloudFormation replaces the association "
-            "(RouteTableId requires replacement) and creates the new one while the subnet still has the "
-            "old one; EC2 allows one explicit association per subnet (AssociateRouteTable fails with "
-            "Resource.AlreadyAssociated unless the handler swaps it with ReplaceRouteTableAssociation). "
-            "Not verified against AWS here: deploy such a change as a change set in a test stack first"))
+            "the subnet moves to another route table: CloudFormation swaps its association in place "
+            "(ReplaceRouteTableAssociation: no AlreadyAssociated failure, a new association ID, the old "
+            "one gone before cleanup); from that moment the subnet's outbound traffic takes the new table's "
+            "route, so connections open through the old NAT gateway are reset"))
     return out

@@ -47,4 +47,5 @@ def job(name: str, spec: Mapping[str, Any], posture: Posture) -> m.Job:
         user=text(spec["user"]) if spec.get("user") is not None else None,
         secrets_kms_keys=tuple(sorted(set(spec.get("secrets_kms_keys", ())))),
         execution_logs=posture.execution_logs,
+        renamed_from=spec.get("renamed_from"),
     )

@@ -31,14 +31,14 @@ def _volume(service: str, name: str, spec: Mapping[str, Any], posture: Posture) 
         config = None
     elif efs.get("id") is None:
         config = m.Efs(None, efs.get("root_dir", f"/{service}/{name}"),
-                       efs.get("uid", DEFAULT_EFS_UID), efs.get("gid", DEFAULT_EFS_GID))
+                       efs.get("uid", DEFAULT_EFS_UID), efs.get("gid", DEFAULT_EFS_GID), "root_dir" not in efs)
     else:
         # An existing file system's root by default; through an access point under
         # `security: strict`, the (service, volume)'s own directory (Security Hub EFS.3: an
         # access point enforces a root directory other than "/").
         own = posture.efs_own_directory and efs.get("uid") is not None
         config = m.Efs(efs["id"], efs.get("root_dir", f"/{service}/{name}" if own else "/"),
-                       efs.get("uid"), efs.get("gid"))
+                       efs.get("uid"), efs.get("gid"), own and "root_dir" not in efs)
     # Copilot's default: a volume is read-only unless it says otherwise.
     return m.Volume(name, spec["path"], spec.get("read_only", True), config)
 

@@ -12,7 +12,8 @@ from .base import AddedModel, after_create, replace, wrap
 # AWS::EC2::SubnetRouteTableAssociation: moto files the pair away but never
 # associates the subnet with the route table, so every subnet keeps using the
 # VPC's main route table (no internet gateway, no NAT gateway route). Associate
-# it for real; the physical id is the association id, as on AWS.
+# it for real; the physical id is the association id, as on AWS. An update moves the
+# subnet to its new table (below).
 def subnet_route_table_association() -> None:
     from moto.ec2.models import ec2_backends
     from moto.ec2.models.subnets import SubnetRouteTableAssociation
@@ -33,6 +34,26 @@ def subnet_route_table_association() -> None:
     SubnetRouteTableAssociation.physical_resource_id = property(
         lambda self: getattr(self, "association_id", self.route_table_id)
     )
+
+    # An update (`nat: single` -> `per_az` moves a subnet to another table): moto has no
+    # update for the type, so the subnet stayed on its old table. AWS documents that "the
+    # physical ID changes when the route table ID is changed": the subnet is re-associated
+    # in place (ReplaceRouteTableAssociation, a new association ID). A new subnet is a new
+    # association, the old one's removed.
+    @replace(SubnetRouteTableAssociation, "update_from_cloudformation_json")
+    def update(cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
+               account_id: str, region_name: str) -> SubnetRouteTableAssociation:
+        props = cloudformation_json["Properties"]
+        backend = ec2_backends[account_id][region_name]
+        old_id = getattr(original_resource, "association_id", None)
+        if props["SubnetId"] == original_resource.subnet_id and old_id:
+            association = backend.create_subnet_association(
+                route_table_id=props["RouteTableId"], subnet_id=props["SubnetId"])
+            association.association_id = backend.replace_route_table_association(old_id, props["RouteTableId"])
+            return association
+        if old_id:
+            backend.disassociate_route_table(old_id)
+        return create(cls, new_resource_name, cloudformation_json, account_id, region_name)
 
 
 # --- Gap 16 ------------------------------------------------------------------
@@ -160,6 +181,7 @@ def security_group_validation() -> None:
 # inline ones, so it revoked the rule resources too; AWS revokes only the inline
 # rules the template no longer lists. Here a group remembers which of its rules are
 # inline, and a rule resource adds, revokes and replaces exactly its own rule.
+# (d) A change of the Description alone updates the rule in place, as on AWS.
 def security_group_rules() -> None:
     from moto.core.common_models import CloudFormationModel
     from moto.ec2.models import ec2_backends
@@ -176,6 +198,9 @@ def security_group_rules() -> None:
             "source_groups": ([{"GroupId": peer, **({"Description": description} if description else {})}]
                               if peer else []),
         }
+
+    def _without_description(props: dict) -> dict:
+        return {k: v for k, v in props.items() if k != "Description"}
 
     class Rule(AddedModel):
         """One rule a rule resource added to a group: (group, direction, rule id)."""
@@ -199,7 +224,9 @@ def security_group_rules() -> None:
             peer = "SourceSecurityGroupId" if direction == "ingress" else "DestinationSecurityGroupId"
             authorize(group_name_or_id=group.id, vpc_id=group.vpc_id, **rule_args(props, peer))
             added = [r.id for r in getattr(group, f"{direction}_rules") if r.id not in before]
-            return cls(group.id, direction, added[0] if added else "")
+            rule = cls(group.id, direction, added[0] if added else "")
+            rule.props = dict(props)
+            return rule
 
         def delete(self, account_id: str, region_name: str) -> None:
             [group] = ec2_backends[account_id][region_name].describe_security_groups(group_ids=[self.group_id])
@@ -209,9 +236,21 @@ def security_group_rules() -> None:
         @classmethod
         def replace(cls, original: "Rule", cloudformation_json: Any, account_id: str,
                     region_name: str) -> "Rule":
-            # Create-only properties changed (or only the Description). On AWS the new rule
-            # comes first and the old one goes in the cleanup phase, which moto does not
-            # have; the old one goes first here, so an unchanged rule is no duplicate.
+            # Create-only properties changed: on AWS the new rule comes first and the old one
+            # goes in the cleanup phase, which moto does not have; the old one goes first here,
+            # so an unchanged rule is no duplicate. Only the Description changed: AWS updates
+            # the rule in place ("Update requires: No interruption"), and so does this.
+            new_props = cloudformation_json["Properties"]
+            old_props = getattr(original, "props", None)
+            if old_props is not None and _without_description(old_props) == _without_description(new_props):
+                [group] = ec2_backends[account_id][region_name].describe_security_groups(group_ids=[original.group_id])
+                for r in getattr(group, f"{original.direction}_rules"):
+                    if r.id == original.rule_id:
+                        for peer in (r.ip_range, r.source_group):
+                            if peer:
+                                peer["Description"] = new_props.get("Description", "")
+                original.props = dict(new_props)
+                return original
             original.delete(account_id, region_name)
             return cls.add(cloudformation_json["Properties"], original.direction, account_id, region_name)
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .base import after_create, wrap
+from .base import after_create, replace, wrap
 
 
 # --- EFS (storage-dns) ---------------------------------------------------------
@@ -39,6 +39,23 @@ def efs() -> None:
         return values[attribute_name]
 
     AccessPoint.physical_resource_id = property(lambda self: self.access_point_id)
+
+    # An update: moto has none for the type, so a changed PosixUser or RootDirectory was
+    # never applied. On AWS FileSystemId, PosixUser and RootDirectory are create-only: the
+    # access point is replaced (a new fsap- ID; the old one goes in the cleanup phase, which
+    # moto does not have, so here at once). A change of tags alone keeps it.
+    @replace(AccessPoint, "update_from_cloudformation_json")
+    def update_access_point(cls, original_resource: AccessPoint, new_resource_name: str,
+                            cloudformation_json: Any, account_id: str, region_name: str) -> AccessPoint:
+        props = cloudformation_json["Properties"]
+        same = (props["FileSystemId"] == original_resource.file_system_id
+                and props.get("PosixUser", {}) == original_resource.posix_user
+                and (props.get("RootDirectory") or {"Path": "/"}) == original_resource.root_directory)
+        if same:
+            return original_resource
+        backend = efs_backends[account_id][region_name]
+        backend.delete_access_point(original_resource.access_point_id)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
     def api_volume(volume: dict) -> dict:
         found: dict[str, Any] = {"name": volume["Name"]}
