@@ -44,6 +44,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
     FC280 nlb                    a service's NLB: TLS certificate, health check, ports, cidrs, target groups
     FC281 route_targets          route targets: containers and ports, HTTP/2 and gRPC over HTTPS, extra rules
+    FC284 route_conditions       header, method, query and source-IP conditions and rewrites in ALB's limits
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
 Codes FC290-FC293 belong to the stages before validation (compiler/spec/variables.py,
@@ -79,6 +80,7 @@ from compiler.checks import (
     private_egress,
     queue_scaling,
     renames,
+    route_conditions,
     route_targets,
     routes,
     scaling,
@@ -140,6 +142,7 @@ RULES = (
     renames,
     nlb,
     route_targets,
+    route_conditions,
 )
 
 
