@@ -634,19 +634,40 @@ def test_listeners(deployed):
         assert action["FixedResponseConfig"]["StatusCode"] == "404"
 
 
+def _read_conditions(conditions: dict) -> tuple:
+    """A described rule's header, method, query and source conditions, as model.Conditions
+    holds them (ALB keeps the conditions in the order they were written)."""
+    described = [c for c in conditions if c["Field"] not in ("path-pattern", "host-header")]
+    return (
+        tuple((c["HttpHeaderConfig"]["HttpHeaderName"], tuple(c["HttpHeaderConfig"]["Values"]))
+              for c in described if c["Field"] == "http-header"),
+        tuple(v for c in described if c["Field"] == "http-request-method"
+              for v in c["HttpRequestMethodConfig"]["Values"]),
+        tuple((c["QueryStringConfig"]["Values"][0]["Key"], tuple(p["Value"] for p in c["QueryStringConfig"]["Values"]))
+              for c in described if c["Field"] == "query-string"),
+        tuple(v for c in described if c["Field"] == "source-ip" for v in c["SourceIpConfig"]["Values"]),
+    )
+
+
+def _expected_conditions(c: m.Conditions) -> tuple:
+    return c.headers, c.methods, c.query, c.source_ips
+
+
 def test_listener_rules(deployed):
     spec = needs_load_balancer(deployed)
     serving = deployed.listeners()[443 if spec.https else 80]
     rules = deployed.client("elbv2").describe_rules(ListenerArn=serving["ListenerArn"])["Rules"]
+    # a shifted service's header test rule sits one priority before its production rule:
+    # test_deployment_strategies reads it
+    tests = {alb_shift_stack.production_priority(s) - 1 for s in alb_shift_stack.shifted(deployed.app)
+             if s.deployment.test_traffic is not None and s.deployment.test_traffic.header is not None}
     found = {}
     for rule in rules:
-        if rule["IsDefault"]:
+        if rule["IsDefault"] or int(rule["Priority"]) in tests:
             continue
         [action] = rule["Actions"]
         assert action["Type"] == "forward"
         conditions = {c["Field"]: c for c in rule["Conditions"]}
-        if "http-header" in conditions:
-            continue    # a shifted service's test rule: test_deployment_strategies
         # a shifted service's rule forwards to both its groups, weighted (the first one 100)
         weighted = (action.get("ForwardConfig") or {}).get("TargetGroups")
         first = weighted[0]["TargetGroupArn"] if weighted else action["TargetGroupArn"]
@@ -654,14 +675,22 @@ def test_listener_rules(deployed):
             int(rule["Priority"]),
             tuple(conditions["path-pattern"]["PathPatternConfig"]["Values"]) if "path-pattern" in conditions else (),
             tuple(conditions["host-header"]["HostHeaderConfig"]["Values"]) if "host-header" in conditions else (),
+            _read_conditions(rule["Conditions"]),
         )
     expected = {
-        deployed.target_group_arn(s): (s.http.priority, s.http.paths, s.http.hosts)
+        deployed.target_group_arn(s): (s.http.priority, s.http.paths, s.http.hosts,
+                                       _expected_conditions(s.http.conditions))
         for s in deployed.app.routed_services if not s.http.is_default
     }
     expected |= {  # a shifted default service gets a rule of its own, behind every other
-        deployed.target_group_arn(s): (alb_shift_stack.LAST_PRIORITY, alb_shift_stack.DEFAULT_PATHS, ())
+        deployed.target_group_arn(s): (alb_shift_stack.LAST_PRIORITY, alb_shift_stack.DEFAULT_PATHS, (),
+                                       _expected_conditions(s.http.conditions))
         for s in deployed.app.routed_services if s.http.is_default and s.deployment.shifted
+    }
+    expected |= {  # additional rules: a target group and a rule each
+        deployed.resource(f"{alb_routing_stack.rule_prefix(s, i)}TargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup"):
+            (r.priority, r.paths, r.hosts, _expected_conditions(r.conditions))
+        for s in deployed.app.routed_services for i, r in enumerate(s.http.additional_rules)
     }
     assert found == expected
 
@@ -801,13 +830,18 @@ def test_ecs_services(deployed):
         assert service.get("enableExecuteCommand", False) is svc.exec
 
         if svc.http:
-            [lb] = service["loadBalancers"]
+            lb, *more = service["loadBalancers"]
             assert {k: lb[k] for k in ("targetGroupArn", "containerName", "containerPort")} == {
                 "targetGroupArn": deployed.target_group_arn(svc),
-                "containerName": svc.name,
-                "containerPort": svc.port,
+                "containerName": svc.http.target_container or svc.name,
+                "containerPort": svc.http.target_port or svc.port,
             }
-            [raw] = deployed.ecs_service_raw(svc)["loadBalancers"]
+            # additional rules: a target group each, on their container and port
+            assert [(x["targetGroupArn"], x["containerName"], x["containerPort"]) for x in more] == [
+                (deployed.resource(f"{alb_routing_stack.rule_prefix(svc, i)}TargetGroup",
+                                   "AWS::ElasticLoadBalancingV2::TargetGroup"), r.target_container, r.target_port)
+                for i, r in enumerate(svc.http.additional_rules)]
+            raw, *_ = deployed.ecs_service_raw(svc)["loadBalancers"]
             assert ("advancedConfiguration" in raw) is svc.deployment.shifted, svc.name
             assert service["healthCheckGracePeriodSeconds"] == svc.http.healthcheck.grace_period
         else:
