@@ -300,3 +300,29 @@ def test_a_condition_change_updates_the_rule_in_place_without_hazard(tmp_path):
     assert not diff.hazards
     (change,) = [c for c in diff.changes.modified().values() if c.type == RULE]
     assert not change.replacement and change.id == "ApiListenerRule"
+
+
+def test_fc206_warns_when_an_explicit_priority_puts_the_broader_rule_first():
+    def warnings(a: int, b: int) -> list:
+        data = spec(a={"path": "/api/*", "priority": a},
+                    b={"path": "/api/*", "headers": {"X-A": "1"}, "priority": b})
+        return [(d.code, d.path) for d in checks.run(model_of(data), data, Locator("s")) if d.code == "FC206"]
+
+    assert warnings(10, 20) == [("FC206", "services.b.http.path")]   # b's header rule is never reached
+    assert warnings(20, 10) == []                                     # the narrower rule first: fine
+
+
+def test_the_shadowing_lint_rule_knows_conditions():
+    from compiler.lint.rules.ListenerRuleShadowed import _conditions, _covers
+    path = {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}
+    header = {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-A", "Values": ["on"]}}
+    query = {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "v", "Value": "2"}]}}
+    plain, narrow = _conditions([path]), _conditions([path, header, query])
+    assert _covers(plain, narrow) and not _covers(narrow, plain)
+
+
+def test_source_ips_the_load_balancer_never_admits_are_a_warning():
+    data = spec(api={"path": "/api/*", "source_ips": ["192.168.0.0/16", "10.1.0.0/16"]})
+    data["load_balancer"]["allowed_cidrs"] = ["10.0.0.0/8"]
+    found = _fc284(data)
+    assert [(d.path, d.severity) for d in found] == [("services.api.http.source_ips[0]", "warning")]

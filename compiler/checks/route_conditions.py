@@ -5,7 +5,8 @@ The schema holds the shapes (3 values per condition, 40-character header names o
 token characters, 128-character values, method names of A-Z - _, 1024-character regexes);
 here: the limits over a whole rule (5 match evaluations, 5 wildcards, the test rule's header
 included), the Host header (a host condition's), query strings ALB can find (RFC 3986, no
-separators), CIDRs, one URL rewrite per rule, and regexes ALB's engine runs.
+separators), CIDRs, one URL rewrite per rule, and regexes ALB's engine runs; warnings for
+source CIDRs the load balancer's allowed_cidrs never admit and a strip_prefix no path has.
 """
 
 from __future__ import annotations
@@ -36,12 +37,40 @@ _UNSUPPORTED = (
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found: list[Diagnostic] = []
+    allowed = app.load_balancer.allowed_cidrs if app.load_balancer is not None else ()
     for s in app.routed_services:
         test_header = _test_header(s)
         found += _rule(s.http, svc(s.name, "http"), test_header, data, locator)
+        found += _unreachable(s.http.conditions.source_ips, allowed, svc(s.name, "http", "source_ips"), locator)
         for i, rule in enumerate(s.http.additional_rules):
-            found += _rule(rule, svc(s.name, "http", "additional_rules", i), None, data, locator)
+            where = svc(s.name, "http", "additional_rules", i)
+            found += _rule(rule, where, None, data, locator)
+            found += _unreachable(rule.conditions.source_ips, allowed, (*where, "source_ips"), locator)
     return found
+
+
+def _unreachable(cidrs, allowed, path: tuple, locator: Locator) -> list[Diagnostic]:
+    """Source CIDRs the load balancer's security group admits no address of (FC216 checks
+    allowed_cidrs themselves)."""
+    nets = [n for n in (_network(c) for c in allowed) if n is not None]
+    if not nets:
+        return []
+    found = []
+    for i, cidr in enumerate(cidrs):
+        net = _network(cidr)
+        if net is not None and not any(net.version == a.version and net.overlaps(a) for a in nets):
+            found.append(locator.error(
+                CODE, (*path, i),
+                f"no address of {cidr} may reach the load balancer (allowed_cidrs: {', '.join(allowed)}): "
+                "the condition never matches", severity=WARNING))
+    return found
+
+
+def _network(cidr: str):
+    try:
+        return ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
 
 
 def _test_header(s: Service) -> str | None:
