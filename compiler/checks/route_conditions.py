@@ -1,13 +1,12 @@
-"""FC284: a route's header, method, query-string and source-IP conditions and its rewrites
-are within what ALB takes (services.<name>.http and each http.additional_rules[i]).
+"""FC284: route conditions (header, method, query, source IP) and rewrites within ALB's limits."""
 
-The schema holds the shapes (3 values per condition, 40-character header names of RFC 7230
-token characters, 128-character values, method names of A-Z - _, 1024-character regexes);
-here: the limits over a whole rule (5 match evaluations, 5 wildcards, the test rule's header
-included), the Host header (a host condition's), query strings ALB can find (RFC 3986, no
-separators), CIDRs, one URL rewrite per rule, and regexes ALB's engine runs; warnings for
-source CIDRs the load balancer's allowed_cidrs never admit and a strip_prefix no path has.
-"""
+# services.<name>.http and each http.additional_rules[i]. The schema holds the shapes (3
+# values per condition, 40-character header names of RFC 7230 token characters,
+# 128-character values, method names of A-Z - _, 1024-character regexes); here: the limits
+# over a whole rule (5 match evaluations, 5 wildcards, the test rule's header included), the
+# Host header (a host condition's), query strings ALB can find (RFC 3986, no separators),
+# CIDRs, one URL rewrite per rule, and regexes ALB's engine runs; warnings for source CIDRs
+# the load balancer's allowed_cidrs never admit and a strip_prefix no path has.
 
 from __future__ import annotations
 
