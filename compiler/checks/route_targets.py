@@ -59,11 +59,11 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     f"condition, {VALUES_PER_RULE} in all and {WILDCARDS_PER_RULE} wildcards"))
             key = route_key(rule)
             if key in routes:
-                same = "path, hosts and conditions" if rule.conditions.narrowing else "path and hosts"
+                same, differ = (("path, hosts and conditions", "path, hosts or conditions")
+                                if rule.conditions.narrowing else ("path and hosts", "path or hosts"))
                 found.append(locator.error(
                     CODE, (*where, "path"), f"this rule has the same {same} as {routes[key]}; "
-                    "routes must differ in path, hosts or conditions" if rule.conditions.narrowing
-                    else f"this rule has the same {same} as {routes[key]}; routes must differ in path or hosts"))
+                    f"routes must differ in {differ}"))
             routes[key] = f"{s.name} additional_rules[{i}]"
             if rule.priority is not None:
                 if rule.priority in priorities:

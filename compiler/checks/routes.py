@@ -89,13 +89,12 @@ def _duplicates(routed, data, locator) -> list[Diagnostic]:
         key = _route_key(s)
         if key in seen:
             hosts = f" and hosts {', '.join(key[1])}" if key[1] else ""
-            extra = " and the same conditions" if len(key) > 2 else ""
+            extra, differ = (" and the same conditions", "path, hosts or conditions") if len(key) > 2 \
+                else ("", "path or hosts")
             found.append(locator.error(
                 CODE, _route_path(data, s),
                 f"services {seen[key].name} and {s.name} have the same route: "
-                f"path {', '.join(key[0])}{hosts}{extra}; routes must differ in path, hosts or conditions"
-                if extra else f"services {seen[key].name} and {s.name} have the same route: "
-                f"path {', '.join(key[0])}{hosts}; routes must differ in path or hosts"))
+                f"path {', '.join(key[0])}{hosts}{extra}; routes must differ in {differ}"))
             continue
         same = next((o for o in seen.values()
                      if routing.covers(o.http, s.http) and routing.covers(s.http, o.http)), None)
