@@ -56,6 +56,7 @@ PATCHES = {
     "security-group-rules": ec2.security_group_rules,                      # gap 24
     "deploy-events": deploy_events.deploy_events,                          # gap 25
     "target-group-load-balancers": elbv2.target_group_load_balancers,      # gap 30
+    "listener-rule-transforms": elbv2.listener_rule_transforms,            # gap 35
 }
 
 _applied = False

@@ -174,6 +174,14 @@ class Deployed:
         return {"deploymentConfiguration": service.deployment_configuration or {},
                 "loadBalancers": service.load_balancers}
 
+    def rule_transforms(self, rule_arn: str) -> list:
+        """A listener rule's Transforms as the (in-process) emulator holds them. Not through the
+        API: the pinned botocore predates ALB's rule transforms (no RuleTransform in its model)."""
+        from moto.elbv2.models import elbv2_backends
+
+        [rule] = elbv2_backends[ACCOUNT][self.region].describe_rules(None, [rule_arn])
+        return getattr(rule, "transforms", [])
+
     def task_definition(self, svc: m.Service) -> dict:
         arn = self.ecs_service(svc)["taskDefinition"]
         return self.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
@@ -653,6 +661,18 @@ def _expected_conditions(c: m.Conditions) -> tuple:
     return c.headers, c.methods, c.query, c.source_ips
 
 
+def _read_transforms(transforms: list) -> tuple:
+    """(host rewrite, URL rewrite) of a rule's Transforms, each a model.Rewrite or None."""
+    found = {t["Type"]: t[{"url-rewrite": "UrlRewriteConfig", "host-header-rewrite": "HostHeaderRewriteConfig"}[t["Type"]]]
+             ["Rewrites"] for t in transforms}
+    rewrite = lambda kind: (m.Rewrite(found[kind][0]["Regex"], found[kind][0]["Replace"]) if kind in found else None)
+    return rewrite("host-header-rewrite"), rewrite("url-rewrite")
+
+
+def _expected_transforms(c: m.Conditions) -> tuple:
+    return c.host_rewrite, c.url_rewrite
+
+
 def test_listener_rules(deployed):
     spec = needs_load_balancer(deployed)
     serving = deployed.listeners()[443 if spec.https else 80]
@@ -676,20 +696,21 @@ def test_listener_rules(deployed):
             tuple(conditions["path-pattern"]["PathPatternConfig"]["Values"]) if "path-pattern" in conditions else (),
             tuple(conditions["host-header"]["HostHeaderConfig"]["Values"]) if "host-header" in conditions else (),
             _read_conditions(rule["Conditions"]),
+            _read_transforms(deployed.rule_transforms(rule["RuleArn"])),
         )
     expected = {
         deployed.target_group_arn(s): (s.http.priority, s.http.paths, s.http.hosts,
-                                       _expected_conditions(s.http.conditions))
+                                       _expected_conditions(s.http.conditions), _expected_transforms(s.http.conditions))
         for s in deployed.app.routed_services if not s.http.is_default
     }
     expected |= {  # a shifted default service gets a rule of its own, behind every other
         deployed.target_group_arn(s): (alb_shift_stack.LAST_PRIORITY, alb_shift_stack.DEFAULT_PATHS, (),
-                                       _expected_conditions(s.http.conditions))
+                                       _expected_conditions(s.http.conditions), _expected_transforms(s.http.conditions))
         for s in deployed.app.routed_services if s.http.is_default and s.deployment.shifted
     }
     expected |= {  # additional rules: a target group and a rule each
         deployed.resource(f"{alb_routing_stack.rule_prefix(s, i)}TargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup"):
-            (r.priority, r.paths, r.hosts, _expected_conditions(r.conditions))
+            (r.priority, r.paths, r.hosts, _expected_conditions(r.conditions), _expected_transforms(r.conditions))
         for s in deployed.app.routed_services for i, r in enumerate(s.http.additional_rules)
     }
     assert found == expected
