@@ -326,3 +326,21 @@ def test_source_ips_the_load_balancer_never_admits_are_a_warning():
     data["load_balancer"]["allowed_cidrs"] = ["10.0.0.0/8"]
     found = _fc284(data)
     assert [(d.path, d.severity) for d in found] == [("services.api.http.source_ips[0]", "warning")]
+
+
+def test_the_default_service_moving_to_a_rule_is_a_hazard(tmp_path):
+    old = spec(web={"path": "/"}, api={"path": "/api/*"})
+    new = copy.deepcopy(old)
+    new["services"]["web"]["http"]["rewrite"] = {"host": {"regex": "^(.*)$", "replace": "web.internal"}}
+
+    def side(name: str, data: dict) -> templates.TemplateSet:
+        (tmp_path / name).write_text(yaml.safe_dump(data))
+        found, problems = templates.from_spec(str(tmp_path / name))
+        assert found is not None, problems
+        return found
+
+    diff = compute(side("a.yaml", old), side("b.yaml", new))
+    assert [(h.kind, h.id) for h in diff.hazards] == [("default-moved", "HttpsListener")]
+    assert "WebListenerRule" in diff.hazards[0].message
+    back = compute(side("c.yaml", new), side("d.yaml", old))         # the rule goes in cleanup: no gap
+    assert not [h for h in back.hazards if h.kind == "default-moved"]
