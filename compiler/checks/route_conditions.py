@@ -17,6 +17,7 @@ from compiler.checks._util import given, raw, svc
 from compiler.checks.routes import VALUES_PER_RULE, WILDCARDS_PER_RULE
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App, Service
+from compiler.state.routing import cidr_network
 
 CODE = "FC284"
 
@@ -51,25 +52,18 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
 def _unreachable(cidrs, allowed, path: tuple, locator: Locator) -> list[Diagnostic]:
     """Source CIDRs the load balancer's security group admits no address of (FC216 checks
     allowed_cidrs themselves)."""
-    nets = [n for n in (_network(c) for c in allowed) if n is not None]
+    nets = [n for n in (cidr_network(c) for c in allowed) if n is not None]
     if not nets:
         return []
     found = []
     for i, cidr in enumerate(cidrs):
-        net = _network(cidr)
+        net = cidr_network(cidr)
         if net is not None and not any(net.version == a.version and net.overlaps(a) for a in nets):
             found.append(locator.error(
                 CODE, (*path, i),
                 f"no address of {cidr} may reach the load balancer (allowed_cidrs: {', '.join(allowed)}): "
                 "the condition never matches", severity=WARNING))
     return found
-
-
-def _network(cidr: str):
-    try:
-        return ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return None
 
 
 def _test_header(s: Service) -> str | None:

@@ -120,15 +120,15 @@ def conditions_cover(outer: m.Conditions, inner: m.Conditions) -> bool:
                    for k, vs in inner.query):
             return False
     if outer.source_ips:
-        nets = [n for n in map(_network, outer.source_ips) if n is not None]
-        inside = [_network(c) for c in inner.source_ips]
+        nets = [n for n in map(cidr_network, outer.source_ips) if n is not None]
+        inside = [cidr_network(c) for c in inner.source_ips]
         if not inside or not all(n is not None and any(n.version == o.version and n.subnet_of(o) for o in nets)
                                  for n in inside):
             return False
     return True
 
 
-def _network(cidr: str):
+def cidr_network(cidr: str):
     """The CIDR's network, or None when it is not one (FC284 reports it)."""
     try:
         return ipaddress.ip_network(cidr, strict=False)
