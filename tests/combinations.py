@@ -157,6 +157,16 @@ CATALOGUE: tuple[Fragment, ...] = (
                                                    "discovery": True}}}),
     Fragment("secrets", _web(secrets={"DB_URL": SECRET, "API_KEY": "/combo/api-key"},
                              secrets_kms_keys=[KMS])),
+    # route conditions and rewrites (issue 26): a narrower route beside a plain one, and the
+    # default service made a rule on /* by a rewrite
+    Fragment("route-conditions", {"services": {"api": {
+        "image": f"{ECR}/api:1.0", "port": 8081,
+        "http": {"path": "/api/*", "headers": {"X-Canary": "on"}, "methods": ["GET"], "query": {"v": "2"},
+                 "source_ips": ["10.0.0.0/8"],
+                 "rewrite": {"strip_prefix": "/api", "host": {"regex": "^(.*)$", "replace": "api.internal"}},
+                 "additional_rules": [{"path": "/api/*", "rewrite": {"strip_prefix": "/api"}}]}}}}),
+    Fragment("default-rewrite", _web(http={"rewrite": {"path": {"regex": "^/v1/(.*)$", "replace": "/$1"}},
+                                          "headers": {"X-Tenant": ["a*", "b*"]}})),
     # regions
     Fragment("china", {"network": {"vpc": {"zones": ["cn-north-1a", "cn-north-1b"]}},
                        "services": {"web": {"image": "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/web:1.0"}}}),

@@ -246,19 +246,18 @@ def test_source_ips_become_the_load_balancer_cidrs_where_exact(tmp_path):
     assert yaml.safe_load(text)["load_balancer"]["allowed_cidrs"] == ["10.1.0.0/16", "192.0.2.1/32"]
 
 
-def test_source_ips_that_differ_refuse_the_service_with_a_located_error(tmp_path):
+def test_source_ips_that_differ_become_the_routes_source_ip_conditions(tmp_path):
     other = API.replace("[192.0.2.1/32, 10.1.0.0/16]", "[198.51.100.0/24]")
     root = workspace(tmp_path, {"web": WEB.replace("  allowed_source_ips: [10.1.0.0/16, 192.0.2.1]\n", ""),
                                 "api": other})
     code, text, err = run(root)
     assert code == 0, err
     spec = yaml.safe_load(text)
-    assert "api" not in spec["services"] and "web" in spec["services"]
-    assert "allowed_cidrs" not in spec["load_balancer"]     # web had no limit in Copilot either
-    errors = [m for m in _messages(err) if m["sev"] == "error"]
-    assert len(errors) == 1 and errors[0]["key"] == "http.allowed_source_ips"
-    assert errors[0]["file"].endswith("api/manifest.yml") and errors[0]["line"] == "12"
-    assert "FC505" not in text and "not imported: api" in text
+    assert spec["services"]["api"]["http"]["source_ips"] == ["198.51.100.0/24"]   # Copilot's rule condition
+    assert "source_ips" not in spec["services"]["web"]["http"]                    # web had no limit in Copilot
+    assert "allowed_cidrs" not in spec["load_balancer"]
+    assert not [m for m in _messages(err) if m["sev"] == "error"]
+    assert "FC505" not in text and "not imported: api" not in text
 
 
 def test_every_difference_is_a_located_warning(app):

@@ -46,6 +46,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
     FC280 nlb                    a service's NLB: TLS certificate, health check, ports, cidrs, target groups
     FC281 route_targets          route targets: containers and ports, HTTP/2 and gRPC over HTTPS, extra rules
+    FC284 route_conditions       header, method, query and source-IP conditions and rewrites in ALB's limits
     FC285 nlb_shared             shared NLBs: known names, one listener per port, listener and rule quotas
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
@@ -84,6 +85,7 @@ from compiler.checks import (
     private_egress,
     queue_scaling,
     renames,
+    route_conditions,
     route_targets,
     routes,
     scaling,
@@ -147,6 +149,7 @@ RULES = (
     nlb,
     nlb_shared,
     route_targets,
+    route_conditions,
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 
 from compiler.checks._util import given, svc
-from compiler.checks.routes import VALUES_PER_CONDITION, VALUES_PER_RULE, WILDCARDS_PER_RULE, _route_key
+from compiler.checks.routes import VALUES_PER_CONDITION, VALUES_PER_RULE, WILDCARDS_PER_RULE, _route_key, route_key
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App, Service
 
@@ -57,11 +57,13 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     CODE, where, f"the rule has {len(rule.paths)} paths, {len(rule.hosts)} hosts and "
                     f"{wildcards} wildcards; an ALB rule takes at most {VALUES_PER_CONDITION} values per "
                     f"condition, {VALUES_PER_RULE} in all and {WILDCARDS_PER_RULE} wildcards"))
-            key = (tuple(sorted(rule.paths)), tuple(sorted(h.lower() for h in rule.hosts)))
+            key = route_key(rule)
             if key in routes:
+                same, differ = (("path, hosts and conditions", "path, hosts or conditions")
+                                if rule.conditions.narrowing else ("path and hosts", "path or hosts"))
                 found.append(locator.error(
-                    CODE, (*where, "path"), f"this rule has the same path and hosts as {routes[key]}; "
-                    "routes must differ in path or hosts"))
+                    CODE, (*where, "path"), f"this rule has the same {same} as {routes[key]}; "
+                    f"routes must differ in {differ}"))
             routes[key] = f"{s.name} additional_rules[{i}]"
             if rule.priority is not None:
                 if rule.priority in priorities:

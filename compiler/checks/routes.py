@@ -61,7 +61,8 @@ def _defaults(routed, data, locator) -> list[Diagnostic]:
     ]
     if defaults:
         for s in routed:
-            if not s.http.is_default and "/*" in s.http.paths and not s.http.hosts:
+            if not s.http.is_default and "/*" in s.http.paths and not s.http.hosts \
+                    and not s.http.conditions.narrowing:
                 found.append(locator.error(
                     CODE, _route_path(data, s),
                     f"service {s.name}'s route /* with no hosts matches every request, so the "
@@ -71,7 +72,13 @@ def _defaults(routed, data, locator) -> list[Diagnostic]:
 
 
 def _route_key(s: Service) -> tuple:
-    return tuple(sorted(s.http.paths)), tuple(sorted(h.lower() for h in s.http.hosts))
+    return route_key(s.http)
+
+
+def route_key(http) -> tuple:
+    """Paths, hosts and the other conditions of a route (model.Http or model.Route)."""
+    return (tuple(sorted(http.paths)), tuple(sorted(h.lower() for h in http.hosts)),
+            *((routing.conditions_key(http.conditions),) if http.conditions.narrowing else ()))
 
 
 def _duplicates(routed, data, locator) -> list[Diagnostic]:
@@ -82,10 +89,12 @@ def _duplicates(routed, data, locator) -> list[Diagnostic]:
         key = _route_key(s)
         if key in seen:
             hosts = f" and hosts {', '.join(key[1])}" if key[1] else ""
+            extra, differ = (" and the same conditions", "path, hosts or conditions") if len(key) > 2 \
+                else ("", "path or hosts")
             found.append(locator.error(
                 CODE, _route_path(data, s),
                 f"services {seen[key].name} and {s.name} have the same route: "
-                f"path {', '.join(key[0])}{hosts}; routes must differ in path or hosts"))
+                f"path {', '.join(key[0])}{hosts}{extra}; routes must differ in {differ}"))
             continue
         same = next((o for o in seen.values()
                      if routing.covers(o.http, s.http) and routing.covers(s.http, o.http)), None)

@@ -47,6 +47,48 @@ class HealthCheck:
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """A listener rule transform (url-rewrite or host-header-rewrite): the regular expression
+    and its replacement ($1, $2 ... its groups)."""
+
+    regex: str
+    replace: str
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """A route's conditions besides paths and hosts, and its transforms (`headers`, `methods`,
+    `query`, `source_ips`, `rewrite` of `http` and of each additional rule). Every header and
+    every query key must match (one ALB condition each); any of one's values does."""
+
+    headers: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (header name, values), spec order
+    methods: tuple[str, ...] = ()                           # http-request-method values
+    query: tuple[tuple[str, tuple[str, ...]], ...] = ()     # (query key, values), spec order
+    source_ips: tuple[str, ...] = ()                        # CIDRs, as written
+    url_rewrite: Optional[Rewrite] = None                   # rewrite.path or rewrite.strip_prefix
+    host_rewrite: Optional[Rewrite] = None                  # rewrite.host
+
+    @property
+    def narrowing(self) -> bool:
+        """Whether a condition beyond paths and hosts narrows the route."""
+        return bool(self.headers or self.methods or self.query or self.source_ips)
+
+    @property
+    def values(self) -> int:
+        """ALB match evaluations of these conditions (each value, each query pair)."""
+        return (sum(len(v) for _, v in self.headers) + len(self.methods)
+                + sum(len(v) for _, v in self.query) + len(self.source_ips))
+
+    @property
+    def wildcards(self) -> int:
+        """Wildcards (* and ?) in these conditions' values (headers and query strings take them)."""
+        return sum(v.count("*") + v.count("?") for _, vs in self.headers + self.query for v in vs)
+
+
+NO_CONDITIONS = Conditions()
+
+
+@dataclass(frozen=True)
 class Route:
     """`http.additional_rules[i]`: another listener rule of the service, with a target group
     of its own (the service's protocol, deregistration delay and stickiness)."""
@@ -59,6 +101,7 @@ class Route:
     version: str                      # HTTP1 | HTTP2 | GRPC (default: the service's http.version)
     priority: Optional[int] = None    # listener rule priority; placement.py assigns one when None
     assigned: bool = False            # priority chosen by the compiler (placement.py)
+    conditions: Conditions = NO_CONDITIONS   # headers, methods, query, source IPs, rewrites
     is_default = False                # never the listener's default action
 
 
@@ -66,7 +109,7 @@ class Route:
 class Http:
     paths: tuple[str, ...]            # path patterns of the listener rule (empty when is_default)
     hosts: tuple[str, ...]            # host-header values: `hosts`, then the aliases not among them
-    is_default: bool                  # "/" with no hosts: the listener's default action
+    is_default: bool                  # "/" with no hosts, conditions or rewrites: the listener's default action
     priority: Optional[int]           # listener rule priority; None when is_default
     healthcheck: HealthCheck
     deregistration_delay: int
@@ -79,6 +122,7 @@ class Http:
     target_container: Optional[str] = None   # the container the route sends to (normalize: the main one)
     target_port: Optional[int] = None        # its port (normalize: that container's port)
     additional_rules: tuple[Route, ...] = ()  # in spec order
+    conditions: Conditions = NO_CONDITIONS   # headers, methods, query, source IPs, rewrites
 
     @property
     def target_ports(self) -> tuple[int, ...]:

@@ -89,10 +89,40 @@ def _listener_rule(app: m.App, logical_id: str, http, listener: elb.Listener,
         logical_id,
         ListenerArn=Ref(listener),
         Priority=http.priority,
-        Conditions=conditions,
+        Conditions=conditions + narrowing_conditions(http.conditions),
         Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(tg))],
         Tags=tags(app),
+        **transforms(http.conditions),
     )
+
+
+def narrowing_conditions(c: m.Conditions) -> list[elb.Condition]:
+    """The rule's conditions after path and host: one per header and per query key (all must
+    match, any of one's values does), the methods, the source CIDRs."""
+    found = [elb.Condition(Field="http-header", HttpHeaderConfig=elb.HttpHeaderConfig(
+        HttpHeaderName=name, Values=list(values))) for name, values in c.headers]
+    if c.methods:
+        found.append(elb.Condition(Field="http-request-method", HttpRequestMethodConfig=elb.HttpRequestMethodConfig(
+            Values=list(c.methods))))
+    found += [elb.Condition(Field="query-string", QueryStringConfig=elb.QueryStringConfig(
+        Values=[elb.QueryStringKeyValue(Key=key, Value=v) for v in values])) for key, values in c.query]
+    if c.source_ips:
+        found.append(elb.Condition(Field="source-ip", SourceIpConfig=elb.SourceIpConfig(Values=list(c.source_ips))))
+    return found
+
+
+def transforms(c: m.Conditions) -> dict:
+    """`Transforms` of a rule ({} without a rewrite, so rules without one keep their bytes)."""
+    found = []
+    if c.host_rewrite is not None:
+        found.append(elb.Transform(Type="host-header-rewrite", HostHeaderRewriteConfig=_rewrites(c.host_rewrite)))
+    if c.url_rewrite is not None:
+        found.append(elb.Transform(Type="url-rewrite", UrlRewriteConfig=_rewrites(c.url_rewrite)))
+    return {"Transforms": found} if found else {}
+
+
+def _rewrites(rewrite: m.Rewrite) -> elb.RewriteConfigObject:
+    return elb.RewriteConfigObject(Rewrites=[elb.RewriteConfig(Regex=rewrite.regex, Replace=rewrite.replace)])
 
 
 # --- http.additional_rules: a target group and a listener rule each --------------------------

@@ -74,7 +74,7 @@ def _conditions(service: m.Service) -> list[elb.Condition]:
     if http.hosts:
         conditions.append(elb.Condition(Field="host-header", HostHeaderConfig=elb.HostHeaderConfig(
             Values=list(http.hosts))))
-    return conditions
+    return conditions + alb_routing.narrowing_conditions(http.conditions)
 
 
 def _forward(primary: elb.TargetGroup, alternate: elb.TargetGroup) -> elb.ListenerRuleAction:
@@ -94,6 +94,7 @@ def production_rule(app: m.App, service: m.Service, listener: elb.Listener,
         Conditions=_conditions(service),
         Actions=[_forward(primary, alternate)],
         Tags=tags(app),
+        **alb_routing.transforms(service.http.conditions),
     )
 
 
@@ -124,6 +125,7 @@ def test_rules(app: m.App, t: Template, lb: Any, serving: elb.Listener, sg: Any,
             Conditions=conditions,
             Actions=[_forward(target_groups[service.name], alternates[service.name])],
             Tags=tags(app),
+            **alb_routing.transforms(service.http.conditions),
         ))
     return rules
 

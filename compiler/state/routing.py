@@ -4,7 +4,10 @@ ALB path patterns and host conditions are globs: `*` matches any run of characte
 (none included), `?` exactly one; paths compare case-sensitively, hosts not. A rule
 with paths P and hosts H matches the requests whose path matches one of P and (when H
 is given) whose host matches one of H, so rule A *covers* rule B when B's paths are all
-inside A's paths and B's hosts inside A's hosts (any host when A has none).
+inside A's paths and B's hosts inside A's hosts (any host when A has none), and each of A's
+header, method, query and source-IP conditions is implied by one of B's (a rule with such
+a condition covers no rule without it; headers and query strings compare case-insensitively
+as globs, methods exactly, source IPs by CIDR containment).
 
 `covers` decides glob-language inclusion exactly (a small automaton search), so the
 priority assignment (compiler/state/placement.py) and the shadowing warning (FC206) agree on
@@ -15,6 +18,7 @@ covering rule first.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 
 from compiler import model as m
@@ -94,7 +98,51 @@ def covers(outer: m.Http, inner: m.Http) -> bool:
         if not all(patterns_cover(hosts, h.lower()) for h in inner.hosts):
             return False
     paths = tuple(outer.paths)
-    return all(patterns_cover(paths, p) for p in inner.paths)
+    if not all(patterns_cover(paths, p) for p in inner.paths):
+        return False
+    return conditions_cover(outer.conditions, inner.conditions)
+
+
+def conditions_cover(outer: m.Conditions, inner: m.Conditions) -> bool:
+    """Whether every request meeting `inner`'s header, method, query and source conditions
+    meets `outer`'s: each outer condition is implied by one of inner's (a rule with a header
+    condition covers no rule without it). Rewrites do not change what matches."""
+    for name, values in outer.headers:
+        patterns = tuple(v.lower() for v in values)
+        if not any(n.lower() == name.lower() and all(patterns_cover(patterns, v.lower()) for v in vs)
+                   for n, vs in inner.headers):
+            return False
+    if outer.methods and not (inner.methods and set(inner.methods) <= set(outer.methods)):
+        return False
+    for key, values in outer.query:
+        patterns = tuple(v.lower() for v in values)
+        if not any(patterns_cover((key.lower(),), k.lower()) and all(patterns_cover(patterns, v.lower()) for v in vs)
+                   for k, vs in inner.query):
+            return False
+    if outer.source_ips:
+        nets = [n for n in map(cidr_network, outer.source_ips) if n is not None]
+        inside = [cidr_network(c) for c in inner.source_ips]
+        if not inside or not all(n is not None and any(n.version == o.version and n.subnet_of(o) for o in nets)
+                                 for n in inside):
+            return False
+    return True
+
+
+def cidr_network(cidr: str):
+    """The CIDR's network, or None when it is not one (FC284 reports it)."""
+    try:
+        return ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+
+
+def conditions_key(c: m.Conditions) -> tuple:
+    """The header, method, query and source conditions, order and case as ALB ignores them
+    (empty for a route without any: route keys of older specs are unchanged)."""
+    if not c.narrowing:
+        return ()
+    pairs = lambda items: tuple(sorted((k.lower(), tuple(sorted({v.lower() for v in vs}))) for k, vs in items))
+    return pairs(c.headers), tuple(sorted(c.methods)), pairs(c.query), tuple(sorted(c.source_ips))
 
 
 def min_length(pattern: str) -> int:

@@ -58,6 +58,7 @@ PATCHES = {
     "target-group-load-balancers": elbv2.target_group_load_balancers,      # gap 30
     "target-group-protocol-version": elbv2.target_group_protocol_version,  # gap 32
     "ecs-service-update-load-balancers": ecs.service_update_load_balancers,  # gap 33
+    "listener-rule-transforms": elbv2.listener_rule_transforms,            # gap 35
 }
 
 _applied = False

@@ -166,12 +166,6 @@ def _rules(permissions: list[dict]) -> set[tuple]:
 
 # --- the ALB's additional rules ------------------------------------------------------------------
 
-def rule_expectations(deployed) -> dict[str, tuple]:
-    """Target group ARN -> (priority, paths, hosts) of every additional rule."""
-    return {deployed.resource(alb_routing.rule_prefix(s, i) + "TargetGroup", TG): (r.priority, r.paths, r.hosts)
-            for s in deployed.app.routed_services for i, r in enumerate(s.http.additional_rules)}
-
-
 def target_groups(deployed) -> list[tuple[str, m.Http, str, m.HealthCheck]]:
     """(ARN, http, version, health check) of every ALB target group: the routes' and the rules'."""
     found = []

@@ -172,6 +172,14 @@ class Deployed:
         return {"deploymentConfiguration": service.deployment_configuration or {},
                 "loadBalancers": service.load_balancers}
 
+    def rule_transforms(self, rule_arn: str) -> list:
+        """A listener rule's Transforms as the (in-process) emulator holds them. Not through the
+        API: the pinned botocore predates ALB's rule transforms (no RuleTransform in its model)."""
+        from moto.elbv2.models import elbv2_backends
+
+        [rule] = elbv2_backends[ACCOUNT][self.region].describe_rules(None, [rule_arn])
+        return getattr(rule, "transforms", [])
+
     def task_definition(self, svc: m.Service) -> dict:
         arn = self.ecs_service(svc)["taskDefinition"]
         return self.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
@@ -635,19 +643,52 @@ def test_listeners(deployed):
         assert action["FixedResponseConfig"]["StatusCode"] == "404"
 
 
+def _read_conditions(conditions: dict) -> tuple:
+    """A described rule's header, method, query and source conditions, as model.Conditions
+    holds them (ALB keeps the conditions in the order they were written)."""
+    described = [c for c in conditions if c["Field"] not in ("path-pattern", "host-header")]
+    return (
+        tuple((c["HttpHeaderConfig"]["HttpHeaderName"], tuple(c["HttpHeaderConfig"]["Values"]))
+              for c in described if c["Field"] == "http-header"),
+        tuple(v for c in described if c["Field"] == "http-request-method"
+              for v in c["HttpRequestMethodConfig"]["Values"]),
+        tuple((c["QueryStringConfig"]["Values"][0]["Key"], tuple(p["Value"] for p in c["QueryStringConfig"]["Values"]))
+              for c in described if c["Field"] == "query-string"),
+        tuple(v for c in described if c["Field"] == "source-ip" for v in c["SourceIpConfig"]["Values"]),
+    )
+
+
+def _expected_conditions(c: m.Conditions) -> tuple:
+    return c.headers, c.methods, c.query, c.source_ips
+
+
+def _read_transforms(transforms: list) -> tuple:
+    """(host rewrite, URL rewrite) of a rule's Transforms, each a model.Rewrite or None."""
+    found = {t["Type"]: t[{"url-rewrite": "UrlRewriteConfig", "host-header-rewrite": "HostHeaderRewriteConfig"}[t["Type"]]]
+             ["Rewrites"] for t in transforms}
+    rewrite = lambda kind: (m.Rewrite(found[kind][0]["Regex"], found[kind][0]["Replace"]) if kind in found else None)
+    return rewrite("host-header-rewrite"), rewrite("url-rewrite")
+
+
+def _expected_transforms(c: m.Conditions) -> tuple:
+    return c.host_rewrite, c.url_rewrite
+
+
 def test_listener_rules(deployed):
     spec = needs_load_balancer(deployed)
     serving = deployed.listeners()[443 if spec.https else 80]
     rules = deployed.client("elbv2").describe_rules(ListenerArn=serving["ListenerArn"])["Rules"]
+    # a shifted service's header test rule sits one priority before its production rule:
+    # test_deployment_strategies reads it
+    tests = {alb_shift_stack.production_priority(s) - 1 for s in alb_shift_stack.shifted(deployed.app)
+             if s.deployment.test_traffic is not None and s.deployment.test_traffic.header is not None}
     found = {}
     for rule in rules:
-        if rule["IsDefault"]:
+        if rule["IsDefault"] or int(rule["Priority"]) in tests:
             continue
         [action] = rule["Actions"]
         assert action["Type"] == "forward"
         conditions = {c["Field"]: c for c in rule["Conditions"]}
-        if "http-header" in conditions:
-            continue    # a shifted service's test rule: test_deployment_strategies
         # a shifted service's rule forwards to both its groups, weighted (the first one 100)
         weighted = (action.get("ForwardConfig") or {}).get("TargetGroups")
         first = weighted[0]["TargetGroupArn"] if weighted else action["TargetGroupArn"]
@@ -655,16 +696,24 @@ def test_listener_rules(deployed):
             int(rule["Priority"]),
             tuple(conditions["path-pattern"]["PathPatternConfig"]["Values"]) if "path-pattern" in conditions else (),
             tuple(conditions["host-header"]["HostHeaderConfig"]["Values"]) if "host-header" in conditions else (),
+            _read_conditions(rule["Conditions"]),
+            _read_transforms(deployed.rule_transforms(rule["RuleArn"])),
         )
     expected = {
-        deployed.target_group_arn(s): (s.http.priority, s.http.paths, s.http.hosts)
+        deployed.target_group_arn(s): (s.http.priority, s.http.paths, s.http.hosts,
+                                       _expected_conditions(s.http.conditions), _expected_transforms(s.http.conditions))
         for s in deployed.app.routed_services if not s.http.is_default
     }
     expected |= {  # a shifted default service gets a rule of its own, behind every other
-        deployed.target_group_arn(s): (alb_shift_stack.LAST_PRIORITY, alb_shift_stack.DEFAULT_PATHS, ())
+        deployed.target_group_arn(s): (alb_shift_stack.LAST_PRIORITY, alb_shift_stack.DEFAULT_PATHS, (),
+                                       _expected_conditions(s.http.conditions), _expected_transforms(s.http.conditions))
         for s in deployed.app.routed_services if s.http.is_default and s.deployment.shifted
     }
-    expected |= readback_doors.rule_expectations(deployed)    # additional_rules
+    expected |= {  # additional rules: a target group and a rule each
+        deployed.resource(f"{alb_routing_stack.rule_prefix(s, i)}TargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup"):
+            (r.priority, r.paths, r.hosts, _expected_conditions(r.conditions), _expected_transforms(r.conditions))
+        for s in deployed.app.routed_services for i, r in enumerate(s.http.additional_rules)
+    }
     assert found == expected
 
 

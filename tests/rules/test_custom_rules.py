@@ -22,7 +22,7 @@ from compiler.lint.rules.ListenerRuleShadowed import glob_covers
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
-IDS = {"E9001", "E9002", "W9003", "W9004", "W9005", "E9006", "E9021", "E9022", "E9023", "E9026"}
+IDS = {"E9001", "E9002", "W9003", "W9004", "W9005", "E9006", "E9021", "E9022", "E9023", "E9026", "E9030"}
 
 SG = "Resources/Group/Properties"
 ENV = "Resources/Task/Properties/ContainerDefinitions/0/Environment"
@@ -47,6 +47,14 @@ BAD = {
     "e9021-long-common-name.json": [("E9021", "Resources/Long/Properties/DomainName")],
     "e9022-dead-letter-retention.json": [("E9022", "Resources/Defaults/Properties/MessageRetentionPeriod"),
                                          ("E9022", "Resources/Same/Properties/MessageRetentionPeriod")],
+    "e9030-listener-rule-condition-limits.json": [
+        ("E9030", "Resources/FourValues/Properties/Conditions/0"),
+        ("E9030", "Resources/HostHeader/Properties/Conditions/1/HttpHeaderConfig/HttpHeaderName"),
+        ("E9030", "Resources/LowerMethod/Properties/Conditions/1/HttpRequestMethodConfig/Values/0"),
+        ("E9030", "Resources/SixEvaluations/Properties/Conditions"),
+        ("E9030", "Resources/SixWildcards/Properties/Conditions"),
+        ("E9030", "Resources/TwoPaths/Properties/Conditions/1"),
+        ("E9030", "Resources/TwoRewrites/Properties/Transforms/1")],
     "e9023-two-mount-targets-one-subnet.json": [("E9023", "Resources/Literal2/Properties/SubnetId"),
                                                 ("E9023", "Resources/MountTarget2/Properties/SubnetId")],
     "e9026-listener-ports.json": [("E9026", "Resources/Udp/Properties/Port"),

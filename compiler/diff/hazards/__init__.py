@@ -4,7 +4,7 @@
     resources.py      resource types the hazards look at
     replacements.py   replacement, vpc-move, data-deletion
     names.py          name-clash, priority-in-use
-    traffic.py        traffic-gap, count-reset
+    traffic.py        traffic-gap, default-moved, count-reset
     rules.py          rule-gap
     updates.py        subnet-overlap, data-view, duplicate-delivery, default-certificate,
                       association-replacement
@@ -24,14 +24,14 @@ from compiler.diff.hazards.replacements import data_deletions, replacements, vpc
 from compiler.diff.hazards.rules import rule_gaps
 from compiler.diff.hazards.schedules import duplicate_schedules
 from compiler.diff.hazards.shifted_routes import shift_reverts
-from compiler.diff.hazards.traffic import count_resets, traffic_gaps
+from compiler.diff.hazards.traffic import count_resets, default_moves, traffic_gaps
 from compiler.diff.hazards.updates import (association_replacements, data_views, default_certificates,
                                            duplicate_deliveries, subnet_overlaps)
 
 
 def find(changes: Changes) -> list[Hazard]:
     found = (replacements(changes) + vpc_moves(changes) + name_clashes(changes)
-             + traffic_gaps(changes) + count_resets(changes) + data_deletions(changes)
+             + traffic_gaps(changes) + default_moves(changes) + count_resets(changes) + data_deletions(changes)
              + rule_gaps(changes) + subnet_overlaps(changes) + data_views(changes)
              + duplicate_deliveries(changes) + duplicate_schedules(changes) + default_certificates(changes)
              + association_replacements(changes) + shift_reverts(changes) + listener_changes(changes)

@@ -76,6 +76,12 @@ KINDS = {
         "Traffic is routed to a target group with no targets yet",
         "An existing listener or rule forwards to a target group this update creates; it has no "
         "registered targets until the service's tasks pass health checks, and requests fail meanwhile."),
+    "default-moved": (
+        "The default service moves from the listener's default action to a rule",
+        "The listener's default action stops forwarding to a service (it got route conditions or a "
+        "rewrite, which only a rule can carry) and a new rule takes its requests: CloudFormation "
+        "updates the listener before it creates the rule, and the requests get the new default "
+        "action (404) for the seconds in between."),
     "count-reset": (
         "An autoscaled service's running count is reset",
         "An autoscaled ECS service whose template sets DesiredCount is updated: CloudFormation sends "

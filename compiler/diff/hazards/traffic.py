@@ -1,5 +1,6 @@
 """What running services see: a listener forwarding to a target group with no targets yet
-("traffic-gap") and an autoscaled service's count set back ("count-reset")."""
+("traffic-gap"), a default service moving from the listener's default action to a rule of
+its own ("default-moved") and an autoscaled service's count set back ("count-reset")."""
 
 from __future__ import annotations
 
@@ -33,6 +34,37 @@ def traffic_gaps(changes: Changes) -> list[Hazard]:
                                   f"now forwards to the {how} target group {changes.name(group)}, which has no "
                                   "registered targets until the service's tasks pass health checks: requests "
                                   "fail with 503 meanwhile"))
+    return out
+
+
+def default_moves(changes: Changes) -> list[Hazard]:
+    """A listener whose default action stops forwarding to a target group that a rule this
+    update creates forwards to (the default service got conditions or a rewrite): the rule
+    refers to the listener, so CloudFormation updates the listener first and creates the
+    rule after it; meanwhile the group's requests get the new default action."""
+    groups = {(changes.new.key(f), i) for f in changes.new.templates
+              for i, r in changes.new.resources(f).items() if type_of(r) == TARGET_GROUP}
+    new_rules = {}
+    for identity in sorted(changes.added):
+        resource = changes.new_resource(identity)
+        if type_of(resource) == RULE:
+            file = changes.new_file(identity)
+            for group in refers_to(changes.new_values.resolve(file, _actions(resource)), groups):
+                new_rules.setdefault(group, identity)
+    out = []
+    for identity, change in sorted(changes.modified().items()):
+        if change.type != LISTENER or change.replacement:
+            continue
+        old_file, new_file = changes.old_file(identity), changes.new_file(identity)
+        before = refers_to(changes.old_values.resolve(old_file, _actions(changes.old_resource(identity))), groups)
+        after = refers_to(changes.new_values.resolve(new_file, _actions(changes.new_resource(identity))), groups)
+        for group in sorted(before - after):
+            if group in new_rules:
+                out.append(Hazard("default-moved", new_file, identity[1],
+                                  f"the default action stops forwarding to {changes.name(group)}, whose requests "
+                                  f"move to the new rule {new_rules[group][1]}; the rule is created only after "
+                                  "this listener is updated, and its requests get the new default action "
+                                  "(404) meanwhile"))
     return out
 
 

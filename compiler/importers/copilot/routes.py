@@ -106,6 +106,9 @@ def additional_rules(t: Translator, value, healthcheck) -> list:
                     out["healthcheck"] = hc
             elif key == "redirect_to_https" and as_bool(v) is not False:
                 pass
+            elif key == "allowed_source_ips" and isinstance(v, list) and v:
+                # Copilot's source-ip condition of the rule
+                out["source_ips"] = list(dict.fromkeys(str(c) if "/" in str(c) else f"{c}/32" for c in v))
             else:
                 t.drop(path, f"additional_rules.{key} has no equivalent", where)
         out.setdefault("path", "/")
@@ -117,12 +120,13 @@ def _route_key(route: dict) -> tuple:
     paths = route.get("path", "/")
     aliases = route.get("alias", [])
     hosts = set(route.get("hosts", [])) | set([aliases] if isinstance(aliases, str) else aliases)
-    return tuple(sorted([paths] if isinstance(paths, str) else paths)), tuple(sorted(hosts))
+    return (tuple(sorted([paths] if isinstance(paths, str) else paths)), tuple(sorted(hosts)),
+            tuple(sorted(route.get("source_ips", []))))
 
 
 def drop_repeated_rules(t: Translator, http: dict) -> None:
-    """Rules with the service route's own path and hosts (in Copilot they differed by source
-    IPs, which have no equivalent) are dropped: ALB would refuse a spec with both."""
+    """Rules with the service route's own path, hosts and source IPs are dropped: they match
+    what the route matches, and ALB would refuse a spec with both."""
     rules = http.get("additional_rules")
     if not rules:
         return
@@ -130,8 +134,8 @@ def drop_repeated_rules(t: Translator, http: dict) -> None:
     kept = []
     for i, rule in enumerate(rules):
         if _route_key(rule) == main:
-            t.drop(("http", "additional_rules", i), "the rule has the route's own path and hosts (it "
-                   "differed by allowed_source_ips, which has no equivalent)", ("http",))
+            t.drop(("http", "additional_rules", i), "the rule has the route's own path, hosts and source "
+                   "IPs: the route already matches its requests", ("http",))
         else:
             kept.append(rule)
     if kept:

@@ -123,8 +123,8 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
             elif as_int(value) != t.out.get("port"):
                 out["target_port"] = as_int(value)
         elif key == "allowed_source_ips":
-            # Decided with every routed service at once (workspace._refuse_source_ips and
-            # _load_balancer): the load balancer's allowed_cidrs where exact, else refused.
+            # Decided with every routed service at once (workspace._route_source_ips and
+            # _load_balancer): the load balancer's allowed_cidrs where exact, else the route's source_ips.
             ips = value if isinstance(value, list) else [value]
             work.source_ips = sorted({str(c) if "/" in str(c) else f"{c}/32" for c in ips if c is not None})
         elif key == "redirect_to_https":

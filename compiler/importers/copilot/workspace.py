@@ -20,7 +20,6 @@ from compiler.diagnostics import ERROR, Diagnostic, Locator
 from compiler.importers.copilot import environment, job, overrides, routes, service, task
 from compiler.importers.copilot.context import (
     DEFAULT_CARRIED,
-    REFUSED,
     SKIPPED,
     UNREADABLE,
     UNTRANSLATED,
@@ -160,11 +159,7 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx, ws_loc) -> Importe
         result.outcome[str(raw_name)] = "partial" if partial else "complete"
     for w in _outside_publishers(works, ctx):
         result.outcome[w.raw_name] = "partial"
-    for w, loc in _refuse_source_ips(works, envi, ctx):
-        works.remove((w, loc))
-        services.pop(w.name, None)
-        result.outcome[w.raw_name] = "refused"
-        result.builds = [b for b in result.builds if b["workload"] != w.name]
+    _route_source_ips(works, envi)
     network = dict(envi.network)
     here = env_loc if env_loc is not None else ws_loc
     if not envi.imported_vpc:
@@ -265,31 +260,23 @@ def _outside_publishers(works, ctx) -> list:
     return found
 
 
-def _refuse_source_ips(works, envi, ctx) -> list:
-    """The routed services whose http.allowed_source_ips the load balancer's allowed_cidrs
-    cannot express exactly: refused (a located error each), never widened to the whole LB."""
+def _route_source_ips(works, envi) -> None:
+    """http.allowed_source_ips: Copilot's listener rule source-ip conditions. Where every routed
+    service allows the same sources (inside the environment's ingress, or holding it), the load
+    balancer's allowed_cidrs say it for all of them (_load_balancer); otherwise each service's
+    route takes them as `source_ips`, the same rule condition Copilot made."""
     public = [(w, loc) for w, loc in works if w.http == "public"]
     routed = public or [(w, loc) for w, loc in works if w.http == "internal"]
     given = [(w, loc) for w, loc in routed if w.source_ips is not None]
     if not given:
-        return []
+        return
     lists = {None if w.source_ips is None else tuple(w.source_ips) for w, _ in routed}
     env_cidrs = (envi.public_lb if public else envi.private_lb).get("allowed_cidrs")
-    if len(lists) == 1 and len(given) == len(routed):
-        if _narrowest(given[0][0].source_ips, env_cidrs) is not None:
-            return []
-        why = ("its source IPs and the environment's http ingress source_ips overlap only in part; the load "
-               "balancer's allowed_cidrs cannot say both")
-    else:
-        why = ("other routed services allow other sources, and the one load balancer's allowed_cidrs "
-               "applies to every service")
-    for w, loc in given:
-        ctx.diagnostics.append(loc.error(REFUSED, ("http", "allowed_source_ips"), f"service {w.name} is "
-                               f"not imported: {why}; importing it would open it wider than Copilot did. "
-                               "Give every routed service the same allowed_source_ips, or move it to an app "
-                               "of its own", key=True))
-        ctx.comment(("services",), f"not imported: {w.name} ({loc.file}): {why}")
-    return given
+    if len(lists) == 1 and len(given) == len(routed) and _narrowest(given[0][0].source_ips, env_cidrs) is not None:
+        return
+    for w, _ in given:
+        w.spec.setdefault("http", {})["source_ips"] = list(w.source_ips)
+        w.source_ips = None      # on the route: not the load balancer's allowed_cidrs
 
 
 def _narrowest(service_cidrs: list, env_cidrs: list | None) -> list | None:

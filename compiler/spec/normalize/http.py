@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from compiler import model as m
@@ -37,6 +38,33 @@ def _healthcheck(hc: Mapping[str, Any], version: str) -> m.HealthCheck:
     )
 
 
+def _values(value: str | list) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(dict.fromkeys(value))
+
+
+def strip_prefix_rewrite(prefix: str) -> m.Rewrite:
+    """`rewrite.strip_prefix: /api`: /api, /api/ and /api/x reach the target as /, / and /x
+    (the query string is kept: the URL rewrite sees path and query)."""
+    literal = re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", prefix.rstrip("/"))
+    return m.Rewrite(regex=f"^{literal}/?(.*)$", replace="/$1")
+
+
+def conditions(spec: Mapping[str, Any]) -> m.Conditions:
+    """`headers`, `methods`, `query`, `source_ips` and `rewrite` of a route."""
+    rewrite = spec.get("rewrite") or {}
+    path, host = rewrite.get("path"), rewrite.get("host")
+    url = (m.Rewrite(path["regex"], path["replace"]) if path
+           else strip_prefix_rewrite(rewrite["strip_prefix"]) if "strip_prefix" in rewrite else None)
+    return m.Conditions(
+        headers=tuple((name, _values(v)) for name, v in (spec.get("headers") or {}).items()),
+        methods=tuple(dict.fromkeys(spec.get("methods", ()))),
+        query=tuple((key, _values(v)) for key, v in (spec.get("query") or {}).items()),
+        source_ips=tuple(dict.fromkeys(spec.get("source_ips", ()))),
+        url_rewrite=url,
+        host_rewrite=m.Rewrite(host["regex"], host["replace"]) if host else None,
+    )
+
+
 def _route(spec: Mapping[str, Any], version: str, container: str | None,
            ports: Mapping[str, int | None]) -> m.Route:
     target = spec.get("target_container", container)
@@ -51,6 +79,7 @@ def _route(spec: Mapping[str, Any], version: str, container: str | None,
         target_port=spec.get("target_port", ports.get(target)) or 0,
         version=version,
         priority=spec.get("priority"),
+        conditions=conditions(spec),
     )
 
 
@@ -66,7 +95,9 @@ def http(spec: Mapping[str, Any], container: str | None = None,
     # The aliases are host-header values of the route too.
     written = tuple(spec.get("hosts", ()))
     hosts = written + tuple(a for a in aliases if a not in written)
-    is_default = paths == ("/",) and not hosts
+    narrowed = conditions(spec)
+    # A rule's conditions or transforms need a listener rule: the default action has neither.
+    is_default = paths == ("/",) and not hosts and narrowed == m.NO_CONDITIONS
     return m.Http(
         # "/" in a rule is "/*"; a list holding both would repeat a value ALB refuses.
         paths=() if is_default else tuple(dict.fromkeys("/*" if p == "/" else p for p in paths)),
@@ -83,4 +114,5 @@ def http(spec: Mapping[str, Any], container: str | None = None,
         target_container=target,
         target_port=spec.get("target_port", ports.get(target)),
         additional_rules=tuple(_route(r, version, container, ports) for r in spec.get("additional_rules", ())),
+        conditions=narrowed,
     )
