@@ -13,7 +13,7 @@ from compiler.model.network import (  # noqa: F401
     FlowLogs, SubnetRef, ExistingVpc, Network, GATEWAY_ENDPOINTS,
 )
 from compiler.model.routing import (  # noqa: F401
-    Https, AccessLogs, LoadBalancer, HealthCheck, Route, Http, NlbHealthCheck, Nlb,
+    Https, AccessLogs, ExistingAlb, LoadBalancer, HealthCheck, Route, Http, NlbHealthCheck, Nlb,
 )
 from compiler.model.tasks import (  # noqa: F401
     Connect, QueueScaling, Scaling, ScheduledCount, ContainerHealthCheck, Secret, MountPoint, Efs, Volume, Sidecar,
