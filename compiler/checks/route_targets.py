@@ -36,7 +36,10 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             continue
         base = svc(s.name, "http")
         found += _target(s, s.http.target_container, s.http.target_port, base, data, locator)
-        if s.http.version != "HTTP1" and (app.load_balancer is None or app.load_balancer.https is None):
+        lb = app.alb_of(s)
+        # An existing ALB's listener protocol is not known here: its owner's choice.
+        no_https = lb is None or (lb.https is None and lb.existing is None)
+        if s.http.version != "HTTP1" and no_https:
             found.append(locator.error(
                 CODE, (*base, "version"),
                 f"version {s.http.version.lower()} needs an HTTPS listener: ALB speaks HTTP/2 and gRPC "
@@ -45,7 +48,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         for i, rule in enumerate(s.http.additional_rules):
             where = (*base, "additional_rules", i)
             found += _target(s, rule.target_container, rule.target_port, where, data, locator)
-            if rule.version != "HTTP1" and (app.load_balancer is None or app.load_balancer.https is None) \
+            if rule.version != "HTTP1" and no_https \
                     and given(data, *where, "version"):
                 found.append(locator.error(
                     CODE, (*where, "version"), f"version {rule.version.lower()} needs an HTTPS listener",
