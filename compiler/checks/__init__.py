@@ -44,6 +44,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
     FC280 nlb                    a service's NLB: TLS certificate, health check, ports, cidrs, target groups
     FC281 route_targets          route targets: containers and ports, HTTP/2 and gRPC over HTTPS, extra rules
+    FC282 existing_alb           an existing ALB: ARN and listener ARN (partition, region, same ALB), security group, priority range
+    FC283 load_balancers         load_balancer or load_balancers; each service's ALB; what an existing ALB refuses; IDs distinct
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
 Codes FC290-FC293 belong to the stages before validation (compiler/spec/variables.py,
@@ -66,11 +68,13 @@ from compiler.checks import (
     dns_names,
     env_names,
     exec_readonly,
+    existing_alb,
     existing_vpc,
     fargate_size,
     http_needs_alb,
     jobs,
     load_balancer,
+    load_balancers,
     messaging,
     names,
     nlb,
@@ -140,6 +144,8 @@ RULES = (
     renames,
     nlb,
     route_targets,
+    existing_alb,
+    load_balancers,
 )
 
 
