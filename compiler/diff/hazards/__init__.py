@@ -9,12 +9,14 @@
     updates.py        subnet-overlap, data-view, duplicate-delivery, default-certificate,
                       association-replacement
     shifted_routes.py shift-revert
+    lb_moves.py       load-balancer-move
 """
 
 from __future__ import annotations
 
 from compiler.diff.changes import Changes
 from compiler.diff.hazards.kinds import KINDS, Hazard, describe  # noqa: F401
+from compiler.diff.hazards.lb_moves import load_balancer_moves
 from compiler.diff.hazards.names import name_clashes
 from compiler.diff.hazards.replacements import data_deletions, replacements, vpc_moves
 from compiler.diff.hazards.rules import rule_gaps
@@ -29,5 +31,5 @@ def find(changes: Changes) -> list[Hazard]:
              + traffic_gaps(changes) + count_resets(changes) + data_deletions(changes)
              + rule_gaps(changes) + subnet_overlaps(changes) + data_views(changes)
              + duplicate_deliveries(changes) + default_certificates(changes) + association_replacements(changes)
-             + shift_reverts(changes))
+             + shift_reverts(changes) + load_balancer_moves(changes))
     return sorted(set(found), key=lambda h: (list(KINDS).index(h.kind), h.stack, h.id, h.message))
