@@ -112,7 +112,7 @@ CATALOGUE: tuple[Fragment, ...] = (
         "services": {"web": {"http": {"load_balancer": "public"}},
                      "api": {"image": f"{ECR}/api:1.0", "port": 8080, "count": {"range": "1-3", "requests": 100},
                              "http": {"load_balancer": "internal", "path": "/"}}}}),
-    Fragment("existing-alb", {"load_balancer": REMOVE, "load_balancers": {
+    Fragment("existing-alb", {**_existing(cidr="10.20.0.0/16"), "load_balancer": REMOVE, "load_balancers": {
         "main": {}, "shared": {"arn": ALB_ARN, "listener_arn": LISTENER_ARN,
                                "security_group": "sg-0123456789abcdef0", "priorities": "20000-20099"}},
         "services": {"web": {"http": {"load_balancer": "main"}},

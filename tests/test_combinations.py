@@ -135,7 +135,7 @@ def test_known_refusals_are_located_at_their_cause(tmp_path):
 def test_several_and_existing_albs_meet_the_network_posture_environments_jobs_and_regions(tmp_path):
     """Issue 26's fragments with what they must meet: each pair compiles lint-clean or is
     refused with located errors (strict: the public ALB has no HTTPS; environments: prod's
-    override writes load_balancer beside load_balancers; china: the existing ALB's region)."""
+    override writes load_balancer beside load_balancers; china: zones beside an existing VPC)."""
     others = ("existing-vpc", "existing-vpc-cidr", "nat-none", "strict", "environments", "job", "china",
               "variables", "efs-managed", "alias")
     combos = [catalogue.Combination(catalogue.by_name((mine, other)))
@@ -146,7 +146,7 @@ def test_several_and_existing_albs_meet_the_network_posture_environments_jobs_an
     refused = {o.combo.id: sorted({e.code for e in o.errors}) for o in outcomes if o.errors}
     assert refused == {"load-balancers+strict": ["FC261"], "existing-alb+strict": ["FC261"],
                        "load-balancers+environments": ["FC283"], "existing-alb+environments": ["FC283"],
-                       "existing-alb+china": ["FC282"]}, refused
+                       "existing-alb+china": ["FC260"]}, refused
 
 
 @pytest.mark.combinations

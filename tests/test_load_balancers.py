@@ -32,9 +32,15 @@ RULE = "AWS::ElasticLoadBalancingV2::ListenerRule"
 INGRESS = "AWS::EC2::SecurityGroupIngress"
 
 
+VPC = {"id": "vpc-0a1b2c3d4e5f60718", "cidr": "10.40.0.0/16", "nat": True,
+       "subnets": {"public": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+                   "private": ["subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012"]}}
+
+
 def spec() -> dict:
     return {
         "app": "doors",
+        "network": {"vpc": copy.deepcopy(VPC)},
         "load_balancers": {
             "public": {"https": {"certificate_arn": CERT}},
             "internal": {"public": False},
@@ -85,7 +91,7 @@ def test_each_alb_has_its_own_load_balancer_listeners_and_group_the_first_with_t
     groups = of_type(alb, "AWS::EC2::SecurityGroup")
     assert set(groups) == {"AlbSecurityGroup", "InternalAlbSecurityGroup"}
     internal_ingress = groups["InternalAlbSecurityGroup"]["SecurityGroupIngress"]
-    assert [(r["FromPort"], r["CidrIp"]) for r in internal_ingress] == [(80, "10.0.0.0/16")]
+    assert [(r["FromPort"], r["CidrIp"]) for r in internal_ingress] == [(80, "10.40.0.0/16")]
     assert set(of_type(alb, TG)) == {"WebTargetGroup", "ApiInternalTargetGroup", "HomeSharedTargetGroup",
                                      "AdminSharedTargetGroup", "AdminSharedRule1TargetGroup"}
 
@@ -229,6 +235,12 @@ def test_the_alb_arn_partition_follows_its_region(arn, message):
     found = checks.run(model_of(data), data, Locator("spec.yaml"))
     if message is None:
         assert any("the stack deploys to us-east-1" in d.message for d in found if d.code == "FC282")
+
+
+def test_an_existing_alb_needs_the_apps_vpc_to_be_its_own():
+    data = spec()
+    del data["network"]
+    assert findings(data) == [("FC283", "load_balancers.shared.arn")]
 
 
 def test_a_priority_range_outside_the_listener_and_both_keys_are_refused():

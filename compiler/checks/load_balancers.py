@@ -2,6 +2,8 @@
 
 - A spec has `load_balancer` (one ALB) or `load_balancers` (several by name), not both.
 - `http.load_balancer` names one of `load_balancers`; with several it is required.
+- An existing ALB lives in a VPC the app does not make: the app names it (`network.vpc.id`),
+  since a target group forwards only for a load balancer of its own VPC.
 - On an existing ALB (`arn`): no `alias` (its records and certificates would need the ALB's
   DNS name and the listener's certificate list, which are its owner's), no blue_green, canary
   or linear deployment (ECS rewrites the production rule's weights, and a test port would be a
@@ -62,6 +64,11 @@ def _existing(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     for lb in app.load_balancers:
         if lb.existing is None:
             continue
+        if app.network.existing is None:
+            found.append(locator.error(
+                CODE, (*lb.spec_path, "arn"), f"load balancer {lb.name} is an existing ALB, and the app makes a "
+                "VPC of its own: the existing ALB is in another VPC, and its rules can forward only to target "
+                "groups of its VPC", hint="put the app in the ALB's VPC: network.vpc.id and its subnets"))
         first, last = lb.existing.priorities
         rules = 0
         for s in app.routed_by(lb):
