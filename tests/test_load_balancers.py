@@ -269,3 +269,28 @@ def test_the_example_deploys_three_load_balancers_and_its_lock_is_per_listener()
     assert records.problems(entry) == []
     assert entry["services"]["admin"]["load_balancer"] == "shared"
     assert 20000 <= entry["services"]["admin"]["priority"] <= 20999
+
+
+def test_import_copilot_gives_backend_services_their_internal_alb_beside_the_public_one(tmp_path, capsys):
+    from compiler import cli
+    from copilot_workspaces import write_workspace
+
+    web = ("name: web\ntype: Load Balanced Web Service\nimage:\n  location: nginx:1.27\n  port: 8080\n"
+           "http:\n  path: /\n")
+    api = ("name: api\ntype: Backend Service\nimage:\n  location: nginx:1.27\n  port: 5000\n"
+           "http:\n  path: /api\n")
+    root = write_workspace(tmp_path, {"web": web, "api": api})
+    assert cli.main(["import-copilot", str(root)]) == 0
+    out, _ = capsys.readouterr()
+    data = yaml.safe_load(out)
+    assert "load_balancer" not in data
+    assert data["load_balancers"]["internal"]["public"] is False
+    assert data["services"]["web"]["http"]["load_balancer"] == "public"
+    assert data["services"]["api"]["http"]["load_balancer"] == "internal"
+    path = tmp_path / "spec.yaml"
+    path.write_text(out)
+    t = {stem: tpl.to_dict() for stem, tpl in build_templates(model_of(data))}
+    assert set(of_type(t["alb"], LB)) == {"LoadBalancer", "InternalLoadBalancer"}
+    from compiler.pipeline import validate
+    app, found = validate(str(path))
+    assert app is not None, [str(d) for d in found]

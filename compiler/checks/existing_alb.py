@@ -1,13 +1,12 @@
-"""FC282: an existing ALB (`load_balancers.<name>.arn`): ARNs, security group, priority range.
+"""FC282: an existing ALB (`load_balancers.<name>.arn`): ARNs, security group, priority range."""
 
-The compiler adds target groups and listener rules to an ALB it does not own, so what it is
-told about that ALB must hold together before CloudFormation tries: the ARN is an
-Application Load Balancer's, in the partition of its region and in the stack's region when
-the spec pins it (a rule cannot reach across regions); the listener belongs to that ALB (same
-partition, region, account, name and ID); the security group is an ID; the priority range
-lies inside 1-50000 in order; no listener is named twice; and none of the settings of an ALB
-the app makes (https, access_logs, ...) are given, since the ALB is its owner's.
-"""
+# The compiler adds target groups and listener rules to an ALB it does not own, so what it is
+# told about that ALB must hold together before CloudFormation tries: the ARN is an
+# Application Load Balancer's, in the partition of its region and in the stack's region when
+# the spec pins it (a rule cannot reach across regions); the listener belongs to that ALB (same
+# partition, region, account, name and ID); the security group is an ID; the priority range
+# lies inside 1-50000 in order; no listener is named twice; and none of the settings of an ALB
+# the app makes (https, access_logs, ...) are given, since the ALB is its owner's.
 
 from __future__ import annotations
 

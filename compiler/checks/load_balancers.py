@@ -1,18 +1,17 @@
-"""FC283: several load balancers: which ALB routes each service, and what an existing ALB can do.
+"""FC283: several load balancers: which ALB routes each service, and what an existing ALB can do."""
 
-- A spec has `load_balancer` (one ALB) or `load_balancers` (several by name), not both.
-- `http.load_balancer` names one of `load_balancers`; with several it is required.
-- An existing ALB lives in a VPC the app does not make: the app names it (`network.vpc.id`),
-  since a target group forwards only for a load balancer of its own VPC.
-- On an existing ALB (`arn`): no `alias` (its records and certificates would need the ALB's
-  DNS name and the listener's certificate list, which are its owner's), no blue_green, canary
-  or linear deployment (ECS rewrites the production rule's weights, and a test port would be a
-  listener of ours on its ALB), every explicit priority inside the ALB's `priorities`, and no
-  more rules than the range holds.
-- A domain name (`alias`) belongs to one ALB: its record points at one load balancer.
-- The target groups' and rules' logical IDs (<Svc><Lb>TargetGroup...) are distinct: a service
-  named like another service plus an ALB name would take its resources.
-"""
+# - A spec has `load_balancer` (one ALB) or `load_balancers` (several by name), not both.
+# - `http.load_balancer` names one of `load_balancers`; with several it is required.
+# - An existing ALB lives in a VPC the app does not make: the app names it (`network.vpc.id`),
+#   since a target group forwards only for a load balancer of its own VPC.
+# - On an existing ALB (`arn`): no `alias` (its records and certificates would need the ALB's
+#   DNS name and the listener's certificate list, which are its owner's), no blue_green, canary
+#   or linear deployment (ECS rewrites the production rule's weights, and a test port would be a
+#   listener of ours on its ALB), every explicit priority inside the ALB's `priorities`, and no
+#   more rules than the range holds.
+# - A domain name (`alias`) belongs to one ALB: its record points at one load balancer.
+# - The target groups' and rules' logical IDs (<Svc><Lb>TargetGroup...) are distinct: a service
+#   named like another service plus an ALB name would take its resources.
 
 from __future__ import annotations
 
