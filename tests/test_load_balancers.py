@@ -294,3 +294,23 @@ def test_import_copilot_gives_backend_services_their_internal_alb_beside_the_pub
     from compiler.pipeline import validate
     app, found = validate(str(path))
     assert app is not None, [str(d) for d in found]
+
+
+def test_shifted_deployments_use_their_services_own_alb():
+    data = {"app": "shift", "load_balancers": {"public": {}, "internal": {"public": False}}, "services": {
+        "web": {"image": IMAGE, "port": 8080, "http": {"load_balancer": "public", "path": "/"}},
+        "api": {"image": IMAGE, "port": 8080, "http": {"load_balancer": "internal", "path": "/"},
+                "deployment": {"strategy": "canary", "canary": {"percent": 10, "bake": "5m"},
+                               "test_traffic": {"port": 8443}}},
+        "pay": {"image": IMAGE, "port": 8080, "http": {"load_balancer": "internal", "path": "/pay/*"},
+                "deployment": {"strategy": "blue_green", "test_traffic": {"header": {"x-test": "1"}}}}}}
+    assert not [d for d in checks.run(model_of(data), data, Locator("spec.yaml")) if d.severity == "error"]
+    alb = compiled(data)["alb"]
+    listeners = of_type(alb, LISTENER)
+    assert listeners["InternalTestListener8443"]["LoadBalancerArn"] == {"Ref": "InternalLoadBalancer"}
+    rules = of_type(alb, RULE)
+    assert rules["ApiInternalListenerRule"]["ListenerArn"] == {"Ref": "InternalHttpListener"}
+    assert rules["ApiInternalTestListenerRule"]["ListenerArn"] == {"Ref": "InternalTestListener8443"}
+    assert rules["PayInternalTestListenerRule"]["Priority"] == rules["PayInternalListenerRule"]["Priority"] - 1
+    assert set(of_type(alb, TG)) >= {"ApiInternalAlternateTargetGroup", "PayInternalAlternateTargetGroup"}
+    assert "ApiProductionListenerRuleArn" in alb["Outputs"]

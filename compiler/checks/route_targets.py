@@ -27,8 +27,10 @@ def target_groups(s: Service) -> int:
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-    routes = {_route_key(s): f"service {s.name}" for s in app.routed_services if not s.http.is_default}
-    priorities = {s.http.priority: f"service {s.name}" for s in app.routed_services
+    # Routes and priorities are per listener: keyed by the service's ALB (load_balancers).
+    routes = {(s.http.load_balancer, _route_key(s)): f"service {s.name}"
+              for s in app.routed_services if not s.http.is_default}
+    priorities = {(s.http.load_balancer, s.http.priority): f"service {s.name}" for s in app.routed_services
                   if s.http.priority is not None and not s.http.assigned}
     for s in app.services:
         if s.http is None:
@@ -60,18 +62,19 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     CODE, where, f"the rule has {len(rule.paths)} paths, {len(rule.hosts)} hosts and "
                     f"{wildcards} wildcards; an ALB rule takes at most {VALUES_PER_CONDITION} values per "
                     f"condition, {VALUES_PER_RULE} in all and {WILDCARDS_PER_RULE} wildcards"))
-            key = (tuple(sorted(rule.paths)), tuple(sorted(h.lower() for h in rule.hosts)))
+            key = (s.http.load_balancer, (tuple(sorted(rule.paths)), tuple(sorted(h.lower() for h in rule.hosts))))
             if key in routes:
                 found.append(locator.error(
                     CODE, (*where, "path"), f"this rule has the same path and hosts as {routes[key]}; "
                     "routes must differ in path or hosts"))
             routes[key] = f"{s.name} additional_rules[{i}]"
             if rule.priority is not None:
-                if rule.priority in priorities:
+                on = (s.http.load_balancer, rule.priority)
+                if on in priorities:
                     found.append(locator.error(
                         CODE, (*where, "priority"), f"priority {rule.priority} is also used by "
-                        f"{priorities[rule.priority]}; listener rule priorities must be unique"))
-                priorities[rule.priority] = f"{s.name} additional_rules[{i}]"
+                        f"{priorities[on]}; listener rule priorities must be unique"))
+                priorities[on] = f"{s.name} additional_rules[{i}]"
         found += _prefix_clash(app, s, locator)
         if target_groups(s) > MAX_TARGET_GROUPS:
             found.append(locator.error(
