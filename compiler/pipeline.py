@@ -169,7 +169,7 @@ def build_templates(app: App, extension: str = "json") -> list[tuple[str, Templa
         children.append(("endpoints", endpoints.build(app)))
     if app.load_balancer:
         children.append(("alb", alb.build(app)))
-    if app.nlb_services:
+    if app.nlb_services or app.network_load_balancers:
         children.append(("nlb", nlb.build(app)))
     if app.uses_managed_efs:
         children.append(("storage", storage.build(app)))

@@ -119,6 +119,16 @@ CATALOGUE: tuple[Fragment, ...] = (
                      "admin": {"image": f"{ECR}/admin:1.0", "port": 3000,
                                "http": {"load_balancer": "shared", "path": "/admin/*",
                                         "additional_rules": [{"path": "/admin/api/*"}]}}}}),
+    # shared Network Load Balancers: a public one for two services, an internal one (its own cidrs:
+    # an existing VPC of unknown cidr has no default for it)
+    Fragment("nlb-shared", {
+        "network_load_balancers": {"edge": {}, "inside": {"public": False, "allowed_cidrs": ["10.0.0.0/8"]}},
+        "services": {"web": {"nlb": {"load_balancer": "edge", "port": 443}},
+                     "mqtt": {"image": f"{ECR}/mqtt:1.0", "port": 1883,
+                              "nlb": {"load_balancer": "edge", "port": 8883, "protocol": "tls",
+                                      "certificate_arn": CERT}},
+                     "dns": {"image": f"{ECR}/dns:1.0", "port": 53,
+                             "nlb": {"load_balancer": "inside", "protocol": "tcp_udp"}}}}),
     # posture, environments, values
     Fragment("strict", {"security": "strict"}),
     Fragment("retain-false", {"retain_data": False, "tags": {"team": "web", "cost-center": "42"}}),
@@ -174,7 +184,7 @@ CATALOGUE: tuple[Fragment, ...] = (
 # Always compiled and linted pairwise (the fast part of the suite): the fragments that
 # crashed the compiler or made output AWS refuses (issue 21), with those they met.
 CORE = ("existing-vpc", "nat-none", "efs-managed", "efs-job", "alias-wildcard", "strict", "variables",
-        "fifo", "china")
+        "fifo", "china", "nlb-shared")
 
 
 def merge(base: Any, over: Any) -> Any:

@@ -46,6 +46,7 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC281 route_targets          route targets: containers and ports, HTTP/2 and gRPC over HTTPS, extra rules
     FC282 existing_alb           an existing ALB: ARN and listener ARN (partition, region, same ALB), security group, priority range
     FC283 load_balancers         load_balancer or load_balancers; each service's ALB; what an existing ALB refuses; IDs distinct
+    FC285 nlb_shared             shared NLBs: known names, one listener per port, listener and rule quotas
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
 
 Codes FC290-FC293 belong to the stages before validation (compiler/spec/variables.py,
@@ -78,6 +79,7 @@ from compiler.checks import (
     messaging,
     names,
     nlb,
+    nlb_shared,
     plain_http,
     plain_secrets,
     private_egress,
@@ -143,6 +145,7 @@ RULES = (
     plain_http,
     renames,
     nlb,
+    nlb_shared,
     route_targets,
     existing_alb,
     load_balancers,

@@ -82,9 +82,12 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     for lb in app.owned_load_balancers:
         needs["public" if lb.public else "private"].append(
             "the internet-facing load balancer" if lb.public else "the internal load balancer")
-    for s in app.nlb_services:
+    for s in app.own_nlb_services:
         needs["public" if s.nlb.public else "private"].append(
             f"the {'internet-facing' if s.nlb.public else 'internal'} network load balancer of {s.name}")
+    for nlb in app.network_load_balancers:
+        needs["public" if nlb.public else "private"].append(
+            f"the {'internet-facing' if nlb.public else 'internal'} network load balancer {nlb.name}")
     for placement in ("public", "private"):
         names = [s.name for s in app.services if s.placement == placement]
         if names:

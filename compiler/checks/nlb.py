@@ -23,17 +23,23 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for s in app.nlb_services:
         found += _service(app, s, data, locator)
-    if len(app.nlb_services) > NLBS_PER_REGION:
-        extra = app.nlb_services[NLBS_PER_REGION]
+    own = app.own_nlb_services
+    if app.nlb_count > NLBS_PER_REGION and len(own) > NLBS_PER_REGION - len(app.network_load_balancers):
+        extra = own[max(NLBS_PER_REGION - len(app.network_load_balancers), 0)]
         found.append(locator.error(
-            CODE, svc(extra.name, "nlb"), f"{len(app.nlb_services)} services have an nlb; AWS allows "
-            f"{NLBS_PER_REGION} Network Load Balancers per region unless the quota is raised",
-            hint="request a quota increase, or serve some services from the ALB", severity=WARNING, key=True))
-    # nlb.json: 3 outputs and at most 7 resources per NLB (CloudFormation: 200 and 500).
-    if len(app.nlb_services) * 3 > 200:
+            CODE, svc(extra.name, "nlb"), f"the spec makes {app.nlb_count} Network Load Balancers "
+            f"({len(own)} of services' own, {len(app.network_load_balancers)} shared); AWS allows "
+            f"{NLBS_PER_REGION} per region unless the quota is raised",
+            hint="request a quota increase, or put services on a shared NLB (network_load_balancers)",
+            severity=WARNING, key=True))
+    # nlb.json: 3 outputs per NLB of a service's own; 2 per shared NLB and 1 per service on it
+    # (CloudFormation: 200 outputs; at most 8 resources per own NLB, far below 500).
+    outputs = 3 * len(own) + sum(2 + len(app.shared_nlb_services(lb.name)) for lb in app.network_load_balancers)
+    if outputs > 200:
         found.append(locator.error(
-            CODE, svc(app.nlb_services[66].name, "nlb"), f"{len(app.nlb_services)} NLBs need "
-            f"{3 * len(app.nlb_services)} outputs in nlb.json; CloudFormation allows 200 (66 NLBs)", key=True))
+            CODE, svc(app.nlb_services[-1].name, "nlb"), f"the NLBs need {outputs} outputs in nlb.json; CloudFormation "
+            "allows 200 (3 per NLB of a service's own, 2 per shared NLB and 1 per service on it)",
+            hint="put services on a shared NLB (network_load_balancers)", key=True))
     return found
 
 
@@ -76,7 +82,8 @@ def _service(app: App, s: Service, data: dict, locator: Locator) -> list[Diagnos
             f"{len(nlb.allowed_cidrs)} allowed_cidrs on a {nlb.protocol} listener need {rules} inbound rules "
             f"in the NLB's security group; AWS allows {MAX_INGRESS_RULES} by default",
             hint="merge neighbouring ranges into larger ones"))
-    if not nlb.public and app.network.cidr is None and not given(data, *base, "allowed_cidrs"):
+    if not nlb.public and nlb.load_balancer is None and app.network.cidr is None and not given(
+            data, *base, "allowed_cidrs"):   # on a shared NLB: FC285
         found.append(locator.error(
             CODE, base, "an internal NLB admits the VPC's cidr by default, and this existing VPC's cidr is not given",
             hint="set network.vpc.cidr, or nlb.allowed_cidrs", key=True))

@@ -14,6 +14,7 @@ from compiler.model.network import (  # noqa: F401
 )
 from compiler.model.routing import (  # noqa: F401
     Https, AccessLogs, ExistingAlb, LoadBalancer, HealthCheck, Route, Http, NlbHealthCheck, Nlb,
+    NetworkLoadBalancer,
 )
 from compiler.model.tasks import (  # noqa: F401
     Connect, QueueScaling, Scaling, ScheduledCount, ContainerHealthCheck, Secret, MountPoint, Efs, Volume, Sidecar,

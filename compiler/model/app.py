@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from compiler.model.network import Network
-from compiler.model.routing import LoadBalancer
+from compiler.model.routing import LoadBalancer, NetworkLoadBalancer
 from compiler.model.workloads import Gone, Job, Service
 
 
@@ -25,6 +25,7 @@ class App:
     keep_namespace: bool = False      # a namespace was made before: it stays (placement.py)
     retired_queues: tuple[str, ...] = ()  # names earlier queues had: never given again (placement.py)
     copilot_variables: bool = False   # AWS Copilot's COPILOT_* variables in every task (stacks/copilot_env.py)
+    network_load_balancers: tuple[NetworkLoadBalancer, ...] = ()  # shared NLBs, sorted by name
     # What placement found against the last compile's record (placement.py): for checks only,
     # not part of what is built, so not part of equality (place(app, record(app)) == app).
     gone: tuple["Gone", ...] = field(default=(), compare=False)   # its services not in this one
@@ -61,7 +62,22 @@ class App:
 
     @property
     def nlb_services(self) -> tuple[Service, ...]:
+        """Services with an nlb: on an NLB of their own or on a shared one."""
         return tuple(s for s in self.services if s.nlb)
+
+    @property
+    def own_nlb_services(self) -> tuple[Service, ...]:
+        """Services with an NLB of their own (not a shared one)."""
+        return tuple(s for s in self.services if s.nlb and s.nlb.load_balancer is None)
+
+    def shared_nlb_services(self, name: str) -> tuple[Service, ...]:
+        """The services with listeners on the shared NLB `name`, in spec order."""
+        return tuple(s for s in self.services if s.nlb and s.nlb.load_balancer == name)
+
+    @property
+    def nlb_count(self) -> int:
+        """Network Load Balancers made: one per service of its own, plus each shared one."""
+        return len(self.own_nlb_services) + len(self.network_load_balancers)
 
     @property
     def uses_connect(self) -> bool:

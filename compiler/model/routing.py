@@ -124,8 +124,19 @@ class NlbHealthCheck:
 
 
 @dataclass(frozen=True)
+class NetworkLoadBalancer:
+    """`network_load_balancers.<name>`: an NLB several services share, each with listeners of
+    its own on it (stacks/nlb.py, stacks/nlb_shared.py)."""
+
+    name: str
+    public: bool                      # internet-facing in the public subnets, or internal
+    allowed_cidrs: tuple[str, ...]    # its services' listeners admit these unless they say otherwise
+
+
+@dataclass(frozen=True)
 class Nlb:
-    """`services.<name>.nlb`: a Network Load Balancer of the service's own (stacks/nlb.py)."""
+    """`services.<name>.nlb`: the service's listener and target group on a Network Load
+    Balancer of its own, or on a shared one (`load_balancer`) (stacks/nlb.py)."""
 
     port: int                         # the listener port
     protocol: str                     # TCP | UDP | TCP_UDP | TLS (the listener's)
@@ -136,6 +147,7 @@ class Nlb:
     allowed_cidrs: tuple[str, ...]    # who may reach the listener (the NLB's security group)
     healthcheck: NlbHealthCheck
     deregistration_delay: int
+    load_balancer: Optional[str] = None   # a network_load_balancers name; None: the service's own NLB
 
     @property
     def target_protocol(self) -> str:

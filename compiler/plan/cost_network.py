@@ -79,11 +79,13 @@ def load_balancer_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions)
 
 
 def nlb_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list[LineItem]:
-    """The services' Network Load Balancers (stacks/nlb.py): hours and NLCU-hours each."""
-    n = len(app.nlb_services)
+    """The Network Load Balancers (stacks/nlb.py): hours and NLCU-hours each; a shared one
+    (network_load_balancers) once, whatever the number of services on it."""
+    n = app.nlb_count
     if not n:
         return []
-    names = ", ".join(s.name for s in app.nlb_services)
+    names = ", ".join([s.name for s in app.own_nlb_services]
+                      + [f"{lb.name} (shared)" for lb in app.network_load_balancers])
     return [LineItem("Network load balancers", f"NLB hours ({names})", f"{n} × {hours} h × {usd(p.alb_hour)}/h",
                      n * hours * p.alb_hour),
             LineItem("Network load balancers", "NLCU-hours",
@@ -98,7 +100,8 @@ def public_ip_items(app: m.App, p: RegionPrices, hours: int) -> list[LineItem]:
     public_albs = sum(1 for lb in app.owned_load_balancers if lb.public)
     if public_albs:
         ips.append((public_albs * net.az_count, "internet-facing ALB" + "s" * (public_albs != 1) + " (one per zone)"))
-    public_nlbs = sum(1 for s in app.nlb_services if s.nlb.public)
+    public_nlbs = (sum(1 for s in app.own_nlb_services if s.nlb.public)
+                   + sum(1 for lb in app.network_load_balancers if lb.public))
     if public_nlbs:
         ips.append((public_nlbs * net.az_count, "internet-facing NLB" + "s" * (public_nlbs != 1) + " (one per zone)"))
     if net.nat_count:

@@ -111,7 +111,8 @@ def build(app: m.App) -> Graph:
             g.add(Node(f"private_{i}", (zone, net.private_subnets[i] if i < len(net.private_subnets) else "")), private.nodes)
 
     needs_internet = bool(net.nat_count) or any(s.placement == "public" for s in app.services)
-    if needs_internet or any(lb.public for lb in app.owned_load_balancers) or any(s.nlb.public for s in app.nlb_services):
+    if needs_internet or any(lb.public for lb in app.owned_load_balancers) or any(
+            s.nlb.public for s in app.nlb_services) or any(n.public for n in app.network_load_balancers):
         g.add(Node("internet", ("internet",), "oval"), g.top)
 
     for i in range(net.nat_count):
@@ -194,8 +195,9 @@ def _alb(app: m.App, lb: m.LoadBalancer, g: Graph, ids: dict[str, str], public: 
 
 
 def _nlbs(app: m.App, g: Graph, ids: dict[str, str], public: Cluster, private: Cluster) -> None:
-    """A box per service's Network Load Balancer: listener -> target port."""
-    for s in app.nlb_services:
+    """A box per Network Load Balancer: a service's own (listener -> target port), and each
+    shared one with its listeners, an arrow per service on it."""
+    for s in app.own_nlb_services:
         nlb = s.nlb
         node = f"nlb_{ids[s.name]}"
         listener = f"{nlb.protocol} :{nlb.port}"
@@ -205,6 +207,19 @@ def _nlbs(app: m.App, g: Graph, ids: dict[str, str], public: Cluster, private: C
         if nlb.public:
             g.edges.append(Edge("internet", node, listener))
         g.edges.append(Edge(node, ids[s.name], f"{nlb.target_protocol} :{nlb.target_port}"))
+    for i, shared in enumerate(app.network_load_balancers):
+        node = f"nlbshared_{i}"
+        services = app.shared_nlb_services(shared.name)
+        listeners = [f"{s.nlb.protocol} :{s.nlb.port}" for s in services]
+        g.add(Node(node, ("Network Load Balancer", shared.name,
+                          "internet-facing" if shared.public else "internal",
+                          ", ".join(listeners) or "no listener"), "hex"),
+              (public if shared.public else private).nodes)
+        if shared.public and listeners:
+            g.edges.append(Edge("internet", node, ", ".join(listeners)))
+        for s in services:
+            g.edges.append(Edge(node, ids[s.name], f"{s.nlb.protocol} :{s.nlb.port} to "
+                                                   f"{s.nlb.target_protocol} :{s.nlb.target_port}"))
 
 
 def _messaging(app: m.App, g: Graph, ids: dict[str, str]) -> None:

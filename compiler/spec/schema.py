@@ -185,6 +185,14 @@ def _alternatives(error: ValidationError) -> Iterator[Finding]:
         wanted = " or ".join(_expected(alt) for alt in alternatives)
         yield Finding("FC101", tuple(error.absolute_path), False,
                       _with_expected(f"{_show(error.instance)} is not {found}", found, wanted))
+    elif all(len(errs) == 1 and errs[0].validator == "required" for errs in fitting):
+        # Alternatives that each want a key (`services`, or `jobs`): one finding naming them all.
+        missing = [key for errs in fitting for key in errs[0].validator_value if key not in errs[0].instance]
+        if missing:
+            yield Finding("FC105", tuple(error.absolute_path), True,
+                          "missing required key " + " or ".join(f"'{key}'" for key in dict.fromkeys(missing)))
+        else:
+            yield from _findings(best_match(error.context))
     else:
         yield from _findings(best_match(error.context))
 

@@ -1,8 +1,11 @@
-"""nlb.json: a Network Load Balancer per service with `nlb:`, with its security group,
-listener and target group.
+"""nlb.json: the Network Load Balancers: one per service with an `nlb:` of its own, and each
+shared one of `network_load_balancers`, with their security groups, listeners and target groups.
 
-Built only when a service has `nlb`. Per service (logical IDs start with the service's
-key, placement.py, so they stay put across updates):
+Built only when a service has `nlb` or the spec has `network_load_balancers`. Logical IDs
+start with the service's key (placement.py) or the shared NLB's name, so they stay put
+across updates.
+
+A service's own NLB (`nlb:` without `load_balancer`):
 
 - <Key>Nlb: the load balancer, internet-facing in the public subnets or internal in the
   private ones. It always wears a security group: one can be given to an NLB only when
@@ -18,8 +21,18 @@ key, placement.py, so they stay put across updates):
   task with the container port, so a target_port change does not replace the group.
 - <Key>NlbListener: the port and protocol; TLS with the certificate and SSL policy.
 
-Outputs (wired to the services stacks): <Key>NlbTargetGroupArn, <Key>NlbSecurityGroupId,
-and <Key>NlbDnsName for the user.
+A shared NLB `edge` (Lb = pascal(name), `Nlb<Lb>` cannot be confused with a service's
+`<Key>Nlb...`: FC285):
+
+- Nlb<Lb>, Nlb<Lb>SecurityGroup (ingress: each service's listener port from its
+  allowed_cidrs), Nlb<Lb>Egress<Proto><Port> (every service's target and health check
+  ports, once each).
+- Per service on it: <Key>Nlb<Lb>TargetGroup and <Key>Nlb<Lb>Listener. The NLB's name is
+  in them: a target group serves one load balancer only (ELB: TargetGroupAssociationLimit),
+  so a service moving to another NLB gets a new group, created while the old one serves.
+
+Outputs (wired to the services stacks): per service its target group ARN and the security
+group of its NLB; the DNS name of each NLB for the user (the root repeats them).
 """
 
 from __future__ import annotations
@@ -42,16 +55,29 @@ TARGET_GROUP = "NlbTargetGroup"
 EGRESS = "NlbEgress"
 
 
+def shared_prefix(name: str) -> str:
+    """The logical-ID prefix of the shared NLB `name`: its load balancer's own ID."""
+    return LOAD_BALANCER + naming.pascal(name)
+
+
+def _service_prefix(svc: m.Service) -> str:
+    """The prefix of the service's listener and target group: <Key>Nlb, or <Key>Nlb<Lb> on a shared NLB."""
+    shared = svc.nlb.load_balancer
+    return svc.key + (shared_prefix(shared) if shared else LOAD_BALANCER)
+
+
 def target_group_output(svc: m.Service) -> str:
-    return f"{svc.key}{TARGET_GROUP}Arn"
+    return f"{_service_prefix(svc)}TargetGroupArn"
 
 
 def security_group_output(svc: m.Service) -> str:
-    return f"{svc.key}{SECURITY_GROUP}Id"
+    shared = svc.nlb.load_balancer
+    return f"{shared_prefix(shared)}SecurityGroupId" if shared else f"{svc.key}{SECURITY_GROUP}Id"
 
 
 def dns_output(svc: m.Service) -> str:
-    return f"{svc.key}NlbDnsName"
+    shared = svc.nlb.load_balancer
+    return f"{shared_prefix(shared)}DnsName" if shared else f"{svc.key}NlbDnsName"
 
 
 def task_ports(nlb: m.Nlb) -> list[tuple[str, int]]:
@@ -72,29 +98,27 @@ def build(app: m.App) -> Template:
                {"DestinationSecurityGroupId": Ref(wire_param(t, "TasksSecurityGroupId",
                                                              "AWS::EC2::SecurityGroup::Id"))})
     subnets = {}
-    for svc in app.nlb_services:
-        side = "PublicSubnetIds" if svc.nlb.public else "PrivateSubnetIds"
+
+    def subnets_of(public: bool):
+        side = "PublicSubnetIds" if public else "PrivateSubnetIds"
         if side not in subnets:
             subnets[side] = wire_param(t, side, SUBNET_LIST)
-        _service(app, t, svc, vpc_id, targets, subnets[side])
+        return subnets[side]
+
+    for svc in app.own_nlb_services:
+        _own(app, t, svc, vpc_id, targets, subnets_of(svc.nlb.public))
+    for shared in app.network_load_balancers:
+        _shared(app, t, shared, vpc_id, targets, subnets_of(shared.public))
     return t
 
 
-def _service(app: m.App, t: Template, svc: m.Service, vpc_id, targets: dict, subnets) -> None:
-    nlb = svc.nlb
-    key = svc.key
-    name = f"{app.stack_name}-{svc.name}"
-    sg = t.add_resource(ec2.SecurityGroup(
-        key + SECURITY_GROUP,
-        GroupDescription=naming.ec2_description(f"Network load balancer of {name}"),
-        VpcId=Ref(vpc_id),
-        SecurityGroupIngress=[
-            ec2.SecurityGroupRule(
-                IpProtocol=proto, FromPort=nlb.port, ToPort=nlb.port, CidrIp=cidr,
-                Description=naming.ec2_description(f"{nlb.protocol} listener from {cidr}"),
-            )
-            for proto in nlb.ip_protocols for cidr in nlb.allowed_cidrs
-        ],
+def _security_group(app: m.App, t: Template, logical_id: str, description: str, name: str,
+                    ingress: list[ec2.SecurityGroupRule]) -> ec2.SecurityGroup:
+    return t.add_resource(ec2.SecurityGroup(
+        logical_id,
+        GroupDescription=naming.ec2_description(description),
+        VpcId=Ref(t.parameters["VpcId"]),
+        SecurityGroupIngress=ingress,
         # An empty SecurityGroupEgress keeps AWS's allow-all rule; this one matches nothing.
         SecurityGroupEgress=[ec2.SecurityGroupRule(
             IpProtocol="icmp", FromPort=252, ToPort=86, CidrIp="255.255.255.255/32",
@@ -102,20 +126,37 @@ def _service(app: m.App, t: Template, svc: m.Service, vpc_id, targets: dict, sub
         )],
         Tags=tags(app, f"{name}-nlb"),
     ))
-    for proto, port in task_ports(nlb):
+
+
+def _listener_ingress(nlb: m.Nlb, label: str = "") -> list[ec2.SecurityGroupRule]:
+    return [
+        ec2.SecurityGroupRule(
+            IpProtocol=proto, FromPort=nlb.port, ToPort=nlb.port, CidrIp=cidr,
+            Description=naming.ec2_description(f"{label}{nlb.protocol} listener from {cidr}"),
+        )
+        for proto in nlb.ip_protocols for cidr in nlb.allowed_cidrs
+    ]
+
+
+def _egress(t: Template, prefix: str, sg: ec2.SecurityGroup, ports: list[tuple[str, int]], whom: str,
+            targets: dict) -> None:
+    for proto, port in ports:
         t.add_resource(ec2.SecurityGroupEgress(
-            f"{key}{EGRESS}{proto.capitalize()}{port}",
+            f"{prefix}Egress{proto.capitalize()}{port}",
             GroupId=GetAtt(sg, "GroupId"),
             IpProtocol=proto, FromPort=port, ToPort=port,
-            Description=naming.ec2_description(f"To the {svc.name} tasks on {proto} port {port}"),
+            Description=naming.ec2_description(f"To the {whom} tasks on {proto} port {port}"),
             **targets,
         ))
 
-    lb = t.add_resource(skips.apply(
+
+def _load_balancer(app: m.App, t: Template, logical_id: str, public: bool, sg: ec2.SecurityGroup, subnets,
+                   name: str) -> elb.LoadBalancer:
+    return t.add_resource(skips.apply(
         elb.LoadBalancer(
-            key + LOAD_BALANCER,
+            logical_id,
             Type="network",
-            Scheme="internet-facing" if nlb.public else "internal",
+            Scheme="internet-facing" if public else "internal",
             IpAddressType=IP_ADDRESS_TYPE,
             Subnets=Ref(subnets),
             SecurityGroups=[GetAtt(sg, "GroupId")],
@@ -124,6 +165,42 @@ def _service(app: m.App, t: Template, svc: m.Service, vpc_id, targets: dict, sub
         *skips.network_load_balancer(),
     ))
 
+
+def _own(app: m.App, t: Template, svc: m.Service, vpc_id, targets: dict, subnets) -> None:
+    key = svc.key
+    name = f"{app.stack_name}-{svc.name}"
+    sg = _security_group(app, t, key + SECURITY_GROUP, f"Network load balancer of {name}", name,
+                         _listener_ingress(svc.nlb))
+    _egress(t, key + LOAD_BALANCER, sg, task_ports(svc.nlb), svc.name, targets)
+    lb = _load_balancer(app, t, key + LOAD_BALANCER, svc.nlb.public, sg, subnets, name)
+    _listener_and_target_group(app, t, svc, lb, vpc_id, name)
+    wire_output(t, security_group_output(svc), GetAtt(sg, "GroupId"), f"NLB security group of {svc.name}")
+    wire_output(t, dns_output(svc), GetAtt(lb, "DNSName"), f"DNS name of the NLB of {svc.name}")
+
+
+def _shared(app: m.App, t: Template, shared: m.NetworkLoadBalancer, vpc_id, targets: dict, subnets) -> None:
+    prefix = shared_prefix(shared.name)
+    name = f"{app.stack_name}-{shared.name}"
+    services = app.shared_nlb_services(shared.name)
+    ingress = [rule for svc in services for rule in _listener_ingress(svc.nlb, f"{svc.name} ")]
+    sg = _security_group(app, t, prefix + "SecurityGroup", f"Network load balancer {name}", name, ingress)
+    whose: dict[tuple[str, int], list[str]] = {}
+    for svc in services:
+        for port in task_ports(svc.nlb):
+            whose.setdefault(port, []).append(svc.name)
+    for port in sorted(whose, key=lambda p: (p[1], p[0])):
+        _egress(t, prefix, sg, [port], ", ".join(whose[port]), targets)
+    lb = _load_balancer(app, t, prefix, shared.public, sg, subnets, name)
+    for svc in services:
+        _listener_and_target_group(app, t, svc, lb, vpc_id, f"{app.stack_name}-{svc.name}")
+    wire_output(t, f"{prefix}SecurityGroupId", GetAtt(sg, "GroupId"), f"Security group of the NLB {shared.name}")
+    wire_output(t, f"{prefix}DnsName", GetAtt(lb, "DNSName"), f"DNS name of the NLB {shared.name}")
+
+
+def _listener_and_target_group(app: m.App, t: Template, svc: m.Service, lb: elb.LoadBalancer, vpc_id,
+                               name: str) -> None:
+    nlb = svc.nlb
+    prefix = _service_prefix(svc)
     hc = nlb.healthcheck
     check: dict = {
         "HealthCheckProtocol": hc.protocol,
@@ -135,7 +212,7 @@ def _service(app: m.App, t: Template, svc: m.Service, vpc_id, targets: dict, sub
     if hc.path is not None:
         check["HealthCheckPath"] = hc.path
     tg = t.add_resource(elb.TargetGroup(
-        key + TARGET_GROUP,
+        prefix + "TargetGroup",
         TargetType="ip",
         Protocol=nlb.target_protocol,
         Port=TARGET_GROUP_PORT,
@@ -157,7 +234,7 @@ def _service(app: m.App, t: Template, svc: m.Service, vpc_id, targets: dict, sub
         listener["Certificates"] = [elb.Certificate(CertificateArn=nlb.certificate_arn)]
         listener["SslPolicy"] = nlb.ssl_policy
     t.add_resource(elb.Listener(
-        key + LISTENER,
+        prefix + "Listener",
         LoadBalancerArn=Ref(lb),
         Port=nlb.port,
         Protocol=nlb.protocol,
@@ -165,7 +242,4 @@ def _service(app: m.App, t: Template, svc: m.Service, vpc_id, targets: dict, sub
         Tags=tags(app),
         **listener,
     ))
-
     wire_output(t, target_group_output(svc), Ref(tg), f"NLB target group ARN of {svc.name}")
-    wire_output(t, security_group_output(svc), GetAtt(sg, "GroupId"), f"NLB security group of {svc.name}")
-    wire_output(t, dns_output(svc), GetAtt(lb, "DNSName"), f"DNS name of the NLB of {svc.name}")

@@ -91,8 +91,8 @@ def build(app: m.App, children: list[tuple[str, Template]], extension: str = "js
         if name in producers:
             t.add_output(Output(name, Value=GetAtt(stacks[producers[name]], f"Outputs.{name}")))
     # stacks/nlb.py's NLBs, and the ALBs of load_balancers but the first (alb.py)
-    for name in sorted(n for n in producers if n.endswith("NlbDnsName")
-                       or (n.endswith("LoadBalancerDnsName") and n not in ROOT_OUTPUTS)):
+    for name in sorted(n for n in producers if (producers[n] == "nlb" and n.endswith("DnsName"))
+                       or (producers[n] == "alb" and n.endswith("LoadBalancerDnsName") and n not in ROOT_OUTPUTS)):
         t.add_output(Output(name, Value=GetAtt(stacks[producers[name]], f"Outputs.{name}")))
     return t
 

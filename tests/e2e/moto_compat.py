@@ -56,6 +56,8 @@ PATCHES = {
     "security-group-rules": ec2.security_group_rules,                      # gap 24
     "deploy-events": deploy_events.deploy_events,                          # gap 25
     "target-group-load-balancers": elbv2.target_group_load_balancers,      # gap 30
+    "target-group-protocol-version": elbv2.target_group_protocol_version,  # gap 32
+    "ecs-service-update-load-balancers": ecs.service_update_load_balancers,  # gap 33
 }
 
 _applied = False

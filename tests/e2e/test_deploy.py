@@ -44,14 +44,12 @@ from deployed import (MAX_TEMPLATE_BODY, MAX_TEMPLATE_URL_BODY, NESTED_STACK, St
                       read_stack)
 from emulator import ACCOUNT, Emulator, partition_of
 import prerequisites
+import readback_doors
 
 ROOT = Path(__file__).resolve().parents[2]
-# Deployed to moto by hand (issue #26: both stacks create), but the read-back below does not
-# know Network Load Balancers and additional rules yet (root outputs, security groups, ECS
-# load balancers, task port mappings, gRPC matchers): left out until it does.
 # load-balancers.yaml names an existing ALB that must be made first, with ARNs the emulator
 # chooses: tests/e2e/test_load_balancers_e2e.py makes it, deploys the example and reads it back.
-NOT_READ_BACK_YET = ("nlb.yaml", "routes.yaml", "load-balancers.yaml")
+NOT_READ_BACK_YET: tuple[str, ...] = ("load-balancers.yaml",)
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if p.name not in NOT_READ_BACK_YET)
 E2E_SPECS = sorted((Path(__file__).parent / "specs").glob("*.yaml"))
 SPECS_VARIABLE = "FC_E2E_SPECS"
@@ -336,7 +334,9 @@ def test_root_outputs(deployed):
         expected.add("LoadBalancerDnsName")
     if app.uses_namespace:
         expected.add("NamespaceId")
-    assert set(outputs) == expected
+    nlbs = readback_doors.dns_outputs(app)
+    assert set(outputs) == expected | nlbs
+    assert len(nlbs) == app.nlb_count
     assert expected <= set(ROOT_OUTPUTS)
     [cluster] = deployed.client("ecs").describe_clusters(clusters=[outputs["ClusterName"]])["clusters"]
     assert cluster["clusterArn"] == outputs["ClusterArn"]
@@ -566,7 +566,8 @@ def test_tags(deployed):
 def needs_load_balancer(deployed) -> m.LoadBalancer:
     if deployed.app.load_balancer is None:
         assert "LoadBalancerDnsName" not in deployed.root.outputs
-        assert deployed.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
+        assert [lb for lb in deployed.client("elbv2").describe_load_balancers()["LoadBalancers"]
+                if lb["Type"] == "application"] == []
         pytest.skip("no load balancer in this spec (checked: none was made)")
     return deployed.app.load_balancer
 
@@ -665,37 +666,48 @@ def test_listener_rules(deployed):
         deployed.target_group_arn(s): (alb_shift_stack.LAST_PRIORITY, alb_shift_stack.DEFAULT_PATHS, ())
         for s in deployed.app.routed_services if s.http.is_default and s.deployment.shifted
     }
+    expected |= readback_doors.rule_expectations(deployed)    # additional_rules
     assert found == expected
 
 
 def test_target_groups(deployed):
     needs_load_balancer(deployed)
     elbv2 = deployed.client("elbv2")
-    for svc in deployed.app.routed_services:
-        arn = deployed.target_group_arn(svc)
+    # The routes' groups and the additional rules' (each with its version and health check).
+    for arn, http, version, hc in readback_doors.target_groups(deployed):
         [tg] = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
-        hc = svc.http.healthcheck
         assert (tg["Protocol"], tg["Port"], tg["TargetType"], tg["VpcId"]) == (
-            svc.http.protocol, alb_routing_stack.TARGET_GROUP_PORT, "ip", deployed.vpc_id)
-        assert tg["HealthCheckProtocol"] == svc.http.protocol, svc.name
+            http.protocol, alb_routing_stack.TARGET_GROUP_PORT, "ip", deployed.vpc_id)
+        assert tg["HealthCheckProtocol"] == http.protocol, arn
+        assert tg.get("ProtocolVersion", "HTTP1") == version, arn
         assert tg["LoadBalancerArns"] == [deployed.load_balancer()["LoadBalancerArn"]]
+        assert tg["Matcher"] == readback_doors.matcher(version, hc), arn
+        success = hc.grpc_codes if version == "GRPC" else hc.success_codes
         assert {
             "path": tg["HealthCheckPath"],
-            "success_codes": tg["Matcher"]["HttpCode"],
+            "success_codes": tg["Matcher"].get("GrpcCode" if version == "GRPC" else "HttpCode"),
             "healthy_threshold": tg["HealthyThresholdCount"],
             "unhealthy_threshold": tg["UnhealthyThresholdCount"],
             "interval": tg["HealthCheckIntervalSeconds"],
             "timeout": tg["HealthCheckTimeoutSeconds"],
         } == {
-            "path": hc.path, "success_codes": hc.success_codes,
+            "path": hc.path, "success_codes": success,
             "healthy_threshold": hc.healthy_threshold, "unhealthy_threshold": hc.unhealthy_threshold,
             "interval": hc.interval, "timeout": hc.timeout,
-        }, svc.name
+        }, arn
         assert tg["HealthCheckEnabled"] is True
         attributes = {a["Key"]: a["Value"]
                       for a in elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
-        assert attributes["deregistration_delay.timeout_seconds"] == str(svc.http.deregistration_delay)
-        assert attributes["stickiness.enabled"] == str(svc.http.stickiness).lower()
+        assert attributes["deregistration_delay.timeout_seconds"] == str(http.deregistration_delay)
+        assert attributes["stickiness.enabled"] == str(http.stickiness).lower()
+
+
+def test_network_load_balancers(deployed):
+    """Each NLB (a service's own, a shared one once): scheme, subnets, security group, and per
+    service its listener (port, protocol, certificate), target group and health check."""
+    if not deployed.app.nlb_count:
+        pytest.skip("no network load balancer in this spec")
+    assert readback_doors.check_network_load_balancers(deployed) == len(deployed.app.nlb_services)
 
 
 def _rules(permissions: list[dict]) -> set[tuple]:
@@ -731,7 +743,8 @@ def test_security_groups(deployed):
             ("tcp", port, port, cidr)
             for port in set(app.load_balancer.listener_ports) | shift_test_ports(app)
             for cidr in app.load_balancer.allowed_cidrs}
-        routed = {("tcp", s.port, s.port, tasks_group or vpc_cidr) for s in app.routed_services}
+        routed = {("tcp", port, port, tasks_group or vpc_cidr) for s in app.routed_services
+                  for port in s.http.target_ports}
         # the rule that matches nothing keeps EC2's allow-all default away; the rules to the
         # tasks are resources of their own (AlbEgress<port>)
         assert _rules(group["IpPermissionsEgress"]) == routed | {MATCHES_NOTHING}
@@ -746,9 +759,7 @@ def test_security_groups(deployed):
         assert shared in (None, other), "every task wears the same shared group"
         shared = other
         [group] = ec2.describe_security_groups(GroupIds=[own])["SecurityGroups"]
-        expected = set()
-        if svc.http:
-            expected.add(("tcp", svc.port, svc.port, alb_group))
+        expected = readback_doors.task_ingress(deployed, svc, alb_group)   # the ALB's and NLB's
         if svc.connect or svc.discovery:
             expected.add(("tcp", svc.port, svc.port, shared))
         assert _rules(group["IpPermissions"]) == expected, svc.name
@@ -802,18 +813,16 @@ def test_ecs_services(deployed):
         assert deployment["deploymentCircuitBreaker"] == {"enable": True, "rollback": svc.deployment.rollback}
         assert service.get("enableExecuteCommand", False) is svc.exec
 
+        # The route's, the additional rules' and the NLB's target groups, each with its container.
+        assert sorted((lb["targetGroupArn"], lb["containerName"], lb["containerPort"])
+                      for lb in service.get("loadBalancers", [])) == readback_doors.ecs_load_balancers(deployed, svc)
         if svc.http:
-            [lb] = service["loadBalancers"]
-            assert {k: lb[k] for k in ("targetGroupArn", "containerName", "containerPort")} == {
-                "targetGroupArn": deployed.target_group_arn(svc),
-                "containerName": svc.name,
-                "containerPort": svc.port,
-            }
-            [raw] = deployed.ecs_service_raw(svc)["loadBalancers"]
-            assert ("advancedConfiguration" in raw) is svc.deployment.shifted, svc.name
+            raw = deployed.ecs_service_raw(svc)["loadBalancers"]
+            [route] = [r for r in raw if r["targetGroupArn"] == deployed.target_group_arn(svc)]
+            assert ("advancedConfiguration" in route) is svc.deployment.shifted, svc.name
             assert service["healthCheckGracePeriodSeconds"] == svc.http.healthcheck.grace_period
-        else:
-            assert service.get("loadBalancers", []) == []
+        elif svc.nlb:
+            assert service["healthCheckGracePeriodSeconds"] == svc.nlb.healthcheck.grace_period
 
 
 def test_deployment_strategies(deployed):
@@ -910,8 +919,9 @@ def test_task_definitions(deployed):
         main = containers[svc.name]
         assert main["image"] == svc.image
         assert main["essential"] is True
+        mappings = readback_doors.port_mappings(svc)
         ports = [(p["containerPort"], p.get("protocol", "tcp")) for p in main.get("portMappings", [])]
-        assert ports == ([] if svc.port is None else [(svc.port, "tcp")]), svc.name
+        assert ports == mappings[svc.name], svc.name
         env, secrets = _container_env(main)
         wired = {name: env.pop(name) for name in messaging_stack.WIRED_VARIABLES if name in env}
         assert (env, secrets) == (dict(svc.variables), {s.name: s.value_from for s in svc.secrets})
@@ -936,8 +946,8 @@ def test_task_definitions(deployed):
             container = containers[sidecar.name]
             assert container["image"] == sidecar.image
             assert container["essential"] is sidecar.essential
-            ports = [p["containerPort"] for p in container.get("portMappings", [])]
-            assert ports == ([sidecar.port] if sidecar.port is not None else [])
+            ports = [(p["containerPort"], p.get("protocol", "tcp")) for p in container.get("portMappings", [])]
+            assert ports == mappings[sidecar.name], sidecar.name
             assert _container_env(container) == (
                 dict(sidecar.variables), {s.name: s.value_from for s in sidecar.secrets}), sidecar.name
             assert container.get("command", []) == list(sidecar.command), sidecar.name

@@ -22,7 +22,7 @@ from compiler.lint.rules.ListenerRuleShadowed import glob_covers
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
-IDS = {"E9001", "E9002", "W9003", "W9004", "W9005", "E9006", "E9021", "E9022", "E9023", "E9282"}
+IDS = {"E9001", "E9002", "W9003", "W9004", "W9005", "E9006", "E9021", "E9022", "E9023", "E9026", "E9282"}
 
 SG = "Resources/Group/Properties"
 ENV = "Resources/Task/Properties/ContainerDefinitions/0/Environment"
@@ -51,6 +51,8 @@ BAD = {
                                                       ("E9282", "Resources/ApiOnPublic/Properties/Actions/0")],
     "e9023-two-mount-targets-one-subnet.json": [("E9023", "Resources/Literal2/Properties/SubnetId"),
                                                 ("E9023", "Resources/MountTarget2/Properties/SubnetId")],
+    "e9026-listener-ports.json": [("E9026", "Resources/Udp/Properties/Port"),
+                                  ("E9026", "Resources/M50/Properties/LoadBalancerArn")],
 }
 
 

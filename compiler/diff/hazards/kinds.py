@@ -25,6 +25,17 @@ KINDS = {
         "A listener rule created by the update (a renamed service's) takes a priority that an old rule "
         "on the same listener holds until the cleanup phase: ELB refuses it (PriorityInUse) and the "
         "update rolls back."),
+    "port-in-use": (
+        "A new listener needs a port an old listener still holds",
+        "A listener created, replaced or moved by the update takes a port that another listener of the "
+        "same load balancer holds until it is moved or deleted in the cleanup phase: ELB allows one "
+        "listener per port (DuplicateListener), so the update fails or races."),
+    "target-group-association": (
+        "A target group would serve two load balancers",
+        "A new or replacement listener forwards to a target group that stays, while the old listener of "
+        "another (or the replaced) load balancer still forwards to it until the cleanup phase: a target "
+        "group serves one load balancer (TargetGroupAssociationLimit), so the update fails. Typical cause: "
+        "an NLB's scheme (public) changes. Not verified against AWS here."),
     "subnet-overlap": (
         "A new subnet overlaps one that exists until cleanup",
         "A subnet created by the update (added, or a replacement) overlaps the cidr of a subnet that "
@@ -48,6 +59,15 @@ KINDS = {
         "A SubnetRouteTableAssociation's RouteTableId changes (e.g. `nat: single` <-> `per_az`): "
         "CloudFormation documents a replacement, whose create runs while the subnet still has its old "
         "association; EC2 allows one per subnet. Not verified against AWS here."),
+    "listener-change": (
+        "A listener moves to another port or protocol",
+        "A listener's port or protocol changes in place (ModifyListener): from that moment clients of "
+        "the old port or protocol are refused; the load balancer's DNS name stays."),
+    "endpoint-removed": (
+        "A load balancer's DNS name goes away",
+        "A load balancer is removed or replaced (its scheme changes, or a service moves to a shared NLB "
+        "or back): clients of its DNS name, or of a CNAME or alias to it, are refused once the old one "
+        "is deleted; they must move to the new load balancer's DNS name."),
     "traffic-gap": (
         "Traffic is routed to a target group with no targets yet",
         "An existing listener or rule forwards to a target group this update creates; it has no "

@@ -20,7 +20,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from compiler.diagnostics import Diagnostic, Locator
-from compiler.spec.loader import ALIAS_BUDGET, MAX_DEPTH
+from compiler.spec.yaml_build import ALIAS_BUDGET, MAX_DEPTH
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}

@@ -8,7 +8,8 @@ which read the model this package builds. One module per spec block:
     postures.py        the defaults `security` chooses
     network.py         network: a VPC of the compiler's (carved subnets) or an existing one
     load_balancer.py   load_balancer / load_balancers: the ALBs (HTTPS, access logs), existing ALBs
-    nlb.py             services.<name>.nlb: a Network Load Balancer of the service's own
+    nlb.py             services.<name>.nlb: the service's NLB listener, on an NLB of its own or a
+                       shared one of network_load_balancers
     services.py        services.<name>: size, count and scaling, deployment, healthcheck
     deployment.py      services.<name>.deployment: strategy, bake times, alarms, hooks; count.schedule
     http.py            services.<name>.http: the route and the target group's health check
@@ -27,6 +28,7 @@ from compiler.spec.normalize import load_balancer, network
 from compiler.spec.normalize.blocks import empty_blocks  # noqa: F401
 from compiler.spec.normalize.jobs import job
 from compiler.spec.normalize.messaging import queue_fifo
+from compiler.spec.normalize.nlb import shared_nlbs
 from compiler.spec.normalize.postures import POSTURES
 from compiler.spec.normalize.services import service
 from compiler.spec.normalize.tasks import FARGATE_MEMORY, text  # noqa: F401
@@ -40,8 +42,9 @@ def normalize(data: Mapping[str, Any]) -> m.App:
     security = data.get("security", "standard")
     posture = POSTURES[security]
     net = network.normalize(data.get("network") or {})
+    nlbs = shared_nlbs(data.get("network_load_balancers") or {}, net.cidr)
     # Spec order is kept: it decides which services stack a service lands in.
-    services = tuple(service(name, spec or {}, posture, net.cidr)
+    services = tuple(service(name, spec or {}, posture, net.cidr, {n.name: n for n in nlbs})
                      for name, spec in (data.get("services") or {}).items())
     lb_names = list(data.get("load_balancers") or {}) if data.get("load_balancer") is None else [""]
     only = lb_names[0] if len(lb_names) == 1 else None
@@ -61,4 +64,5 @@ def normalize(data: Mapping[str, Any]) -> m.App:
         security=security,
         retain_data=data.get("retain_data", True),
         copilot_variables=data.get("copilot_variables", False),
+        network_load_balancers=nlbs,
     )

@@ -8,7 +8,7 @@ from typing import Any
 # as in `load_balancer:` followed only by commented-out settings. "*" is any service.
 BLOCKS = (
     ("network",), ("network", "vpc"), ("network", "flow_logs"), ("load_balancer",), ("load_balancers", "*"),
-    ("discovery",), ("tags",),
+    ("discovery",), ("tags",), ("network_load_balancers", "*"),
     ("services", "*", "http"), ("services", "*", "http", "healthcheck"),
     ("services", "*", "deployment"), ("services", "*", "logging"), ("services", "*", "storage"),
     ("services", "*", "variables"), ("services", "*", "secrets"), ("services", "*", "sidecars"),

@@ -15,7 +15,8 @@ from compiler.spec.normalize.tasks import default_memory, secrets, sidecar, task
 from compiler.spec.schedules import duration_seconds
 
 
-def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str | None = None) -> m.Service:
+def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str | None = None,
+            shared_nlbs: Mapping[str, m.NetworkLoadBalancer] | None = None) -> m.Service:
     cpu = spec.get("cpu", 256)
     count = spec.get("count", 1)
     scaling = _scaling(count) if isinstance(count, Mapping) else None
@@ -61,7 +62,7 @@ def service(name: str, spec: Mapping[str, Any], posture: Posture, vpc_cidr: str 
             key=lambda t: t.name,
         )),
         subscribe=subscription(spec.get("subscribe")),
-        nlb=nlb(spec.get("nlb"), spec.get("port"), vpc_cidr),
+        nlb=nlb(spec.get("nlb"), spec.get("port"), vpc_cidr, shared_nlbs or {}),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import replace
+from .base import replace, wrap
 
 
 def _api_shape(properties: Any) -> Any:
@@ -119,4 +119,24 @@ def service() -> None:
             deployment["launchType"] = service.launch_type
             deployment["capacityProviderStrategy"] = strategy
             deployment["serviceConnectConfiguration"] = api.get("serviceConnectConfiguration")
+        return service
+
+
+# --- Gap 33 ------------------------------------------------------------------
+# AWS::ECS::Service updates: moto's update_from_cloudformation_json passes the
+# task definition and desired count to UpdateService and drops LoadBalancers
+# ("TODO: LoadBalancers"); ECS's UpdateService takes new load balancers for a
+# rolling deployment, and CloudFormation updates the property in place. Keep the
+# template's load balancers on the updated service.
+def service_update_load_balancers() -> None:
+    from moto.ecs.models import Service
+
+    @wrap(Service, "update_from_cloudformation_json")
+    def update(original: Any, cls: type, original_resource: Any, new_resource_name: str,
+               cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> Service:
+        service = original(cls, original_resource, new_resource_name, cloudformation_json, account_id,
+                           region_name, **kwargs)
+        props = cloudformation_json.get("Properties", {})
+        if "LoadBalancers" in props:
+            service.load_balancers = _api_shape(props).get("loadBalancers", [])
         return service

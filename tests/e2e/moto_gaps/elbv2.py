@@ -256,3 +256,16 @@ def target_group_load_balancers() -> None:
             found = original(self, *args, **kwargs)
             dedupe(self)
             return found
+
+
+# --- Gap 32 ------------------------------------------------------------------
+# AWS::ElasticLoadBalancingV2::TargetGroup: ProtocolVersion (HTTP2, GRPC) is dropped;
+# moto's target groups made through the API keep it, and DescribeTargetGroups
+# reads it back. Keep it as CreateTargetGroup does.
+def target_group_protocol_version() -> None:
+    from moto.elbv2.models import FakeTargetGroup
+
+    @after_create(FakeTargetGroup)
+    def finish(tg: FakeTargetGroup, props: dict, account_id: str, region_name: str) -> None:
+        if props.get("ProtocolVersion") and tg.protocol in ("HTTP", "HTTPS"):
+            tg.protocol_version = props["ProtocolVersion"]
