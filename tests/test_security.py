@@ -319,8 +319,10 @@ def test_only_the_alb_admits_the_internet_and_only_on_its_listener_ports(compile
                        if isinstance(rule.get(k), str)):
                     # the ALB's group, or a rule of its own on it (a test traffic listener), or an NLB's
                     group = (props.get("GroupId") or {}).get("Fn::GetAtt", [None])[0]
-                    assert alb_security.SECURITY_GROUP in (logical_id, group) or (
-                        where.endswith("/nlb.json") and logical_id.endswith("NlbSecurityGroup")), \
+                    # (an ALB's group: AlbSecurityGroup, or <Key>AlbSecurityGroup of load_balancers;
+                    # an NLB's: <Svc>NlbSecurityGroup, or Nlb<Name>SecurityGroup of a shared one)
+                    assert any(str(x).endswith(alb_security.SECURITY_GROUP) for x in (logical_id, group)) or (
+                        where.endswith("/nlb.json") and logical_id.endswith("SecurityGroup")), \
                         (where, logical_id, rule)
                     assert rule["IpProtocol"] in ("tcp", "udp") and rule["FromPort"] == rule["ToPort"]
                     assert rule["FromPort"] in listener_ports, (where, rule)
