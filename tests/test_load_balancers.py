@@ -314,3 +314,24 @@ def test_shifted_deployments_use_their_services_own_alb():
     assert rules["PayInternalTestListenerRule"]["Priority"] == rules["PayInternalListenerRule"]["Priority"] - 1
     assert set(of_type(alb, TG)) >= {"ApiInternalAlternateTargetGroup", "PayInternalAlternateTargetGroup"}
     assert "ApiProductionListenerRuleArn" in alb["Outputs"]
+
+
+def test_aliases_belong_to_their_services_alb_and_a_domain_on_two_albs_is_refused():
+    zone = "Z0123456789ABCDEFGHIJ"
+    data = {"app": "doors", "load_balancers": {"public": {}, "partners": {}}, "services": {
+        "web": {"image": IMAGE, "port": 8080, "http": {"load_balancer": "public", "path": "/"}},
+        "api": {"image": IMAGE, "port": 8080, "http": {"load_balancer": "partners", "path": "/",
+                                                       "alias": ["api.example.com", "b2b.example.com"],
+                                                       "hosted_zone": zone}}}}
+    alb = compiled(data)["alb"]
+    listeners = of_type(alb, LISTENER)
+    assert "HttpsListener" not in listeners            # the public ALB has no alias: no HTTPS
+    assert listeners["PartnersHttpsListener"]["LoadBalancerArn"] == {"Ref": "PartnersLoadBalancer"}
+    records = of_type(alb, "AWS::Route53::RecordSet")
+    assert {r["Name"]: r["AliasTarget"]["DNSName"] for r in records.values()} == {
+        name: {"Fn::GetAtt": ["PartnersLoadBalancer", "DNSName"]} for name in ("api.example.com", "b2b.example.com")}
+    attached = of_type(alb, "AWS::ElasticLoadBalancingV2::ListenerCertificate")
+    assert [c["ListenerArn"] for c in attached.values()] == [{"Ref": "PartnersHttpsListener"}]
+    data["services"]["web"]["http"].update(alias="api.example.com", hosted_zone=zone)
+    assert ("FC283", "services.web.http.alias") in findings(data) or \
+        ("FC283", "services.api.http.alias") in findings(data)
