@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from compiler import model as m
-from compiler.state import routing, subnets
+from compiler.state import albs, routing, subnets
 from compiler.state.naming import FIFO_SUFFIX, pascal, queue_name
 
 SERVICES_PER_STACK = 30
@@ -128,9 +128,9 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     origin = _origins(app, entries, names)        # service name -> previous entry name
     keys = _keys(app, entries, origin)
     groups = _groups(app, entries, origin)
-    app = _load_balancer_keys(app, previous)
+    app = albs.keep_first(app, previous)
     priorities = {}
-    for lb_name, span in _listeners(app):
+    for lb_name, span in albs.listeners(app, OWN_SPAN):
         priorities.update(_priorities(app, entries, origin, lb_name, span))
     retired = _retired(previous, entries)
     kept = _kept_identity(app, entries)       # service name -> the entry whose identity it keeps
@@ -197,12 +197,12 @@ def record(app: m.App) -> dict[str, Any]:
             entry["queues"] = list(s.queue_names)
         if s.identity and s.identity != s.name:
             entry["identity"] = s.identity
-        if s.http and s.http.load_balancer != _first(app):
+        if s.http and s.http.load_balancer != albs.first(app):
             entry["load_balancer"] = s.http.load_balancer   # on the first ALB: no field (as before)
         services[s.name] = entry
     out: dict[str, Any] = {"services": services}
-    if _first(app):
-        out["first_load_balancer"] = _first(app)
+    if albs.first(app):
+        out["first_load_balancer"] = albs.first(app)
     if app.uses_namespace:
         out["namespace"] = True
     if app.retired_queues:
@@ -357,32 +357,6 @@ def _previous_priority(s, entries: dict[str, dict], origin: dict[str, str]) -> i
     return entries.get(origin.get(s.name, ""), {}).get("priority")
 
 
-def _first(app: m.App) -> str:
-    """The name of the ALB holding today's logical IDs (key ""): "" for `load_balancer`."""
-    return next((lb.name for lb in app.load_balancers if not lb.key), "")
-
-
-def _load_balancer_keys(app: m.App, previous: Mapping[str, Any] | None) -> m.App:
-    """The ALB the last compile gave today's logical IDs keeps them (`first_load_balancer`),
-    wherever it now stands in `load_balancers`: reordering the spec replaces no ALB. Without
-    a record (or when that ALB is gone) the first in spec order has them (normalize)."""
-    kept = previous.get("first_load_balancer") if isinstance(previous, Mapping) else None
-    names = [lb.name for lb in app.load_balancers]
-    if not isinstance(kept, str) or kept not in names or kept == _first(app):
-        return app
-    return replace(app, load_balancers=tuple(
-        replace(lb, key="" if lb.name == kept else pascal(lb.name)) for lb in app.load_balancers))
-
-
-def _listeners(app: m.App) -> list[tuple[str, tuple[int, int]]]:
-    """(ALB name, automatic priority span) of every listener the services' rules go on: one
-    per ALB (priorities are per listener: two ALBs' rules may share one); an existing ALB's
-    span is its `priorities`. A name no ALB has (FC283 refuses it) still gets priorities."""
-    spans = {lb.name: lb.existing.priorities if lb.existing else OWN_SPAN for lb in app.load_balancers}
-    names = dict.fromkeys([*spans, *(s.http.load_balancer for s in app.routed_services)])
-    return [(name, spans.get(name, OWN_SPAN)) for name in names]
-
-
 def _entry_lb(entry: Mapping[str, Any], first: str) -> str:
     return entry.get("load_balancer", first)
 
@@ -391,7 +365,7 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str], lb
                 span: tuple[int, int]) -> dict[str, int]:
     """The automatic priorities of the rules on ALB `lb_name`'s listener, within `span`."""
     routed = [s for s in app.routed_services if s.http.load_balancer == lb_name]
-    first = _first(app)
+    first = albs.first(app)
     entries = {n: e for n, e in entries.items() if _entry_lb(e, first) == lb_name}
     rules: list = [s for s in routed if not s.http.is_default]
     rules += [_Rule(_rule_name(s.name, i), r, s.name, i)
