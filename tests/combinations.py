@@ -21,6 +21,9 @@ CERT = "arn:aws:acm:us-east-1:123456789012:certificate/7a8b9c0d-1234-5678-9abc-d
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:combo/db-AbCdEf"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 VPC = "vpc-0a1b2c3d4e5f60718"
+ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/platform/50dc6c495c0c9188"
+LISTENER_ARN = ALB_ARN.replace(":loadbalancer/", ":listener/") + "/f2f7dc8efc522ab2"
+REMOVE = "<remove this key>"                       # a fragment's value that deletes the base's key
 
 BASE: dict[str, Any] = {
     "app": "combo",
@@ -104,6 +107,18 @@ CATALOGUE: tuple[Fragment, ...] = (
     Fragment("access-logs", {"load_balancer": {"access_logs": True, "deletion_protection": True}}),
     Fragment("https-backend", _web(port=8443, http={"protocol": "HTTPS"})),
     Fragment("autoscaling", _web(count={"range": "2-10", "cpu_percentage": 60, "requests": 500})),
+    Fragment("load-balancers", {"load_balancer": REMOVE, "load_balancers": {
+        "public": {}, "internal": {"public": False, "allowed_cidrs": ["10.0.0.0/8"], "access_logs": True}},
+        "services": {"web": {"http": {"load_balancer": "public"}},
+                     "api": {"image": f"{ECR}/api:1.0", "port": 8080, "count": {"range": "1-3", "requests": 100},
+                             "http": {"load_balancer": "internal", "path": "/"}}}}),
+    Fragment("existing-alb", {**_existing(cidr="10.20.0.0/16"), "load_balancer": REMOVE, "load_balancers": {
+        "main": {}, "shared": {"arn": ALB_ARN, "listener_arn": LISTENER_ARN,
+                               "security_group": "sg-0123456789abcdef0", "priorities": "20000-20099"}},
+        "services": {"web": {"http": {"load_balancer": "main"}},
+                     "admin": {"image": f"{ECR}/admin:1.0", "port": 3000,
+                               "http": {"load_balancer": "shared", "path": "/admin/*",
+                                        "additional_rules": [{"path": "/admin/api/*"}]}}}}),
     # shared Network Load Balancers: a public one for two services, an internal one (its own cidrs:
     # an existing VPC of unknown cidr has no default for it)
     Fragment("nlb-shared", {
@@ -187,7 +202,10 @@ def merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for key, value in over.items():
-            out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+            if value == REMOVE:
+                out.pop(key, None)
+            else:
+                out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
         return out
     if isinstance(base, list) and isinstance(over, list):
         return base + [copy.deepcopy(v) for v in over if v not in base]

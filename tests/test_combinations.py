@@ -132,6 +132,23 @@ def test_known_refusals_are_located_at_their_cause(tmp_path):
         assert expected[names] in {(e.code, e.path) for e in o.errors}, (names, [e.format() for e in o.errors])
 
 
+def test_several_and_existing_albs_meet_the_network_posture_environments_jobs_and_regions(tmp_path):
+    """Issue 26's fragments with what they must meet: each pair compiles lint-clean or is
+    refused with located errors (strict: the public ALB has no HTTPS; environments: prod's
+    override writes load_balancer beside load_balancers; china: zones beside an existing VPC)."""
+    others = ("existing-vpc", "existing-vpc-cidr", "nat-none", "strict", "environments", "job", "china",
+              "variables", "efs-managed", "alias")
+    combos = [catalogue.Combination(catalogue.by_name((mine, other)))
+              for mine in ("load-balancers", "existing-alb") for other in others]
+    combos.append(catalogue.Combination(catalogue.by_name(("load-balancers", "existing-alb"))))
+    outcomes, problems = _check(combos, tmp_path)
+    assert not problems, "\n".join(problems)
+    refused = {o.combo.id: sorted({e.code for e in o.errors}) for o in outcomes if o.errors}
+    assert refused == {"load-balancers+strict": ["FC261"], "existing-alb+strict": ["FC261"],
+                       "load-balancers+environments": ["FC283"], "existing-alb+environments": ["FC283"],
+                       "existing-alb+china": ["FC260"]}, refused
+
+
 @pytest.mark.combinations
 @pytest.mark.skipif(os.environ.get("FC_COMBINATIONS") != "all",
                     reason="the whole product takes minutes: FC_COMBINATIONS=all runs it (CI does)")

@@ -216,6 +216,10 @@ DEFAULT_WEAKNESSES = {
     ("AWS::ElasticLoadBalancingV2::Listener.HttpListener", "CKV_AWS_103"),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer.LoadBalancer", "CKV_AWS_91"),
     ("AWS::EC2::SecurityGroup.AlbSecurityGroup", "CKV_AWS_260"),
+    # the same defaults on a second ALB of load_balancers (load-balancers.yaml's internal one)
+    ("AWS::ElasticLoadBalancingV2::Listener.InternalHttpListener", "CKV_AWS_2"),
+    ("AWS::ElasticLoadBalancingV2::Listener.InternalHttpListener", "CKV_AWS_103"),
+    ("AWS::ElasticLoadBalancingV2::LoadBalancer.InternalLoadBalancer", "CKV_AWS_91"),
 }
 
 
@@ -315,8 +319,10 @@ def test_only_the_alb_admits_the_internet_and_only_on_its_listener_ports(compile
                        if isinstance(rule.get(k), str)):
                     # the ALB's group, or a rule of its own on it (a test traffic listener), or an NLB's
                     group = (props.get("GroupId") or {}).get("Fn::GetAtt", [None])[0]
-                    assert alb_security.SECURITY_GROUP in (logical_id, group) or (
-                        where.endswith("/nlb.json") and logical_id.endswith("NlbSecurityGroup")), \
+                    # (an ALB's group: AlbSecurityGroup, or <Key>AlbSecurityGroup of load_balancers;
+                    # an NLB's: <Svc>NlbSecurityGroup, or Nlb<Name>SecurityGroup of a shared one)
+                    assert any(str(x).endswith(alb_security.SECURITY_GROUP) for x in (logical_id, group)) or (
+                        where.endswith("/nlb.json") and logical_id.endswith("SecurityGroup")), \
                         (where, logical_id, rule)
                     assert rule["IpProtocol"] in ("tcp", "udp") and rule["FromPort"] == rule["ToPort"]
                     assert rule["FromPort"] in listener_ports, (where, rule)
@@ -353,12 +359,17 @@ def test_every_log_group_has_a_retention(compiled):
     assert retention["private-nat/network.json:FlowLogGroup"] == 400
 
 
+def _in_existing_vpc(files) -> bool:
+    """An app in an existing VPC (existing-vpc.yaml, load-balancers.yaml): no VPC is made."""
+    return not any(r["Type"] == "AWS::EC2::VPC" for r in files["network.json"]["Resources"].values())
+
+
 def test_vpc_flow_logs_unless_turned_off(compiled):
     """EC2.6."""
     for name, files in compiled.apps.items():
         logs = [r["Properties"] for r in files["network.json"]["Resources"].values()
                 if r["Type"] == "AWS::EC2::FlowLog"]
-        if name.startswith("existing-vpc"):  # an existing VPC's flow logs are its owner's
+        if _in_existing_vpc(files):  # an existing VPC's flow logs are its owner's
             assert logs == [], name
         elif name in ("public-tasks", "legacy-tls-public"):  # flow_logs: false
             assert logs == [], name
@@ -371,7 +382,7 @@ def test_no_subnet_maps_public_ips_and_the_alb_spans_two_zones(compiled):
     for name, files in compiled.apps.items():
         subnets = [(lid, r["Properties"]) for lid, r in files["network.json"]["Resources"].items()
                    if r["Type"] == "AWS::EC2::Subnet"]
-        if name.startswith("existing-vpc"):  # subnets of an existing VPC are given, not made
+        if _in_existing_vpc(files):  # subnets of an existing VPC are given, not made
             assert subnets == [], name
             continue
         assert subnets and all(p["MapPublicIpOnLaunch"] is False for _, p in subnets), name
@@ -433,7 +444,8 @@ def test_load_balancers_drop_invalid_headers_with_strictest_desync_mitigation(co
     """ELB.4, ELB.12."""
     lbs = [r for r in resources(compiled, "AWS::ElasticLoadBalancingV2::LoadBalancer")
            if r[2]["Properties"]["Type"] == "application"]   # HTTP attributes: not an NLB's
-    assert len(lbs) == sum("alb.json" in files for files in compiled.apps.values()) > 4
+    # an alb.json holds every ALB of its app (load_balancers): at least one each
+    assert len(lbs) >= sum("alb.json" in files for files in compiled.apps.values()) > 4
     for where, _, resource in lbs:
         attributes = {a["Key"]: a["Value"] for a in resource["Properties"]["LoadBalancerAttributes"]}
         assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true", where

@@ -46,6 +46,8 @@ right key) and the loader's Locator, and returns every finding, sorted.
     FC261 security_strict        security: strict: HTTPS, ALB logs and protection, 365-day retained logs
     FC280 nlb                    a service's NLB: TLS certificate, health check, ports, cidrs, target groups
     FC281 route_targets          route targets: containers and ports, HTTP/2 and gRPC over HTTPS, extra rules
+    FC282 existing_alb           an existing ALB: ARN and listener ARN (partition, region, same ALB), security group, priority range
+    FC283 load_balancers         load_balancer or load_balancers; each service's ALB; what an existing ALB refuses; IDs distinct
     FC284 route_conditions       header, method, query and source-IP conditions and rewrites in ALB's limits
     FC285 nlb_shared             shared NLBs: known names, one listener per port, listener and rule quotas
     FC262 plain_http             warning: an internet-facing ALB serves plain HTTP (ELB.1)
@@ -70,12 +72,14 @@ from compiler.checks import (
     dns_names,
     env_names,
     exec_readonly,
+    existing_alb,
     existing_vpc,
     fargate_size,
     http_needs_alb,
     identity,
     jobs,
     load_balancer,
+    load_balancers,
     messaging,
     names,
     nlb,
@@ -149,6 +153,8 @@ RULES = (
     nlb,
     nlb_shared,
     route_targets,
+    existing_alb,
+    load_balancers,
     route_conditions,
 )
 

@@ -20,11 +20,13 @@ FIXED_RESOURCES = 8    # security group, load balancer, listeners, logs bucket a
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     routed = app.routed_services
-    if not app.load_balancer or not routed:
+    if not app.load_balancers or not routed:
         return []
+    owned = app.owned_load_balancers      # every ALB of the app is in alb.json, each with its own
     rules = sum(len(s.http.additional_rules) for s in routed)   # a target group + rule + output each
-    outputs = FIXED_OUTPUTS + len(routed) + rules + sum(1 for s in routed if s.scaling and s.scaling.requests)
-    resources = FIXED_RESOURCES + 2 * (len(routed) + rules) + len({p for s in routed for p in s.http.target_ports})
+    outputs = FIXED_OUTPUTS * len(owned) + len(routed) + rules + sum(1 for s in routed if s.scaling and s.scaling.requests)
+    resources = FIXED_RESOURCES * len(owned) + 2 * (len(routed) + rules) + sum(
+        len({p for s in app.routed_by(lb) for p in s.http.target_ports}) for lb in owned)
     shifted_outputs, shifted_resources = deployment_strategy.alb_extra(app)   # progressive delivery
     outputs, resources = outputs + shifted_outputs, resources + shifted_resources
     if outputs <= MAX_OUTPUTS and resources <= MAX_RESOURCES:

@@ -24,6 +24,7 @@ import re
 
 from compiler.checks._util import listing, raw, svc
 from compiler.checks.zones import pinned_region
+from compiler.stacks import domains
 from compiler.diagnostics import WARNING, Diagnostic, Locator
 from compiler.model import App, Service
 
@@ -124,11 +125,16 @@ def _govcloud(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
 
 
 def _certificates(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
-    lb = app.load_balancer
-    names = app.alias_zones
-    if not names or lb is None or lb.https is None or lb.https.certificate_arn is not None:
+    """Per ALB of the app's: the certificates of its services' aliases sit on its listener."""
+    return [d for lb in app.owned_load_balancers for d in _certificates_of(app, lb, data, locator)]
+
+
+def _certificates_of(app: App, lb, data: dict, locator: Locator) -> list[Diagnostic]:
+    routed = app.routed_by(lb)
+    names = domains.alias_zones(app, lb)
+    if not names or lb.https is None or lb.https.certificate_arn is not None:
         return []
-    last = next(s for s in reversed(app.routed_services) if s.http.aliases)
+    last = next(s for s in reversed(routed) if s.http.aliases)
     found = []
     if len(names) - 1 > LISTENER_CERTIFICATES:
         found.append(locator.error(
@@ -138,7 +144,7 @@ def _certificates(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             hint="raise the 'Certificates per Application Load Balancer' quota, or give "
                  "load_balancer.https a certificate that covers the names",
             severity=WARNING))
-    for s in app.routed_services:
+    for s in routed:
         for index, name in enumerate(s.http.aliases):
             if len(name) > COMMON_NAME_LENGTH:
                 found.append(locator.error(
@@ -148,7 +154,7 @@ def _certificates(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     hint="give load_balancer.https a certificate whose common name is shorter and "
                          "that lists this name among its subject alternative names"))
         # Any service's hosts: the aliases of one service turn HTTPS on for the whole listener.
-        uncovered = [h for h in s.http.hosts if not _covered(h, app.alias_zones)]
+        uncovered = [h for h in s.http.hosts if not _covered(h, names)]
         if uncovered:
             verb = "gets" if len(uncovered) == 1 else "get"
             found.append(locator.error(

@@ -63,14 +63,14 @@ def _service(app: App, s: Service, data: dict, locator: Locator) -> list[Diagnos
     def err(path: tuple, message: str, hint: str = "") -> None:
         out.append(locator.error(CODE, (*base, *path), message, hint))
 
-    routed = s.http is not None and app.load_balancer is not None
+    routed = app.alb_of(s) is not None
     if d.shifted and not routed and s.connect is None:
         err(("strategy",), f"a {raw(data, *base, 'strategy')} deployment shifts traffic between two "
             "revisions, and this service takes none: it has neither http (behind the load balancer) "
             "nor connect (Service Connect)", "use strategy: rolling, or give the service http or connect")
     if d.shifted and routed and s.http.is_default:
         last = {LAST_PRIORITY, LAST_PRIORITY - 1}
-        for o in app.routed_services:
+        for o in app.routed_by(app.alb_of(s)):
             if o.http.priority in last and not o.http.assigned:
                 out.append(locator.error(
                     CODE, svc(o.name, "http", "priority"),
@@ -130,7 +130,7 @@ def _service(app: App, s: Service, data: dict, locator: Locator) -> list[Diagnos
         elif test.port is not None and not routed:
             err(("test_traffic", "port"), "a test port is a listener of the load balancer, and this "
                 "service has no http", "use test_traffic: {header: {NAME: VALUE}}")
-        elif test.port is not None and app.load_balancer is not None and test.port in app.load_balancer.listener_ports:
+        elif test.port is not None and routed and test.port in app.alb_of(s).listener_ports:
             err(("test_traffic", "port"), f"port {test.port} is a production listener of the load balancer",
                 "pick another port, such as 8443")
         elif test.header is not None and routed:
@@ -206,5 +206,5 @@ def alb_extra(app: App) -> tuple[int, int]:
         resources += 1 + int(d.test_traffic is not None)
         if d.test_traffic is not None and d.test_traffic.port is not None and d.test_traffic.port not in ports:
             ports.add(d.test_traffic.port)
-            resources += 1 + len(app.load_balancer.allowed_cidrs)
+            resources += 1 + len(app.alb_of(s).allowed_cidrs)
     return outputs, resources

@@ -79,8 +79,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                 ids[ref.id] = (kind, i)
 
     needs: dict[str, list[str]] = {"public": [], "private": []}
-    lb = app.load_balancer
-    if lb is not None:
+    for lb in app.owned_load_balancers:
         needs["public" if lb.public else "private"].append(
             "the internet-facing load balancer" if lb.public else "the internal load balancer")
     for s in app.own_nlb_services:
@@ -111,14 +110,14 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             hint="list them under network.vpc.route_tables: [rtb-...]"))
 
     found += _efs(app, existing, locator)
-    if lb is not None:
-        found += _alb_zones(existing.public if lb.public else existing.private,
-                            "public" if lb.public else "private", locator)
-        if not lb.public and app.network.cidr is None and not given(data, "load_balancer", "allowed_cidrs"):
+    for kind in dict.fromkeys("public" if lb.public else "private" for lb in app.owned_load_balancers):
+        found += _alb_zones(getattr(existing, kind), kind, locator)
+    for lb in app.owned_load_balancers:
+        if not lb.public and app.network.cidr is None and not given(data, *lb.spec_path, "allowed_cidrs"):
             found.append(locator.error(
-                CODE, ("load_balancer",),
+                CODE, lb.spec_path,
                 "an internal load balancer admits the VPC's CIDR by default, and this existing VPC's CIDR is not given",
-                hint="set network.vpc.cidr, or load_balancer.allowed_cidrs", key=True))
+                hint=f"set network.vpc.cidr, or {'.'.join(lb.spec_path)}.allowed_cidrs", key=True))
     return found
 
 

@@ -10,7 +10,7 @@ CODE = "FC207"
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
-    if app.load_balancer is not None:
+    if app.load_balancers:
         return []
     return [
         locator.error(

@@ -23,31 +23,34 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
-    lb = app.load_balancer
-    if lb is None:
-        return []
-    found = _cidrs(lb.allowed_cidrs, data, locator)
+    """Each ALB of the app's (an existing one's settings are its owner's: FC282)."""
+    return [d for lb in app.owned_load_balancers for d in _one(app, lb, data, locator)]
+
+
+def _one(app: App, lb, data: dict, locator: Locator) -> list[Diagnostic]:
+    base = lb.spec_path
+    found = _cidrs(lb.allowed_cidrs, data, locator, base)
     rules = len(lb.allowed_cidrs) * len(lb.listener_ports)
     if rules > MAX_INGRESS_RULES:
         found.append(locator.error(
-            CODE, ("load_balancer", "allowed_cidrs"),
+            CODE, (*base, "allowed_cidrs"),
             f"{len(lb.allowed_cidrs)} allowed_cidrs on {len(lb.listener_ports)} listener ports need "
             f"{rules} inbound rules in the load balancer's security group; AWS allows "
             f"{MAX_INGRESS_RULES} by default",
             hint=f"at most {MAX_INGRESS_RULES // len(lb.listener_ports)} cidrs with these listeners; "
             "merge neighbouring ranges into larger ones"))
-    found += _egress(app, locator)
+    found += _egress(app, lb, locator)
     if lb.https:
-        found += _policy(lb.https.ssl_policy, data, locator)
+        found += _policy(lb.https.ssl_policy, data, locator, (*base, "https", "ssl_policy"))
     if lb.access_logs:
-        found += _access_logs(lb.access_logs, locator)
+        found += _access_logs(lb.access_logs, locator, base)
     return found
 
 
-def _egress(app: App, locator: Locator) -> list[Diagnostic]:
+def _egress(app: App, lb, locator: Locator) -> list[Diagnostic]:
     """The ALB's security group has one outbound rule per distinct port of a routed service."""
     first_on_port: dict[int, str] = {}
-    for service in app.routed_services:
+    for service in app.routed_by(lb):
         first_on_port.setdefault(service.port, service.name)
     if len(first_on_port) <= MAX_EGRESS_RULES:
         return []
@@ -107,9 +110,9 @@ def _policy(policy: str, data, locator, path: tuple = ("load_balancer", "https",
     return []
 
 
-def _access_logs(logs, locator) -> list[Diagnostic]:
+def _access_logs(logs, locator, lb_path: tuple = ("load_balancer",)) -> list[Diagnostic]:
     found = []
-    base = ("load_balancer", "access_logs")
+    base = (*lb_path, "access_logs")
     bucket = logs.bucket
     if bucket is not None and (not _BUCKET.match(bucket) or ".." in bucket
                                or re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket)):

@@ -13,12 +13,12 @@ CODE = "FC262"
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
-    lb = app.load_balancer
-    if lb is None or not lb.public or lb.https is not None or app.security == "strict":
+    if app.security == "strict":
         return []
     return [locator.error(
-        CODE, ("load_balancer",),
+        CODE, lb.spec_path,
         "the internet-facing load balancer serves plain HTTP: traffic crosses the internet "
         "unencrypted (Security Hub ELB.1)",
-        hint="add load_balancer.https.certificate_arn (HTTP then only redirects), or make it internal",
-        key=True, severity=WARNING)]
+        hint=f"add {'.'.join(lb.spec_path)}.https.certificate_arn (HTTP then only redirects), or make it internal",
+        key=True, severity=WARNING)
+        for lb in app.owned_load_balancers if lb.public and lb.https is None]

@@ -27,8 +27,10 @@ def target_groups(s: Service) -> int:
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-    routes = {_route_key(s): f"service {s.name}" for s in app.routed_services if not s.http.is_default}
-    priorities = {s.http.priority: f"service {s.name}" for s in app.routed_services
+    # Routes and priorities are per listener: keyed by the service's ALB (load_balancers).
+    routes = {(s.http.load_balancer, _route_key(s)): f"service {s.name}"
+              for s in app.routed_services if not s.http.is_default}
+    priorities = {(s.http.load_balancer, s.http.priority): f"service {s.name}" for s in app.routed_services
                   if s.http.priority is not None and not s.http.assigned}
     for s in app.services:
         if s.http is None:
@@ -36,7 +38,10 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
             continue
         base = svc(s.name, "http")
         found += _target(s, s.http.target_container, s.http.target_port, base, data, locator)
-        if s.http.version != "HTTP1" and (app.load_balancer is None or app.load_balancer.https is None):
+        lb = app.alb_of(s)
+        # An existing ALB's listener protocol is not known here: its owner's choice.
+        no_https = lb is None or (lb.https is None and lb.existing is None)
+        if s.http.version != "HTTP1" and no_https:
             found.append(locator.error(
                 CODE, (*base, "version"),
                 f"version {s.http.version.lower()} needs an HTTPS listener: ALB speaks HTTP/2 and gRPC "
@@ -45,7 +50,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         for i, rule in enumerate(s.http.additional_rules):
             where = (*base, "additional_rules", i)
             found += _target(s, rule.target_container, rule.target_port, where, data, locator)
-            if rule.version != "HTTP1" and (app.load_balancer is None or app.load_balancer.https is None) \
+            if rule.version != "HTTP1" and no_https \
                     and given(data, *where, "version"):
                 found.append(locator.error(
                     CODE, (*where, "version"), f"version {rule.version.lower()} needs an HTTPS listener",
@@ -57,7 +62,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     CODE, where, f"the rule has {len(rule.paths)} paths, {len(rule.hosts)} hosts and "
                     f"{wildcards} wildcards; an ALB rule takes at most {VALUES_PER_CONDITION} values per "
                     f"condition, {VALUES_PER_RULE} in all and {WILDCARDS_PER_RULE} wildcards"))
-            key = route_key(rule)
+            key = (s.http.load_balancer, route_key(rule))
             if key in routes:
                 same, differ = (("path, hosts and conditions", "path, hosts or conditions")
                                 if rule.conditions.narrowing else ("path and hosts", "path or hosts"))
@@ -66,11 +71,12 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     f"routes must differ in {differ}"))
             routes[key] = f"{s.name} additional_rules[{i}]"
             if rule.priority is not None:
-                if rule.priority in priorities:
+                on = (s.http.load_balancer, rule.priority)
+                if on in priorities:
                     found.append(locator.error(
                         CODE, (*where, "priority"), f"priority {rule.priority} is also used by "
-                        f"{priorities[rule.priority]}; listener rule priorities must be unique"))
-                priorities[rule.priority] = f"{s.name} additional_rules[{i}]"
+                        f"{priorities[on]}; listener rule priorities must be unique"))
+                priorities[on] = f"{s.name} additional_rules[{i}]"
         found += _prefix_clash(app, s, locator)
         if target_groups(s) > MAX_TARGET_GROUPS:
             found.append(locator.error(

@@ -23,7 +23,14 @@ _HOST_CHARS = re.compile(r"^[A-Za-z0-9\-.*?]+$")
 
 
 def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
-    routed = app.routed_services
+    """Per listener: each ALB has its own default action, routes and priorities."""
+    found = []
+    for lb in dict.fromkeys(s.http.load_balancer for s in app.routed_services):
+        found += _listener([s for s in app.routed_services if s.http.load_balancer == lb], data, locator)
+    return found
+
+
+def _listener(routed, data: dict, locator: Locator) -> list[Diagnostic]:
     found = _defaults(routed, data, locator)
     found += _duplicates(routed, data, locator)
     found += _priorities(routed, data, locator)

@@ -52,7 +52,7 @@ def _pinned_region(app: App, s: Service) -> tuple[str, str] | None:
     """(region, what pins it) when the spec fixes the region the stack deploys to."""
     if app.network.zones:
         return region_of(app.network.zones[0]), f"zone {app.network.zones[0]}"
-    https = app.load_balancer.https if app.load_balancer else None
+    https = next((lb.https for lb in app.owned_load_balancers if lb.https and lb.https.certificate_arn), None)
     # The compiler's own certificates (aliases without load_balancer.https) pin nothing.
     if https and https.certificate_arn and https.certificate_arn.count(":") >= 3:
         return https.certificate_arn.split(":")[3], "the HTTPS certificate"

@@ -26,17 +26,17 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
         found.append(locator.error(CODE, path, f"security: strict: {message}", hint=hint, key=key,
                                    severity=severity))
 
-    lb = app.load_balancer
-    if lb is not None:
+    for lb in app.owned_load_balancers:    # an existing ALB's settings are its owner's
+        where = ".".join(lb.spec_path)
         if lb.public and lb.https is None:
-            refuse(("load_balancer",), "an internet-facing load balancer must serve HTTPS, with HTTP "
+            refuse(lb.spec_path, "an internet-facing load balancer must serve HTTPS, with HTTP "
                    "only redirecting to it (Security Hub ELB.1)",
-                   "add load_balancer.https.certificate_arn, or make it internal (public: false)", key=True)
+                   f"add {where}.https.certificate_arn, or make it internal (public: false)", key=True)
         if lb.access_logs is None:
-            refuse(("load_balancer", "access_logs"), "load balancer access logs are required (Security Hub ELB.5)",
+            refuse((*lb.spec_path, "access_logs"), "load balancer access logs are required (Security Hub ELB.5)",
                    "remove access_logs: false (the compiler makes a locked-down bucket), or name a bucket")
         if not lb.deletion_protection:
-            refuse(("load_balancer", "deletion_protection"),
+            refuse((*lb.spec_path, "deletion_protection"),
                    "load balancer deletion protection is required (Security Hub ELB.6)",
                    "remove deletion_protection: false")
     flow = app.network.flow_logs

@@ -24,9 +24,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
     found = []
     seen: list[tuple[tuple, ipaddress.IPv4Network]] = []
     zones = app.network.az_count
-    alb_kind = None
-    if app.load_balancer:
-        alb_kind = "public" if app.load_balancer.public else "private"
+    alb_kinds = {"public" if lb.public else "private" for lb in app.owned_load_balancers}
     lists = {"public": app.network.public_subnets, "private": app.network.private_subnets}
     for kind, cidrs in lists.items():
         if len(cidrs) != zones:
@@ -46,7 +44,7 @@ def check(app: App, data: dict, locator: Locator) -> list[Diagnostic]:
                     CODE, path,
                     f"{kind} subnet {cidr} is /{net.prefixlen}; "
                     f"AWS subnets are /{AWS_LARGEST} to /{AWS_SMALLEST}"))
-            elif kind == alb_kind and net.prefixlen > ALB_SMALLEST:
+            elif kind in alb_kinds and net.prefixlen > ALB_SMALLEST:
                 found.append(locator.error(
                     CODE, path,
                     f"{kind} subnet {cidr} is /{net.prefixlen}, but the load balancer lives in "

@@ -27,7 +27,7 @@ def pinned_region(app: App) -> tuple[str, str] | None:
     for ref in app.network.existing.private + app.network.existing.public if app.network.existing else ():
         if ref.zone:
             return region_of(ref.zone), f"zone {ref.zone} of {ref.id}"
-    https = app.load_balancer.https if app.load_balancer else None
+    https = next((lb.https for lb in app.owned_load_balancers if lb.https and lb.https.certificate_arn), None)
     if https and https.certificate_arn and https.certificate_arn.count(":") >= 3:
         return https.certificate_arn.split(":")[3], "the HTTPS certificate"
     for w in app.services + app.jobs:

@@ -13,8 +13,8 @@ from compiler.model.network import (  # noqa: F401
     FlowLogs, SubnetRef, ExistingVpc, Network, GATEWAY_ENDPOINTS,
 )
 from compiler.model.routing import (  # noqa: F401
-    Https, AccessLogs, LoadBalancer, HealthCheck, Rewrite, Conditions, NO_CONDITIONS, Route, Http, NlbHealthCheck,
-    Nlb, NetworkLoadBalancer,
+    Https, AccessLogs, ExistingAlb, LoadBalancer, HealthCheck, Rewrite, Conditions, NO_CONDITIONS, Route, Http,
+    NlbHealthCheck, Nlb, NetworkLoadBalancer,
 )
 from compiler.model.tasks import (  # noqa: F401
     Connect, QueueScaling, Scaling, ScheduledCount, ContainerHealthCheck, Secret, MountPoint, Efs, Volume, Sidecar,

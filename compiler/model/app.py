@@ -16,7 +16,7 @@ class App:
     environment: str
     tags: tuple[tuple[str, str], ...]  # user tags, sorted; builders add app/environment
     network: Network
-    load_balancer: Optional[LoadBalancer]
+    load_balancers: tuple[LoadBalancer, ...]   # `load_balancer` (one) or `load_balancers` in spec order
     namespace: str
     services: tuple[Service, ...]     # in spec order (decides stack grouping)
     jobs: tuple[Job, ...]             # sorted by name
@@ -40,6 +40,27 @@ class App:
     @property
     def stack_name(self) -> str:
         return f"{self.app}-{self.environment}"
+
+    @property
+    def load_balancer(self) -> Optional[LoadBalancer]:
+        """The first ALB (the one that keeps today's logical IDs), None without any. Code that
+        is about every ALB iterates `load_balancers`; about a service's, asks `alb_of`."""
+        return self.load_balancers[0] if self.load_balancers else None
+
+    @property
+    def owned_load_balancers(self) -> tuple[LoadBalancer, ...]:
+        """The ALBs the app makes (not an existing one named by `arn`)."""
+        return tuple(lb for lb in self.load_balancers if lb.existing is None)
+
+    def alb_of(self, service: Service) -> Optional[LoadBalancer]:
+        """The ALB that routes to `service` (None: no http, or no such ALB: FC283 says so)."""
+        if not service.http:
+            return None
+        return next((lb for lb in self.load_balancers if lb.name == service.http.load_balancer), None)
+
+    def routed_by(self, lb: LoadBalancer) -> tuple[Service, ...]:
+        """The services `lb` routes to, in spec order."""
+        return tuple(s for s in self.routed_services if s.http.load_balancer == lb.name)
 
     @property
     def routed_services(self) -> tuple[Service, ...]:

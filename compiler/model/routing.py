@@ -19,6 +19,22 @@ class AccessLogs:
 
 
 @dataclass(frozen=True)
+class ExistingAlb:
+    """`load_balancers.<name>.arn`: an ALB the app does not own. The compiler adds target
+    groups and listener rules on `listener_arn` only, with priorities in `priorities`."""
+
+    arn: str                          # arn:<partition>:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>
+    listener_arn: str                 # a listener of that ALB (never modified)
+    security_group: str               # the ALB's security group: the tasks admit it
+    priorities: tuple[int, int]       # (first, last) listener rule priorities we may use
+
+    @property
+    def full_name(self) -> str:
+        """`app/<name>/<id>`: the LoadBalancerFullName of CloudWatch's dimensions."""
+        return self.arn.split(":loadbalancer/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class LoadBalancer:
     public: bool
     allowed_cidrs: tuple[str, ...]
@@ -28,6 +44,14 @@ class LoadBalancer:
     deletion_protection: bool
     written: frozenset[str] = frozenset()   # the load_balancer keys the spec wrote (scanner skips
                                             # are written only for explicit choices)
+    name: str = ""                    # its name under `load_balancers` ("" for `load_balancer`)
+    key: str = ""                     # logical-ID prefix: "" for the first (today's IDs), else PascalCase(name)
+    existing: Optional[ExistingAlb] = None   # an ALB the app does not own (no LB, listener or SG resources)
+
+    @property
+    def spec_path(self) -> tuple[str, ...]:
+        """Where the spec wrote it: ("load_balancer",) or ("load_balancers", name)."""
+        return ("load_balancers", self.name) if self.name else ("load_balancer",)
 
     @property
     def listener_ports(self) -> tuple[int, ...]:
@@ -123,6 +147,7 @@ class Http:
     target_port: Optional[int] = None        # its port (normalize: that container's port)
     additional_rules: tuple[Route, ...] = ()  # in spec order
     conditions: Conditions = NO_CONDITIONS   # headers, methods, query, source IPs, rewrites
+    load_balancer: str = ""           # the name of its ALB under `load_balancers` ("" for `load_balancer`)
 
     @property
     def target_ports(self) -> tuple[int, ...]:

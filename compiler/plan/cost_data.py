@@ -84,13 +84,12 @@ def storage_items(app: m.App, p: RegionPrices, a: Assumptions) -> list[LineItem]
 def domain_items(app: m.App) -> list[LineItem]:
     """Custom domains: the records and certificates cost nothing; the hosted zone is the user's."""
     names = app.alias_zones
-    lb = app.load_balancer
-    if not names or lb is None:
+    if not names or not app.load_balancers:
         return []
     n = len(names)
     items = [LineItem("Custom domains", f"Route 53 alias records ({n})",
                       "alias queries to the load balancer are free", 0.0,
                       "the hosted zone itself is yours, already billed")]
-    if lb.https and lb.https.certificate_arn is None:
+    if any(lb.https and lb.https.certificate_arn is None for lb in app.owned_load_balancers):
         items.append(LineItem("Custom domains", f"ACM public certificates ({n})", "free", 0.0))
     return items

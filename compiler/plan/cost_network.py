@@ -55,11 +55,27 @@ def egress_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> lis
 
 
 def load_balancer_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list[LineItem]:
-    if not app.load_balancer:
-        return []
-    return [LineItem("Load balancer", "ALB hours", f"{hours} h × {usd(p.alb_hour)}/h", hours * p.alb_hour),
-            LineItem("Load balancer", "LCU-hours", f"{num(a.alb_lcu)} LCU × {hours} h × {usd(p.alb_lcu_hour)}/h",
-                     a.alb_lcu * hours * p.alb_lcu_hour, "assumed ALB load")]
+    """Each ALB of the app's: hours and LCU-hours (the assumed load, each). An existing ALB's
+    hours are its owner's bill; its extra LCUs for this app's traffic are not estimated."""
+    owned = app.owned_load_balancers
+    items = []
+    if len(owned) == 1:
+        items = [LineItem("Load balancer", "ALB hours", f"{hours} h × {usd(p.alb_hour)}/h", hours * p.alb_hour),
+                 LineItem("Load balancer", "LCU-hours", f"{num(a.alb_lcu)} LCU × {hours} h × {usd(p.alb_lcu_hour)}/h",
+                          a.alb_lcu * hours * p.alb_lcu_hour, "assumed ALB load")]
+    elif owned:
+        n, names = len(owned), ", ".join(lb.name for lb in owned)
+        items = [LineItem("Load balancer", f"ALB hours ({names})", f"{n} × {hours} h × {usd(p.alb_hour)}/h",
+                          n * hours * p.alb_hour),
+                 LineItem("Load balancer", "LCU-hours",
+                          f"{n} × {num(a.alb_lcu)} LCU × {hours} h × {usd(p.alb_lcu_hour)}/h",
+                          n * a.alb_lcu * hours * p.alb_lcu_hour, "assumed load, each ALB")]
+    for lb in app.load_balancers:
+        if lb.existing is not None:
+            items.append(LineItem("Load balancer", f"existing ALB {lb.name}", "its owner's", 0.0,
+                                  "target groups and rules are free; the LCUs of this app's traffic are billed to "
+                                  "the ALB's owner"))
+    return items
 
 
 def nlb_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list[LineItem]:
@@ -79,10 +95,11 @@ def nlb_items(app: m.App, p: RegionPrices, hours: int, a: Assumptions) -> list[L
 
 def public_ip_items(app: m.App, p: RegionPrices, hours: int) -> list[LineItem]:
     """One line: the internet-facing ALB's addresses, the NAT gateways' and the public tasks'."""
-    net, lb = app.network, app.load_balancer
+    net = app.network
     ips = []
-    if lb and lb.public:
-        ips.append((net.az_count, "internet-facing ALB (one per zone)"))
+    public_albs = sum(1 for lb in app.owned_load_balancers if lb.public)
+    if public_albs:
+        ips.append((public_albs * net.az_count, "internet-facing ALB" + "s" * (public_albs != 1) + " (one per zone)"))
     public_nlbs = (sum(1 for s in app.own_nlb_services if s.nlb.public)
                    + sum(1 for lb in app.network_load_balancers if lb.public))
     if public_nlbs:

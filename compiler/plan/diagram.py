@@ -87,7 +87,7 @@ def _service_lines(s: m.Service, namespace: str) -> tuple[str, ...]:
 
 
 def build(app: m.App) -> Graph:
-    net, lb = app.network, app.load_balancer
+    net = app.network
     g = Graph(app.stack_name)
     zones = zone_names(app)
     existing = net.existing
@@ -111,8 +111,8 @@ def build(app: m.App) -> Graph:
             g.add(Node(f"private_{i}", (zone, net.private_subnets[i] if i < len(net.private_subnets) else "")), private.nodes)
 
     needs_internet = bool(net.nat_count) or any(s.placement == "public" for s in app.services)
-    if needs_internet or (lb and lb.public) or any(s.nlb.public for s in app.nlb_services) or any(
-            n.public for n in app.network_load_balancers):
+    if needs_internet or any(lb.public for lb in app.owned_load_balancers) or any(
+            s.nlb.public for s in app.nlb_services) or any(n.public for n in app.network_load_balancers):
         g.add(Node("internet", ("internet",), "oval"), g.top)
 
     for i in range(net.nat_count):
@@ -137,32 +137,18 @@ def build(app: m.App) -> Graph:
         g.add(Node(ids[s.name], _service_lines(s, app.namespace), "round"),
               public.nodes if s.placement == "public" else private.nodes)
 
-    if lb:
-        default = next((s for s in app.routed_services if s.http.is_default), None)
-        kind = "internet-facing" if lb.public else "internal"
-        listeners = "HTTPS :443 (HTTP :80 redirects)" if lb.https else "HTTP :80"
-        lines = ("Application Load Balancer", kind, listeners) + (() if default else ("default: fixed 404",))
-        if lb.https and lb.https.certificate_arn is None:
-            n = len(app.alias_zones)
-            lines += (f"{n} ACM certificate{'s' * (n != 1)} (DNS-validated)",)
-        g.add(Node("alb", lines, "hex"), (public if lb.public else private).nodes)
-        g.add(Node("clients", ("clients", ", ".join(lb.allowed_cidrs)), "oval"), g.top)
-        if lb.public:
-            g.edges.append(Edge("internet", "alb", listeners))
-            g.edges.append(Edge("clients", "internet"))
-        else:
-            g.edges.append(Edge("clients", "alb", listeners))
-        routed = sorted(app.routed_services, key=lambda s: (s.http.is_default, s.http.priority or 0, s.name))
-        for s in routed:
-            g.edges.append(Edge("alb", ids[s.name], route_label(s.http)))
+    for lb in app.load_balancers:
+        _alb(app, lb, g, ids, public, private)
 
     _nlbs(app, g, ids, public, private)
     _storage(app, g, ids, private)
-    if lb and app.alias_zones:
+    if app.load_balancers and app.alias_zones:
         names = [name for name, _ in app.alias_zones]
         zones_ = sorted({zone for _, zone in app.alias_zones})
         g.add(Node("dns", ("Route 53", f"hosted zone {', '.join(zones_)}", *names), "oval"), g.top)
-        g.edges.append(Edge("dns", "alb", "alias A"))
+        for lb in app.load_balancers:
+            if any(s.http.aliases for s in app.routed_by(lb)):
+                g.edges.append(Edge("dns", _alb_node(lb), "alias A"))
 
     connected = [s for s in app.services if s.connect]
     for i, a in enumerate(connected):
@@ -171,6 +157,41 @@ def build(app: m.App) -> Graph:
     _messaging(app, g, ids)
     _jobs(app, g, public, private)
     return g
+
+
+def _alb_node(lb: m.LoadBalancer) -> str:
+    return "alb_" + lb.name.replace("-", "_") if lb.key or lb.existing else "alb"
+
+
+def _alb(app: m.App, lb: m.LoadBalancer, g: Graph, ids: dict[str, str], public: Cluster,
+         private: Cluster) -> None:
+    """A box per ALB, with its listeners and its routes to the services (the first ALB's node
+    is "alb", as with one; the others' "alb_<name>"; an existing ALB's sits outside the subnets)."""
+    node = _alb_node(lb)
+    routed = sorted(app.routed_by(lb), key=lambda s: (s.http.is_default, s.http.priority or 0, s.name))
+    if lb.existing is not None:
+        first, last = lb.existing.priorities
+        g.add(Node(node, ("existing Application Load Balancer", lb.name, lb.existing.full_name,
+                          f"rules {first}-{last} on its listener"), "hex"), g.top)
+    else:
+        default = next((s for s in routed if s.http.is_default), None)
+        kind = "internet-facing" if lb.public else "internal"
+        listeners = "HTTPS :443 (HTTP :80 redirects)" if lb.https else "HTTP :80"
+        head = ("Application Load Balancer",) if not lb.key else (f"Application Load Balancer {lb.name}",)
+        lines = head + (kind, listeners) + (() if default else ("default: fixed 404",))
+        if lb.https and lb.https.certificate_arn is None:
+            n = len({a for s in routed for a in s.http.aliases})
+            lines += (f"{n} ACM certificate{'s' * (n != 1)} (DNS-validated)",)
+        g.add(Node(node, lines, "hex"), (public if lb.public else private).nodes)
+        clients = "clients" if node == "alb" else "clients" + node[len("alb"):]
+        g.add(Node(clients, ("clients", ", ".join(lb.allowed_cidrs)), "oval"), g.top)
+        if lb.public:
+            g.edges.append(Edge("internet", node, listeners))
+            g.edges.append(Edge(clients, "internet"))
+        else:
+            g.edges.append(Edge(clients, node, listeners))
+    for s in routed:
+        g.edges.append(Edge(node, ids[s.name], route_label(s.http)))
 
 
 def _nlbs(app: m.App, g: Graph, ids: dict[str, str], public: Cluster, private: Cluster) -> None:

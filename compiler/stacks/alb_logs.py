@@ -57,18 +57,19 @@ LOGS_BUCKET = "AccessLogsBucket"
 LOGS_BUCKET_POLICY = "AccessLogsBucketPolicy"
 
 
-def access_logs(app: m.App, t: Template) -> tuple[dict[str, Any], list[str]]:
+def access_logs(app: m.App, t: Template, lb: m.LoadBalancer) -> tuple[dict[str, Any], list[str]]:
     """The load balancer's access_logs.s3.bucket (and .prefix) attributes, and the logical
-    IDs it must depend on (the policy of the bucket made here, when the spec names none)."""
+    IDs it must depend on (the policy of the bucket made here, when the spec names none:
+    one bucket per load balancer, <Key>AccessLogsBucket)."""
     attributes: dict[str, Any] = {}
     depends_on = []
-    logs = app.load_balancer.access_logs
+    logs = lb.access_logs
     if logs is not None:
         if logs.bucket is None:
-            bucket = t.add_resource(skips.apply(_logs_bucket(app), skips.LOG_BUCKET_ACCESS_LOGS))
-            t.add_resource(_logs_bucket_policy(t, bucket, logs.prefix))
+            bucket = t.add_resource(skips.apply(_logs_bucket(app, lb), skips.LOG_BUCKET_ACCESS_LOGS))
+            t.add_resource(_logs_bucket_policy(t, bucket, logs.prefix, lb))
             attributes["access_logs.s3.bucket"] = Ref(bucket)
-            depends_on.append(LOGS_BUCKET_POLICY)
+            depends_on.append(lb.key + LOGS_BUCKET_POLICY)
         else:
             attributes["access_logs.s3.bucket"] = logs.bucket
         if logs.prefix:
@@ -76,9 +77,9 @@ def access_logs(app: m.App, t: Template) -> tuple[dict[str, Any], list[str]]:
     return attributes, depends_on
 
 
-def _logs_bucket(app: m.App) -> s3.Bucket:
+def _logs_bucket(app: m.App, lb: m.LoadBalancer) -> s3.Bucket:
     return s3.Bucket(
-        LOGS_BUCKET,
+        lb.key + LOGS_BUCKET,
         DeletionPolicy="Retain",
         UpdateReplacePolicy="Retain",
         BucketEncryption=s3.BucketEncryption(
@@ -115,7 +116,7 @@ def _logs_bucket(app: m.App) -> s3.Bucket:
                 )
             ]
         ),
-        Tags=tags(app, f"{app.stack_name}-alb-access-logs"),
+        Tags=tags(app, f"{app.stack_name}{'-' + lb.name if lb.key else ''}-alb-access-logs"),
     )
 
 
@@ -132,12 +133,13 @@ def _region_condition():
     return Or(*(Or(*group) for group in groups))
 
 
-def _logs_bucket_policy(t: Template, bucket: s3.Bucket, prefix: str) -> s3.BucketPolicy:
-    t.add_mapping(
-        ELB_ACCOUNT_MAPPING,
-        {region: {"AccountId": account} for region, account in sorted(ELB_LOG_ACCOUNTS.items())},
-    )
-    t.add_condition(ELB_ACCOUNT_CONDITION, _region_condition())
+def _logs_bucket_policy(t: Template, bucket: s3.Bucket, prefix: str, lb: m.LoadBalancer) -> s3.BucketPolicy:
+    if ELB_ACCOUNT_MAPPING not in t.mappings:    # once for every load balancer's bucket
+        t.add_mapping(
+            ELB_ACCOUNT_MAPPING,
+            {region: {"AccountId": account} for region, account in sorted(ELB_LOG_ACCOUNTS.items())},
+        )
+        t.add_condition(ELB_ACCOUNT_CONDITION, _region_condition())
     key_prefix = f"{prefix}/" if prefix else ""  # as ELB writes it: bucket/prefix/AWSLogs/...
     # The bucket's ARN as Fn::GetAtt (and Fn::Join below it), not Fn::Sub: the AWS Control
     # Tower / Config rule for S3.5 (TLS-only) recognises the deny statement only in that form.
@@ -156,7 +158,7 @@ def _logs_bucket_policy(t: Template, bucket: s3.Bucket, prefix: str) -> s3.Bucke
         Principal("Service", LOG_DELIVERY_SERVICE),
     )
     return s3.BucketPolicy(
-        LOGS_BUCKET_POLICY,
+        lb.key + LOGS_BUCKET_POLICY,
         Bucket=Ref(bucket),
         PolicyDocument=PolicyDocument(
             Version="2012-10-17",

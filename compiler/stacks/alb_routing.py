@@ -18,12 +18,36 @@ from compiler.stacks.common import tags, wire_output
 TARGET_GROUP_PORT = 80
 
 
-def target_group_id(service: m.Service) -> str:
-    return f"{service.key}TargetGroup"
+def _lb_key(service: m.Service, lb: m.LoadBalancer | None) -> str:
+    """The logical-ID part naming the service's ALB: "" on the first one (today's IDs), its key
+    on another. So a service that moves to another ALB gets a new target group and rule (a
+    target group serves one load balancer; a rule's listener is create-only) instead of an
+    update AWS would refuse (diff: hazard `moves-load-balancer`)."""
+    return lb.key if lb is not None else ""
 
 
-def listener_rule_id(service: m.Service) -> str:
-    return f"{service.key}ListenerRule"
+def target_group_id(service: m.Service, lb: m.LoadBalancer | None = None) -> str:
+    return f"{service.key}{_lb_key(service, lb)}TargetGroup"
+
+
+def listener_rule_id(service: m.Service, lb: m.LoadBalancer | None = None) -> str:
+    return f"{service.key}{_lb_key(service, lb)}ListenerRule"
+
+
+def output_name(lb: m.LoadBalancer, name: str) -> str:
+    """The wiring output `name` of `lb` (AlbSecurityGroupId, LoadBalancerFullName, ...): the
+    first ALB's as today, another's with its key in front (InternalAlbSecurityGroupId)."""
+    return f"{lb.key}{name}"
+
+
+def wired(lb: m.LoadBalancer, wire, name: str):
+    """What a services stack reads of its service's ALB: `AlbSecurityGroupId` or
+    `LoadBalancerFullName`, wired from alb.json, or the spec's literal for an existing ALB
+    (its security_group; the full name from its ARN, app/<name>/<id>)."""
+    if lb.existing is not None:
+        return {"AlbSecurityGroupId": lb.existing.security_group,
+                "LoadBalancerFullName": lb.existing.full_name}[name]
+    return wire(output_name(lb, name))
 
 
 def bool_attribute(value: bool) -> str:
@@ -31,8 +55,8 @@ def bool_attribute(value: bool) -> str:
     return "true" if value else "false"
 
 
-def target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
-    return _target_group(app, target_group_id(service), service.http, service.http.version,
+def target_group(app: m.App, service: m.Service, vpc_id, lb: m.LoadBalancer | None = None) -> elb.TargetGroup:
+    return _target_group(app, target_group_id(service, lb), service.http, service.http.version,
                          service.http.healthcheck, vpc_id, f"{app.stack_name}-{service.name}")
 
 
@@ -70,14 +94,16 @@ def _target_group(app: m.App, logical_id: str, http: m.Http, version: str, hc: m
 
 
 def listener_rule(
-    app: m.App, service: m.Service, listener: elb.Listener, tg: elb.TargetGroup
+    app: m.App, service: m.Service, listener, tg: elb.TargetGroup, lb: m.LoadBalancer | None = None
 ) -> elb.ListenerRule:
-    return _listener_rule(app, listener_rule_id(service), service.http, listener, tg)
+    """`listener`: Ref to the listener of ours, or an existing listener's ARN."""
+    return _listener_rule(app, listener_rule_id(service, lb), service.http, listener, tg)
 
 
-def _listener_rule(app: m.App, logical_id: str, http, listener: elb.Listener,
+def _listener_rule(app: m.App, logical_id: str, http, listener,
                    tg: elb.TargetGroup) -> elb.ListenerRule:
-    """A rule of `http` (a model.Http or model.Route: paths, hosts, priority) forwarding to `tg`."""
+    """A rule of `http` (a model.Http or model.Route: paths, hosts, priority) forwarding to `tg`
+    on `listener` (a Ref to a listener of ours, or an existing listener's ARN)."""
     conditions = []
     if http.paths:
         paths = elb.PathPatternConfig(Values=list(http.paths))
@@ -87,7 +113,7 @@ def _listener_rule(app: m.App, logical_id: str, http, listener: elb.Listener,
         conditions.append(elb.Condition(Field="host-header", HostHeaderConfig=hosts))
     return elb.ListenerRule(
         logical_id,
-        ListenerArn=Ref(listener),
+        ListenerArn=listener,
         Priority=http.priority,
         Conditions=conditions + narrowing_conditions(http.conditions),
         Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(tg))],
@@ -127,21 +153,23 @@ def _rewrites(rewrite: m.Rewrite) -> elb.RewriteConfigObject:
 
 # --- http.additional_rules: a target group and a listener rule each --------------------------
 
-def rule_prefix(service: m.Service, index: int) -> str:
-    """Logical-ID prefix of additional_rules[index] (1-based in the ID: <Key>Rule1...). By
-    position: inserting a rule before others renumbers (and so replaces) the ones after it."""
-    return f"{service.key}Rule{index + 1}"
+def rule_prefix(service: m.Service, index: int, lb: m.LoadBalancer | None = None) -> str:
+    """Logical-ID prefix of additional_rules[index] (1-based in the ID: <Key>Rule1...; on an ALB
+    but the first, <Key><Lb>Rule1...). By position: inserting a rule before others renumbers
+    (and so replaces) the ones after it."""
+    return f"{service.key}{_lb_key(service, lb)}Rule{index + 1}"
 
 
 def rule_target_group_output(service: m.Service, index: int) -> str:
     return f"{rule_prefix(service, index)}TargetGroupArn"
 
 
-def additional_routes(app: m.App, t: Template, listener: elb.Listener, vpc_id) -> None:
-    """Every routed service's additional rules: target group, listener rule, wired ARN."""
-    for service in app.routed_services:
+def additional_routes(app: m.App, t: Template, listener, vpc_id, lb: m.LoadBalancer) -> None:
+    """The additional rules of every service `lb` routes to: target group, listener rule on
+    `listener` (a Ref, or an existing listener's ARN), wired ARN."""
+    for service in app.routed_by(lb):
         for i, route in enumerate(service.http.additional_rules):
-            prefix = rule_prefix(service, i)
+            prefix = rule_prefix(service, i, lb)
             tg = t.add_resource(_target_group(app, f"{prefix}TargetGroup", service.http, route.version,
                                               route.healthcheck, vpc_id, f"{app.stack_name}-{service.name}-{i + 1}"))
             t.add_resource(_listener_rule(app, f"{prefix}ListenerRule", route, listener, tg))

@@ -22,16 +22,17 @@ def add_security_group(app: m.App, t: Template, lb_spec: m.LoadBalancer, vpc_id,
     sg = t.add_resource(skips.apply(
         _security_group(app, lb_spec, vpc_id), *skips.alb_security_group(lb_spec),
     ))
-    for rule in _egress(app, sg, targets):
+    for rule in _egress(app, lb_spec, sg, targets):
         t.add_resource(rule)
     return sg
 
 
-def egress_id(port: int) -> str:
-    return f"{TASK_EGRESS}{port}"
+def egress_id(port: int, lb: m.LoadBalancer | None = None) -> str:
+    return f"{lb.key if lb else ''}{TASK_EGRESS}{port}"
 
 
-def _egress(app: m.App, sg: ec2.SecurityGroup, targets: dict | None) -> list[ec2.SecurityGroupEgress]:
+def _egress(app: m.App, lb: m.LoadBalancer, sg: ec2.SecurityGroup,
+            targets: dict | None) -> list[ec2.SecurityGroupEgress]:
     """One rule per container port of the routed services, to `targets` (the VPC cidr, or
     the tasks' security group).
 
@@ -42,12 +43,12 @@ def _egress(app: m.App, sg: ec2.SecurityGroup, targets: dict | None) -> list[ec2
     cleanup phase, after every stack's update (and so the deployment) is done.
     """
     services_by_port: dict[int, list[str]] = {}
-    for service in app.routed_services:
+    for service in app.routed_by(lb):
         for port in service.http.target_ports:
             services_by_port.setdefault(port, []).append(service.name)
     return [
         ec2.SecurityGroupEgress(
-            egress_id(port),
+            egress_id(port, lb),
             GroupId=GetAtt(sg, "GroupId"),
             IpProtocol="tcp",
             FromPort=port,
@@ -84,11 +85,12 @@ def _security_group(app: m.App, lb_spec: m.LoadBalancer, vpc_id) -> ec2.Security
             Description="Disallow all traffic but the rules to the tasks",
         )
     ]
+    which = f"ALB {lb_spec.name} of" if lb_spec.key else "ALB of"
     return ec2.SecurityGroup(
-        SECURITY_GROUP,
-        GroupDescription=f"ALB of {app.stack_name}: listeners from the allowed CIDRs only",
+        lb_spec.key + SECURITY_GROUP,
+        GroupDescription=f"{which} {app.stack_name}: listeners from the allowed CIDRs only",
         VpcId=Ref(vpc_id),
         SecurityGroupIngress=ingress,
         SecurityGroupEgress=egress,
-        Tags=tags(app, f"{app.stack_name}-alb"),
+        Tags=tags(app, f"{app.stack_name}{'-' + lb_spec.name if lb_spec.key else ''}-alb"),
     )

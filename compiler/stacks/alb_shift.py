@@ -37,20 +37,20 @@ from compiler.state.placement import LAST_PRIORITY
 DEFAULT_PATHS = ("/*",)
 
 
-def alternate_target_group_id(service: m.Service) -> str:
-    return f"{service.key}AlternateTargetGroup"
+def alternate_target_group_id(service: m.Service, lb: m.LoadBalancer | None = None) -> str:
+    return f"{service.key}{lb.key if lb else ''}AlternateTargetGroup"
 
 
-def test_rule_id(service: m.Service) -> str:
-    return f"{service.key}TestListenerRule"
+def test_rule_id(service: m.Service, lb: m.LoadBalancer | None = None) -> str:
+    return f"{service.key}{lb.key if lb else ''}TestListenerRule"
 
 
-def test_listener_id(port: int) -> str:
-    return f"TestListener{port}"
+def test_listener_id(port: int, lb: m.LoadBalancer | None = None) -> str:
+    return f"{lb.key if lb else ''}TestListener{port}"
 
 
-def test_ingress_id(port: int, index: int) -> str:
-    return f"TestListener{port}Ingress{index}"
+def test_ingress_id(port: int, index: int, lb: m.LoadBalancer | None = None) -> str:
+    return f"{test_listener_id(port, lb)}Ingress{index}"
 
 
 def shifted(app: m.App) -> tuple[m.Service, ...]:
@@ -61,10 +61,10 @@ def production_priority(service: m.Service) -> int:
     return LAST_PRIORITY if service.http.is_default else service.http.priority
 
 
-def alternate_target_group(app: m.App, service: m.Service, vpc_id) -> elb.TargetGroup:
+def alternate_target_group(app: m.App, service: m.Service, vpc_id, lb: m.LoadBalancer) -> elb.TargetGroup:
     """The second group, the same as the first (ECS registers the new revision in it)."""
-    primary = alb_routing.target_group(app, service, vpc_id)
-    return elb.TargetGroup(alternate_target_group_id(service), **primary.properties)
+    primary = alb_routing.target_group(app, service, vpc_id, lb)
+    return elb.TargetGroup(alternate_target_group_id(service, lb), **primary.properties)
 
 
 def _conditions(service: m.Service) -> list[elb.Condition]:
@@ -86,9 +86,9 @@ def _forward(primary: elb.TargetGroup, alternate: elb.TargetGroup) -> elb.Listen
 
 
 def production_rule(app: m.App, service: m.Service, listener: elb.Listener,
-                    primary: elb.TargetGroup, alternate: elb.TargetGroup) -> elb.ListenerRule:
+                    primary: elb.TargetGroup, alternate: elb.TargetGroup, lb: m.LoadBalancer) -> elb.ListenerRule:
     return elb.ListenerRule(
-        alb_routing.listener_rule_id(service),
+        alb_routing.listener_rule_id(service, lb),
         ListenerArn=Ref(listener),
         Priority=production_priority(service),
         Conditions=_conditions(service),
@@ -100,11 +100,12 @@ def production_rule(app: m.App, service: m.Service, listener: elb.Listener,
 
 def test_rules(app: m.App, t: Template, lb: Any, serving: elb.Listener, sg: Any,
                certificate: Any, target_groups: dict[str, Any],
-               alternates: dict[str, Any]) -> dict[str, elb.ListenerRule]:
-    """Service name -> its test listener rule, for the shifted services that ask for one."""
+               alternates: dict[str, Any], lb_spec: m.LoadBalancer) -> dict[str, elb.ListenerRule]:
+    """Service name -> its test listener rule, for the shifted services on `lb_spec` that ask
+    for one."""
     listeners: dict[int, elb.Listener] = {}
     rules = {}
-    for service in shifted(app):
+    for service in (s for s in shifted(app) if s.http.load_balancer == lb_spec.name):
         test = service.deployment.test_traffic
         if test is None:
             continue
@@ -116,10 +117,10 @@ def test_rules(app: m.App, t: Template, lb: Any, serving: elb.Listener, sg: Any,
             listener, priority = serving, production_priority(service) - 1
         else:
             if test.port not in listeners:
-                listeners[test.port] = _test_listener(app, t, lb, sg, certificate, test.port)
+                listeners[test.port] = _test_listener(app, t, lb, sg, certificate, test.port, lb_spec)
             listener, priority = listeners[test.port], production_priority(service)
         rules[service.name] = t.add_resource(elb.ListenerRule(
-            test_rule_id(service),
+            test_rule_id(service, lb_spec),
             ListenerArn=Ref(listener),
             Priority=priority,
             Conditions=conditions,
@@ -131,21 +132,20 @@ def test_rules(app: m.App, t: Template, lb: Any, serving: elb.Listener, sg: Any,
 
 
 def _test_listener(app: m.App, t: Template, lb: Any, sg: Any, certificate: Any,
-                   port: int) -> elb.Listener:
-    lb_spec = app.load_balancer
+                   port: int, lb_spec: m.LoadBalancer) -> elb.Listener:
     props: dict[str, Any] = {"Protocol": "HTTP"}
     if lb_spec.https is not None:
         props = {"Protocol": "HTTPS", "SslPolicy": lb_spec.https.ssl_policy,
                  "Certificates": [elb.Certificate(CertificateArn=certificate)]}
     for i, cidr in enumerate(lb_spec.allowed_cidrs):
         t.add_resource(ec2.SecurityGroupIngress(
-            test_ingress_id(port, i),
+            test_ingress_id(port, i, lb_spec),
             GroupId=GetAtt(sg, "GroupId"),
             IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp=cidr,
             Description=f"Test traffic listener from {cidr}",
         ))
     return t.add_resource(elb.Listener(
-        test_listener_id(port),
+        test_listener_id(port, lb_spec),
         LoadBalancerArn=Ref(lb),
         Port=port,
         DefaultActions=[elb.Action(Type="fixed-response", FixedResponseConfig=elb.FixedResponseConfig(
@@ -155,7 +155,8 @@ def _test_listener(app: m.App, t: Template, lb: Any, sg: Any, certificate: Any,
     ))
 
 
-def outputs(t: Template, service: m.Service, primary: Any, alternate: Any, test_rule: Any) -> None:
+def outputs(t: Template, service: m.Service, primary: Any, alternate: Any, test_rule: Any,
+            lb: m.LoadBalancer) -> None:
     """What the services stack reads: the groups (ARNs for the ECS service and its role, full
     names for the alarms) and the rules (ARNs). Nothing for a rolling service but what
     alb.py already outputs."""
@@ -170,7 +171,7 @@ def outputs(t: Template, service: m.Service, primary: Any, alternate: Any, test_
     wire_output(t, f"{key}AlternateTargetGroupArn", Ref(alternate),
                 f"Alternate target group ARN of {service.name}")
     wire_output(t, f"{key}ProductionListenerRuleArn",
-                Ref(alb_routing.listener_rule_id(service)), f"Production listener rule of {service.name}")
+                Ref(alb_routing.listener_rule_id(service, lb)), f"Production listener rule of {service.name}")
     if alarms is not None and alarms.compiler:
         wire_output(t, f"{key}AlternateTargetGroupFullName", GetAtt(alternate, "TargetGroupFullName"),
                     f"Alternate target group full name of {service.name}")

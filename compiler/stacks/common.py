@@ -13,7 +13,9 @@ Wiring names used across stacks (producer -> consumers):
   alb:       AlbSecurityGroupId, LoadBalancerFullName, HttpListenerArn,
              <Svc>TargetGroupArn, <Svc>TargetGroupFullName (only for services
              that scale on requests)
-             <Svc>Rule<N>TargetGroupArn (http.additional_rules, alb_routing.py)
+             <Svc>Rule<N>TargetGroupArn (http.additional_rules, alb_routing.py);
+             an ALB of load_balancers but the first: <Key>AlbSecurityGroupId,
+             <Key>LoadBalancerFullName, <Key>LoadBalancerDnsName, <Key>HttpListenerArn
   nlb:       <Svc>NlbTargetGroupArn, <Svc>NlbSecurityGroupId, <Svc>NlbDnsName (nlb.py)
   storage:   FileSystemId, FileSystemSecurityGroupId (the managed EFS file system)
   services:  ClusterName, ClusterArn, NamespaceId, NamespaceArn,

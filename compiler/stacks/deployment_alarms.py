@@ -28,6 +28,7 @@ from troposphere import cloudwatch as cw
 
 from compiler import model as m
 from compiler.state import naming
+from compiler.stacks import alb_routing
 from compiler.stacks import common
 from compiler.stacks.services_network import connect_discovery_name
 
@@ -89,7 +90,7 @@ def alarms(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Service,
 
 
 def _load_balancer_alarms(app, t, wire, svc, spec: m.DeploymentAlarms) -> list[cw.Alarm]:
-    lb = wire("LoadBalancerFullName")
+    lb = alb_routing.wired(app.alb_of(svc), wire, "LoadBalancerFullName")
     groups = [wire(f"{svc.key}TargetGroupFullName")]
     if svc.deployment.shifted:
         groups.append(wire(f"{svc.key}AlternateTargetGroupFullName"))

@@ -57,14 +57,21 @@ def record_types() -> tuple[str, ...]:
     return ("A", "AAAA") if IP_ADDRESS_TYPE == "dualstack" else ("A",)
 
 
-def certificates(app: m.App, t: Template) -> list:
-    """The compiler's certificates (one per domain), as listener certificate ARNs; [] when
-    the spec names its own certificate."""
-    lb = app.load_balancer
-    if lb is None or lb.https is None or lb.https.certificate_arn is not None:
+def alias_zones(app: m.App, lb: m.LoadBalancer) -> tuple[tuple[str, str], ...]:
+    """The domain names (with their zones) of the services `lb` routes to, sorted, once each:
+    a domain belongs to the ALB of the service that names it (checks/custom_domains.py
+    refuses one on two ALBs)."""
+    names = {a for s in app.routed_by(lb) for a in s.http.aliases}
+    return tuple((n, z) for n, z in app.alias_zones if n in names)
+
+
+def certificates(app: m.App, t: Template, lb: m.LoadBalancer) -> list:
+    """The compiler's certificates (one per domain of `lb`), as listener certificate ARNs; []
+    when the spec names its own certificate."""
+    if lb.https is None or lb.https.certificate_arn is not None:
         return []
     found = []
-    for name, zone in app.alias_zones:
+    for name, zone in alias_zones(app, lb):
         certificate = t.add_resource(acm.Certificate(
             domain_id(name) + CERTIFICATE,
             DomainName=name,
@@ -76,9 +83,10 @@ def certificates(app: m.App, t: Template) -> list:
     return found
 
 
-def listener_certificates(app: m.App, t: Template, listener: elb.Listener, arns: list) -> None:
+def listener_certificates(app: m.App, t: Template, listener: elb.Listener, arns: list,
+                          lb_spec: m.LoadBalancer) -> None:
     """Attach every certificate after the first (the listener's default) to `listener`."""
-    for (name, _), arn in list(zip(app.alias_zones, arns))[1:]:
+    for (name, _), arn in list(zip(alias_zones(app, lb_spec), arns))[1:]:
         t.add_resource(elb.ListenerCertificate(
             domain_id(name) + LISTENER_CERTIFICATE,
             ListenerArn=Ref(listener),
@@ -86,9 +94,9 @@ def listener_certificates(app: m.App, t: Template, listener: elb.Listener, arns:
         ))
 
 
-def records(app: m.App, t: Template, lb: elb.LoadBalancer) -> None:
-    """An alias record per domain and record type, to the load balancer."""
-    for name, zone in app.alias_zones:
+def records(app: m.App, t: Template, lb: elb.LoadBalancer, lb_spec: m.LoadBalancer) -> None:
+    """An alias record per domain of `lb_spec` and record type, to the load balancer."""
+    for name, zone in alias_zones(app, lb_spec):
         for record_type in record_types():
             suffix = ALIAS_RECORD if record_type == "A" else ALIAS_RECORD_IPV6
             t.add_resource(route53.RecordSetType(

@@ -90,7 +90,9 @@ def build(app: m.App, children: list[tuple[str, Template]], extension: str = "js
     for name in ROOT_OUTPUTS:
         if name in producers:
             t.add_output(Output(name, Value=GetAtt(stacks[producers[name]], f"Outputs.{name}")))
-    for name in sorted(n for n in producers if producers[n] == "nlb" and n.endswith("DnsName")):  # stacks/nlb.py
+    # stacks/nlb.py's NLBs, and the ALBs of load_balancers but the first (alb.py)
+    for name in sorted(n for n in producers if (producers[n] == "nlb" and n.endswith("DnsName"))
+                       or (producers[n] == "alb" and n.endswith("LoadBalancerDnsName") and n not in ROOT_OUTPUTS)):
         t.add_output(Output(name, Value=GetAtt(stacks[producers[name]], f"Outputs.{name}")))
     return t
 

@@ -12,6 +12,7 @@ from troposphere import ec2, ecs, servicediscovery
 
 from compiler import model as m
 from compiler.state import naming
+from compiler.stacks import alb_routing
 from compiler.stacks.nlb import security_group_output, task_ports
 from compiler.stacks.tasks import port_name
 
@@ -34,15 +35,18 @@ def ingress(app: m.App, t: Template, svc: m.Service, wire: Callable[..., Any],
     the deployment is done.
     """
     sources = []
-    if app.load_balancer and svc.http:
-        # The route's port keeps the plain ID; other ports of additional_rules get theirs.
+    lb = app.alb_of(svc)
+    if lb is not None:
+        # The route's port keeps the plain ID; other ports of additional_rules get theirs. The
+        # source: the group of the service's own ALB (wired), or an existing ALB's (literal).
         main = svc.http.target_port
+        source = alb_routing.wired(lb, wire, "AlbSecurityGroupId")
         for port in (main, *(p for p in svc.http.target_ports if p != main)):
-            sources.append((LOAD_BALANCER_INGRESS + ("" if port == main else str(port)), "AlbSecurityGroupId",
+            sources.append((LOAD_BALANCER_INGRESS + ("" if port == main else str(port)), source,
                             f"From the load balancer to {svc.name}:{port}", port))
     if svc.connect or svc.discovery:
         # No apostrophe: EC2 refuses it in rule descriptions (compiler/lint/rules E9001).
-        sources.append((SERVICES_INGRESS, "ServicesSecurityGroupId",
+        sources.append((SERVICES_INGRESS, wire("ServicesSecurityGroupId"),
                         f"From the other services of the app to {svc.name}:{svc.port}", svc.port))
     made = []
     for suffix, source, text, port in sources:
@@ -50,7 +54,7 @@ def ingress(app: m.App, t: Template, svc: m.Service, wire: Callable[..., Any],
             svc.key + suffix,
             GroupId=GetAtt(task_sg, "GroupId"),
             IpProtocol="tcp", FromPort=port, ToPort=port,
-            SourceSecurityGroupId=wire(source),
+            SourceSecurityGroupId=source,
             Description=naming.ec2_description(text),
         )).title)
     return made

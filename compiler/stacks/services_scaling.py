@@ -13,6 +13,7 @@ from troposphere import cloudwatch, ecs
 
 from compiler import model as m
 from compiler.state import naming
+from compiler.stacks import alb_routing
 
 # Scale out fast, scale in carefully (the defaults AWS Copilot uses).
 SCALE_OUT_COOLDOWN = 60
@@ -49,7 +50,7 @@ def autoscaling(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Servic
             continue
         spec: dict[str, Any] = {"PredefinedMetricType": metric}
         if metric == "ALBRequestCountPerTarget":
-            spec["ResourceLabel"] = Join("/", [wire("LoadBalancerFullName"),
+            spec["ResourceLabel"] = Join("/", [alb_routing.wired(app.alb_of(svc), wire, "LoadBalancerFullName"),
                                               wire(f"{pid}TargetGroupFullName")])
         t.add_resource(aas.ScalingPolicy(
             pid + suffix,

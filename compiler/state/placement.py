@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from compiler import model as m
-from compiler.state import jobs as job_placement, routing, subnets
+from compiler.state import albs, jobs as job_placement, routing, subnets
 from compiler.state.naming import FIFO_SUFFIX, pascal, queue_name
 
 SERVICES_PER_STACK = 30
@@ -55,9 +55,18 @@ def _stem_index(name: str) -> int:
     return 0 if name == FIRST_STACK else int(name.rsplit("-", 1)[1]) - 1
 
 
-def band_range(http: m.Http) -> range:
-    start = FIRST_AUTO_PRIORITY + routing.band(http) * BAND_WIDTH
-    return range(start, start + BAND_WIDTH)
+# The automatic priorities of a listener of ours; an existing ALB's are its `priorities` range.
+OWN_SPAN = (FIRST_AUTO_PRIORITY, LAST_PRIORITY)
+
+
+def band_range(http: m.Http, span: tuple[int, int] = OWN_SPAN) -> range:
+    """The rule's specificity band within `span` (first, last): the whole span when it is too
+    narrow for every band to have a priority of its own."""
+    width = (span[1] - span[0] + 1) // routing.BANDS
+    if width == 0:
+        return range(span[0], span[1] + 1)
+    start = span[0] + routing.band(http) * width
+    return range(start, start + width)
 
 
 def _slot(name: str) -> int:
@@ -95,6 +104,8 @@ def _entries(previous: Mapping[str, Any] | None) -> dict[str, dict]:
             clean["identity"] = entry["identity"]
         if isinstance(entry.get("access_points"), Mapping):
             clean["access_points"] = entry["access_points"]
+        if isinstance(entry.get("load_balancer"), str):
+            clean["load_balancer"] = entry["load_balancer"]
         route = entry.get("route")
         if isinstance(route, Mapping):
             clean["route"] = (_strings(route.get("paths")), _strings(route.get("hosts")))
@@ -119,7 +130,10 @@ def place(app: m.App, previous: Mapping[str, Any] | None = None) -> m.App:
     origin = _origins(app, entries, names)        # service name -> previous entry name
     keys = _keys(app, entries, origin)
     groups = _groups(app, entries, origin)
-    priorities = _priorities(app, entries, origin)
+    app = albs.keep_first(app, previous)
+    priorities = {}
+    for lb_name, span in albs.listeners(app, OWN_SPAN):
+        priorities.update(_priorities(app, entries, origin, lb_name, span))
     retired = _retired(previous, entries)
     kept = _kept_identity(app, entries)       # service name -> the entry whose identity it keeps
     queues = _queues(app, entries, retired, kept)
@@ -191,10 +205,14 @@ def record(app: m.App) -> dict[str, Any]:
             entry["identity"] = s.identity
         if job_placement.access_points(s):
             entry["access_points"] = job_placement.access_points(s)
+        if s.http and s.http.load_balancer != albs.first(app):
+            entry["load_balancer"] = s.http.load_balancer   # on the first ALB: no field (as before)
         services[s.name] = entry
     out: dict[str, Any] = {"services": services}
     if app.jobs:
         out["jobs"] = job_placement.record(app)
+    if albs.first(app):
+        out["first_load_balancer"] = albs.first(app)
     if app.uses_namespace:
         out["namespace"] = True
     if app.retired_queues:
@@ -349,10 +367,19 @@ def _previous_priority(s, entries: dict[str, dict], origin: dict[str, str]) -> i
     return entries.get(origin.get(s.name, ""), {}).get("priority")
 
 
-def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) -> dict[str, int]:
-    rules: list = [s for s in app.routed_services if not s.http.is_default]
+def _entry_lb(entry: Mapping[str, Any], first: str) -> str:
+    return entry.get("load_balancer", first)
+
+
+def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str], lb_name: str,
+                span: tuple[int, int]) -> dict[str, int]:
+    """The automatic priorities of the rules on ALB `lb_name`'s listener, within `span`."""
+    routed = [s for s in app.routed_services if s.http.load_balancer == lb_name]
+    first = albs.first(app)
+    entries = {n: e for n, e in entries.items() if _entry_lb(e, first) == lb_name}
+    rules: list = [s for s in routed if not s.http.is_default]
     rules += [_Rule(_rule_name(s.name, i), r, s.name, i)
-              for s in app.routed_services for i, r in enumerate(s.http.additional_rules)]
+              for s in routed for i, r in enumerate(s.http.additional_rules)]
     explicit = {s.name: s.http.priority for s in rules if s.http.priority is not None}
     auto = [s for s in rules if s.http.priority is None]
     placed: dict[str, int] = dict(explicit)
@@ -362,7 +389,7 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) ->
     # a shifted default service's rules take the last two (stacks/alb_shift.py).
     header_test = {s.name for s in rules if _header_test(s)}
     taken |= {p - 1 for n, p in explicit.items() if n in header_test}
-    if any(s.http.is_default and s.deployment.shifted for s in app.routed_services):
+    if any(s.http.is_default and s.deployment.shifted for s in routed):
         taken |= {LAST_PRIORITY, LAST_PRIORITY - 1}
 
     def free(s: m.Service, p: int, used: set[int]) -> bool:
@@ -390,7 +417,7 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) ->
     for s in sorted((s for s in auto if previous[s.name] is not None), key=lambda s: previous[s.name]):
         p = previous[s.name]
         lo, hi = bounds(s)
-        if p in band_range(s.http) and free(s, p, taken) and lo < p < hi:
+        if p in band_range(s.http, span) and free(s, p, taken) and lo < p < hi:
             placed[s.name] = assigned[s.name] = p
             taken |= {p, p - 1} if s.name in header_test else {p}
     # Every priority the previous compile used stays reserved: its rule may still exist
@@ -402,7 +429,7 @@ def _priorities(app: m.App, entries: dict[str, dict], origin: dict[str, str]) ->
                   if n not in current and "priority" in e and "route" in e}
     for s in sorted((s for s in auto if s.name not in assigned), key=lambda s: s.name):
         p = _free(s, taken | reserved, bounds(s), same_route.get(_route(s.http)),
-                  lambda p, used, s=s: free(s, p, used))
+                  lambda p, used, s=s: free(s, p, used), span)
         placed[s.name] = assigned[s.name] = p
         taken |= {p, p - 1} if s.name in header_test else {p}
     return assigned
@@ -418,13 +445,13 @@ def _header_test(s: m.Service | _Rule) -> bool:
 
 
 def _free(s: m.Service, taken: set[int], bounds: tuple[int, int], after: int | None,
-          free=lambda p, used: p not in used) -> int:
+          free=lambda p, used: p not in used, span: tuple[int, int] = OWN_SPAN) -> int:
     """The first free priority that keeps the order, from the service's hash slot in its
     band; when a gone rule had the same route (a rename), after that rule's priority
     first, so the old rule keeps the traffic until the new service is up and the old rule
     is deleted."""
     lo, hi = bounds
-    band = band_range(s.http)
+    band = band_range(s.http, span)
     start = _slot(s.name)
     ring = [band[(start + i) % len(band)] for i in range(len(band))]
     if after is not None:
@@ -432,10 +459,13 @@ def _free(s: m.Service, taken: set[int], bounds: tuple[int, int], after: int | N
     for p in ring:
         if free(p, taken) and lo < p < hi:
             return p
-    for p in range(FIRST_AUTO_PRIORITY, LAST_PRIORITY + 1):
+    for p in range(span[0], span[1] + 1):
         if free(p, taken) and lo < p < hi:
             return p
-    for p in range(1, LAST_PRIORITY + 1):   # no order-keeping place left: FC206 reports it
+    # No order-keeping place left: FC206 reports it. On an existing ALB, only its range.
+    for p in range(1, LAST_PRIORITY + 1) if span == OWN_SPAN else range(span[0], span[1] + 1):
         if free(p, taken):
             return p
+    if span != OWN_SPAN:
+        return span[1]     # the range is full: FC283 refuses the spec
     raise ValueError("no free listener rule priority")  # 50000 rules: refused by FC206 first

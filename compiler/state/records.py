@@ -21,9 +21,13 @@ KEY = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 STACK = re.compile(r"^services(-([2-9]|[1-9][0-9]+)|-[a-z0-9][a-z0-9-]{0,40})?$")
 QUEUE = re.compile(r"^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$")
 LAST_PRIORITY = 50000
-RECORD_FIELDS = {"services", "jobs", "namespace", "retired_queues", "subnets"}
+LB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+RECORD_FIELDS = {"services", "jobs", "namespace", "retired_queues", "subnets",
+                 "first_load_balancer"}  # the ALB of load_balancers with today's logical IDs
 ENTRY_FIELDS = {"key", "stack", "priority", "route", "alias", "queues", "identity", "fixed_priority",
-                "rules", "access_points"}  # rules: the priorities of http.additional_rules (None: given in the spec)
+                "rules",           # rules: the priorities of http.additional_rules (None: given in the spec)
+                "access_points",
+                "load_balancer"}   # the service's ALB when not the first (priorities are per listener)
 JOB_FIELDS = {"key", "identity", "access_points"}       # state/jobs.py
 VOLUME_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
@@ -38,7 +42,10 @@ def problems(record: Any) -> list[str]:
         found.append(f"services is {_kind(services)}, not an object")
         services = {}
     keys: dict[str, str] = {}
-    priorities: dict[int, str] = {}
+    priorities: dict[tuple[str, int], str] = {}   # (ALB, priority): two listeners may share one
+    if "first_load_balancer" in record and not (isinstance(record["first_load_balancer"], str)
+                                                and LB_NAME.match(record["first_load_balancer"])):
+        found.append(f"first_load_balancer is {_kind(record['first_load_balancer'])}, not a load balancer name")
     for name, entry in services.items():
         where = f"services.{name}"
         if not SERVICE_NAME.match(str(name)):
@@ -56,14 +63,18 @@ def problems(record: Any) -> list[str]:
             keys[key] = name
         if not (isinstance(stack, str) and STACK.match(stack)):
             found.append(f"{where}.stack is {_kind(stack)}, not a services stack name")
+        lb = entry.get("load_balancer", "")
+        if "load_balancer" in entry and not (isinstance(lb, str) and LB_NAME.match(lb)):
+            found.append(f"{where}.load_balancer is {_kind(lb)}, not a load balancer name")
+            lb = ""
         if "priority" in entry:
             p = entry["priority"]
             if not (_is_int(p) and 1 <= p <= LAST_PRIORITY):
                 found.append(f"{where}.priority is {_kind(p)}, not a listener rule priority (1-{LAST_PRIORITY})")
-            elif p in priorities:
-                found.append(f"{where}.priority {p} is also {priorities[p]}'s")
+            elif (lb, p) in priorities:
+                found.append(f"{where}.priority {p} is also {priorities[lb, p]}'s")
             else:
-                priorities[p] = name
+                priorities[lb, p] = name
         if "rules" in entry:
             rules = entry["rules"]
             if not isinstance(rules, list):
@@ -74,10 +85,10 @@ def problems(record: Any) -> list[str]:
                     continue
                 if not (_is_int(p) and 1 <= p <= LAST_PRIORITY):
                     found.append(f"{where}.rules[{i}] is {_kind(p)}, not a listener rule priority (1-{LAST_PRIORITY})")
-                elif p in priorities:
-                    found.append(f"{where}.rules[{i}] priority {p} is also {priorities[p]}'s")
+                elif (lb, p) in priorities:
+                    found.append(f"{where}.rules[{i}] priority {p} is also {priorities[lb, p]}'s")
                 else:
-                    priorities[p] = f"{name} (rule {i})"
+                    priorities[lb, p] = f"{name} (rule {i})"
         if "fixed_priority" in entry:
             p = entry["fixed_priority"]
             if not (_is_int(p) and 1 <= p <= LAST_PRIORITY):

@@ -47,7 +47,9 @@ import prerequisites
 import readback_doors
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_READ_BACK_YET: tuple[str, ...] = ()
+# load-balancers.yaml names an existing ALB that must be made first, with ARNs the emulator
+# chooses: tests/e2e/test_load_balancers_e2e.py makes it, deploys the example and reads it back.
+NOT_READ_BACK_YET: tuple[str, ...] = ("load-balancers.yaml",)
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if p.name not in NOT_READ_BACK_YET)
 E2E_SPECS = sorted((Path(__file__).parent / "specs").glob("*.yaml"))
 SPECS_VARIABLE = "FC_E2E_SPECS"

@@ -22,7 +22,7 @@ from compiler.lint.rules.ListenerRuleShadowed import glob_covers
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
-IDS = {"E9001", "E9002", "W9003", "W9004", "W9005", "E9006", "E9021", "E9022", "E9023", "E9026", "E9030"}
+IDS = {"E9001", "E9002", "W9003", "W9004", "W9005", "E9006", "E9021", "E9022", "E9023", "E9026", "E9030", "E9282"}
 
 SG = "Resources/Group/Properties"
 ENV = "Resources/Task/Properties/ContainerDefinitions/0/Environment"
@@ -55,6 +55,8 @@ BAD = {
         ("E9030", "Resources/SixWildcards/Properties/Conditions"),
         ("E9030", "Resources/TwoPaths/Properties/Conditions/1"),
         ("E9030", "Resources/TwoRewrites/Properties/Transforms/1")],
+    "e9282-target-group-on-two-load-balancers.json": [("E9282", "Resources/AdminShared/Properties/Actions/0"),
+                                                      ("E9282", "Resources/ApiOnPublic/Properties/Actions/0")],
     "e9023-two-mount-targets-one-subnet.json": [("E9023", "Resources/Literal2/Properties/SubnetId"),
                                                 ("E9023", "Resources/MountTarget2/Properties/SubnetId")],
     "e9026-listener-ports.json": [("E9026", "Resources/Udp/Properties/Port"),

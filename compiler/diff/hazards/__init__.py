@@ -10,6 +10,7 @@
                       association-replacement
     schedules.py      duplicate-schedule
     shifted_routes.py shift-revert
+    lb_moves.py       load-balancer-move
     listeners.py      listener-change, port-in-use, target-group-association, endpoint-removed
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from compiler.diff.changes import Changes
 from compiler.diff.hazards.kinds import KINDS, Hazard, describe  # noqa: F401
+from compiler.diff.hazards.lb_moves import load_balancer_moves
 from compiler.diff.hazards.listeners import (endpoints_removed, listener_changes, ports_in_use,
                                              target_group_associations)
 from compiler.diff.hazards.names import name_clashes
@@ -35,5 +37,6 @@ def find(changes: Changes) -> list[Hazard]:
              + rule_gaps(changes) + subnet_overlaps(changes) + data_views(changes)
              + duplicate_deliveries(changes) + duplicate_schedules(changes) + default_certificates(changes)
              + association_replacements(changes) + shift_reverts(changes) + listener_changes(changes)
-             + ports_in_use(changes) + target_group_associations(changes) + endpoints_removed(changes))
+             + ports_in_use(changes) + target_group_associations(changes) + endpoints_removed(changes)
+             + load_balancer_moves(changes))
     return sorted(set(found), key=lambda h: (list(KINDS).index(h.kind), h.stack, h.id, h.message))

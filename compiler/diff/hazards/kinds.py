@@ -98,6 +98,12 @@ KINDS = {
         "listening on until the ECS service's rolling deployment replaces them. New connections "
         "are refused meanwhile (open ones continue). A rule resource whose port changes is replaced "
         "instead: the new one is created first, the old one deleted in the cleanup phase."),
+    "load-balancer-move": (
+        "A service moves to another load balancer",
+        "A service's http.load_balancer changes: a target group serves one load balancer and a rule's "
+        "listener is create-only, so the service gets a new target group and rule on the other load "
+        "balancer, and the old ones are deleted in the cleanup phase. Clients of the old load balancer's "
+        "address lose the service then: move its DNS names or callers first."),
     "shift-revert": (
         "A listener rule or target group ECS shifts traffic on changes",
         "A blue/green, canary or linear service's production or test listener rule, or one of its two "

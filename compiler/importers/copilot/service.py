@@ -140,8 +140,12 @@ def _http(t: Translator, work: Workload, http: dict, exposure: str) -> None:
             if rules:
                 out["additional_rules"] = rules
         elif key == "alb":
-            t.drop(path, "an existing ALB is not supported yet; the service is routed by the spec's "
-                   "load_balancer", where)
+            # Not mapped: the manifest names the ALB only (Copilot finds its listener and security
+            # group at deploy time), and the spec's existing ALB needs both, and the ALB's VPC.
+            t.drop(path, "the imported ALB is not mapped: the spec's load_balancers can name it (arn), but "
+                   "also need its listener_arn and security_group, which the manifest does not hold, and "
+                   "the app in its VPC (network.vpc.id); the service is routed by the spec's load_balancer",
+                   where)
         else:
             t.drop(path, f"http.{key} has no equivalent", where)
     out.setdefault("path", "/")

@@ -180,7 +180,7 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx, ws_loc) -> Importe
     spec["network"] = network
     lb = _load_balancer(works, envi, ctx)
     if lb is not None:
-        spec["load_balancer"] = lb
+        spec[lb[0]] = lb[1]
     spec["discovery"] = {"namespace": f"{spec_env}.{app}.local"}
     ctx.comment(("discovery", "namespace"), "Copilot's namespace, so services keep their DNS names "
                 "(<service>.<env>.<app>.local)")
@@ -205,23 +205,30 @@ def _translate(app, env_name, env_data, env_loc, loaded, ctx, ws_loc) -> Importe
     return result
 
 
-def _load_balancer(works, envi, ctx) -> dict | None:
+def _load_balancer(works, envi, ctx) -> tuple[str, dict] | None:
+    """("load_balancer", settings) for one ALB; ("load_balancers", {public, internal}) when Load
+    Balanced Web Services and Backend Services each have Copilot's load balancer, as Copilot
+    runs them: a public ALB and an internal one, each service on its own."""
     public = [(w, loc) for w, loc in works if w.http == "public"]
     internal = [(w, loc) for w, loc in works if w.http == "internal"]
     if not public and not internal:
         return None
     if public and internal:
-        for w, loc in internal:
-            w.spec.pop("http", None)
-            ctx.untranslated(loc, ("http",), "Copilot gives Backend Services an internal load balancer beside "
-                             "the public one; here one load balancer serves the app, and a backend on the "
-                             "public one would be exposed: reach it through Service Connect or Cloud Map",
-                             ("services", w.name))
-            w.spec.setdefault("discovery", True)
+        albs = {"public": _settings(dict(envi.public_lb), public, ctx),
+                "internal": _settings({**envi.private_lb, "public": False}, internal, ctx)}
+        for name, routed in (("public", public), ("internal", internal)):
+            for w, _ in routed:
+                if "http" in w.spec:
+                    w.spec["http"]["load_balancer"] = name
+        return "load_balancers", albs
     lb = dict(envi.public_lb if public else envi.private_lb)
     if not public:
         lb["public"] = False
-    routed = public or internal
+    return "load_balancer", _settings(lb, public or internal, ctx)
+
+
+def _settings(lb: dict, routed, ctx) -> dict:
+    """One ALB's settings, given the services it routes to."""
     ips = [w.source_ips for w, _ in routed]
     if ips and ips[0] is not None and all(i == ips[0] for i in ips):
         lb["allowed_cidrs"] = _narrowest(ips[0], lb.get("allowed_cidrs"))

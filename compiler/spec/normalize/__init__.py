@@ -7,7 +7,7 @@ which read the model this package builds. One module per spec block:
     blocks.py          a bare optional block (YAML null) -> {}, before the schema
     postures.py        the defaults `security` chooses
     network.py         network: a VPC of the compiler's (carved subnets) or an existing one
-    load_balancer.py   load_balancer: the ALB, HTTPS, access logs
+    load_balancer.py   load_balancer / load_balancers: the ALBs (HTTPS, access logs), existing ALBs
     nlb.py             services.<name>.nlb: the service's NLB listener, on an NLB of its own or a
                        shared one of network_load_balancers
     services.py        services.<name>: size, count and scaling, deployment, healthcheck
@@ -46,13 +46,18 @@ def normalize(data: Mapping[str, Any]) -> m.App:
     # Spec order is kept: it decides which services stack a service lands in.
     services = tuple(service(name, spec or {}, posture, net.cidr, {n.name: n for n in nlbs})
                      for name, spec in (data.get("services") or {}).items())
-    aliases = any(s.http.aliases for s in services if s.http)
+    lb_names = list(data.get("load_balancers") or {}) if data.get("load_balancer") is None else [""]
+    only = lb_names[0] if len(lb_names) == 1 else None
+    aliases = {only if only is not None and not s.http.load_balancer else s.http.load_balancer
+               for s in services if s.http and s.http.aliases}
+    load_balancers = load_balancer.normalize_all(data, net.cidr, aliases, posture)
+    services = load_balancer.on_their_albs(services, load_balancers)
     return m.App(
         app=app,
         environment=env,
         tags=tuple(sorted((str(k), text(v)) for k, v in (data.get("tags") or {}).items())),
         network=net,
-        load_balancer=load_balancer.normalize(data.get("load_balancer"), net.cidr, aliases, posture),
+        load_balancers=load_balancers,
         namespace=(data.get("discovery") or {}).get("namespace", f"{app}.{env}.local"),
         services=queue_fifo(services),
         jobs=tuple(job(name, spec or {}, posture) for name, spec in sorted((data.get("jobs") or {}).items())),

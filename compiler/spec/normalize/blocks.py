@@ -7,7 +7,7 @@ from typing import Any
 # Optional blocks where a bare `key:` (YAML null) means "this block, all defaults",
 # as in `load_balancer:` followed only by commented-out settings. "*" is any service.
 BLOCKS = (
-    ("network",), ("network", "vpc"), ("network", "flow_logs"), ("load_balancer",),
+    ("network",), ("network", "vpc"), ("network", "flow_logs"), ("load_balancer",), ("load_balancers", "*"),
     ("discovery",), ("tags",), ("network_load_balancers", "*"),
     ("services", "*", "http"), ("services", "*", "http", "healthcheck"),
     ("services", "*", "deployment"), ("services", "*", "logging"), ("services", "*", "storage"),

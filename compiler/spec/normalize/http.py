@@ -115,4 +115,5 @@ def http(spec: Mapping[str, Any], container: str | None = None,
         target_port=spec.get("target_port", ports.get(target)),
         additional_rules=tuple(_route(r, version, container, ports) for r in spec.get("additional_rules", ())),
         conditions=narrowed,
+        load_balancer=spec.get("load_balancer", ""),
     )
