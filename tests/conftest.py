@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import planted_lints as planted
+
 E2E = Path(__file__).resolve().parent / "e2e"
 SHARED_SCOPES = {"module", "session", "package"}
 
@@ -36,6 +38,13 @@ def _isolated_lint_cache(request, tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def planted_lints(tmp_path_factory) -> planted.PlantedLints:
+    """Every golden template with planted errors, linted by stock cfn-lint and by a lint worker,
+    once per run: tests/test_lint.py and tests/test_lintspeed.py read it (group "planted-lints")."""
+    return planted.run(tmp_path_factory.mktemp("planted-lints"))
 
 
 def _shared_fixture_group(item: pytest.Item) -> str | None:
