@@ -33,6 +33,9 @@ from compiler.pipeline import OK, build
 
 TRIPLES = 150
 OUR_RULES = ("E9", "W9")
+# The whole product in this many slices, one test each: pytest-xdist spreads them over its
+# workers (the templates slices share are linted once all the same: the lint cache is the run's).
+SLICES = 8
 
 
 @dataclass
@@ -132,10 +135,18 @@ def test_known_refusals_are_located_at_their_cause(tmp_path):
         assert expected[names] in {(e.code, e.path) for e in o.errors}, (names, [e.format() for e in o.errors])
 
 
+def test_the_slices_make_the_whole_product_once():
+    combos = catalogue.pairs() + catalogue.triples(TRIPLES)
+    sliced = [c for index in range(SLICES) for c in combos[index::SLICES]]
+    assert sorted(c.id for c in sliced) == sorted(c.id for c in combos)
+    assert len({c.id for c in combos}) == len(combos)
+
+
 @pytest.mark.combinations
 @pytest.mark.skipif(os.environ.get("FC_COMBINATIONS") != "all",
                     reason="the whole product takes minutes: FC_COMBINATIONS=all runs it (CI does)")
-def test_every_pair_of_the_catalogue_and_a_sample_of_triples(tmp_path):
+@pytest.mark.parametrize("index", range(SLICES), ids=lambda i: f"slice{i + 1}of{SLICES}")
+def test_every_pair_of_the_catalogue_and_a_sample_of_triples(index, tmp_path):
     combos = catalogue.pairs() + catalogue.triples(TRIPLES)
-    _, problems = _check(combos, tmp_path)
+    _, problems = _check(combos[index::SLICES], tmp_path)
     assert not problems, "\n".join(problems)
