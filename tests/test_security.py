@@ -3,7 +3,8 @@
 Every example, plus a few specs written here for what the examples leave out
 (HTTPS on an internal ALB; a legacy TLS policy with access logs, deletion
 protection, public tasks and no flow logs; plain HTTP from one range into the
-user's own log bucket), is compiled once per session. Then:
+user's own log bucket), is compiled once per run (module fixtures: the templates
+and the scans are freed after this file). Then:
 
 - checkov, the version pinned in pyproject.toml, finds no failed check but what a
   default leaves weak (plain HTTP, no access logs, port 80 open: no key chose them, so
@@ -86,7 +87,7 @@ class Compiled:
     apps: dict[str, dict[str, dict]]    # name -> {file -> template}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def compiled(tmp_path_factory) -> Compiled:
     root = tmp_path_factory.mktemp("security") / "templates"
     specs = {b.id: b for b in all_builds(EXAMPLES)}
@@ -186,7 +187,7 @@ def _key(result: dict) -> tuple[str, str, str]:
     return result["file_path"].lstrip("/"), result["resource"], result["check_id"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def scans(compiled, tmp_path_factory):
     """checkov over the templates as compiled, and over a copy without the skips, in parallel."""
     stripped = tmp_path_factory.mktemp("security-stripped")
