@@ -10,7 +10,9 @@ CLI, lint pools), and the process's RSS after it:
     python bench/testcost.py /tmp/cost.jsonl          # per file, most CPU first
     python bench/testcost.py /tmp/cost.jsonl --tests  # per test phase, the 40 costliest
 
-On a loaded machine compare CPU seconds, not wall seconds.
+On a loaded machine compare CPU seconds, not wall seconds. TESTCOST_TRIM=1 runs the garbage
+collector and glibc's malloc_trim after every test before measuring: RSS that this brings
+down was garbage or free heap, not state a test keeps.
 """
 from __future__ import annotations
 
@@ -55,6 +57,10 @@ def _measured(item, phase):
     yield
     if not out:
         return
+    if os.environ.get("TESTCOST_TRIM") and phase == "teardown":
+        import ctypes, gc
+        gc.collect()
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
     own2, kids2 = _cpu()
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     line = {"test": item.nodeid, "phase": phase, "worker": worker, "wall": round(time.monotonic() - wall, 3),
