@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -165,10 +166,13 @@ def _strip_skips(source: Path, target: Path) -> None:
 
 
 def _start_scan(directory: Path) -> subprocess.Popen:
+    # In one process: checkov forks a worker per core by default (~100 MB each), and the
+    # cores are already busy with pytest-xdist's workers.
     return subprocess.Popen(
         [*checkov_command(), "-d", str(directory), "--framework", "cloudformation",
          "--skip-download", "-o", "json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "CHECKOV_PARALLELIZATION_TYPE": "none"},
     )
 
 
