@@ -34,7 +34,8 @@ from compiler.pipeline import OK, build
 TRIPLES = 150
 OUR_RULES = ("E9", "W9")
 # The whole product in this many slices, one test each: pytest-xdist spreads them over its
-# workers (the templates slices share are linted once all the same: the lint cache is the run's).
+# workers (a template two slices share is linted once, unless both lint it at the same moment:
+# the lint cache is the run's, tests/conftest.py).
 SLICES = 8
 
 
