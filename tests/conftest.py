@@ -3,7 +3,9 @@
 - The lint cache goes to a temporary directory of this run (shared by its xdist
   workers), so every test run really runs cfn-lint once per template content.
 - Every test under tests/e2e/ is marked `e2e` (deploys into the local emulator):
-  `python -m pytest -m "not e2e"` is the quick loop.
+  `python -m pytest -m "not e2e"` is the quick loop. Under pytest-xdist they all run on
+  one worker (group "e2e"): the emulator is moto in the worker's process (~250 MB once
+  it has served a deploy), so one worker holds it, not every worker.
 - Under pytest-xdist (`--dist loadgroup`, see pyproject.toml), the tests that share a
   module- or session-scoped fixture of their own module run on one worker, so that
   fixture (a deploy, checkov over every example, the Copilot corpus imported) is built
@@ -17,6 +19,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+import planted_lints as planted
 
 E2E = Path(__file__).resolve().parent / "e2e"
 SHARED_SCOPES = {"module", "session", "package"}
@@ -36,6 +40,13 @@ def _isolated_lint_cache(request, tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def planted_lints(tmp_path_factory) -> planted.PlantedLints:
+    """Every golden template with planted errors, linted by stock cfn-lint and by a lint worker,
+    once per run: tests/test_lint.py and tests/test_lintspeed.py read it (group "planted-lints")."""
+    return planted.run(tmp_path_factory.mktemp("planted-lints"))
 
 
 def _shared_fixture_group(item: pytest.Item) -> str | None:
@@ -61,6 +72,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if E2E in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
+            if not item.get_closest_marker("xdist_group"):
+                item.add_marker(pytest.mark.xdist_group("e2e"))
         group = _shared_fixture_group(item)
         if group and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(group))

@@ -33,6 +33,10 @@ from compiler.pipeline import OK, build
 
 TRIPLES = 150
 OUR_RULES = ("E9", "W9")
+# The whole product in this many slices, one test each: pytest-xdist spreads them over its
+# workers (a template two slices share is linted once, unless both lint it at the same moment:
+# the lint cache is the run's, tests/conftest.py).
+SLICES = 8
 
 
 @dataclass
@@ -149,10 +153,18 @@ def test_several_and_existing_albs_meet_the_network_posture_environments_jobs_an
                        "existing-alb+china": ["FC260"]}, refused
 
 
+def test_the_slices_make_the_whole_product_once():
+    combos = catalogue.pairs() + catalogue.triples(TRIPLES)
+    sliced = [c for index in range(SLICES) for c in combos[index::SLICES]]
+    assert sorted(c.id for c in sliced) == sorted(c.id for c in combos)
+    assert len({c.id for c in combos}) == len(combos)
+
+
 @pytest.mark.combinations
 @pytest.mark.skipif(os.environ.get("FC_COMBINATIONS") != "all",
                     reason="the whole product takes minutes: FC_COMBINATIONS=all runs it (CI does)")
-def test_every_pair_of_the_catalogue_and_a_sample_of_triples(tmp_path):
+@pytest.mark.parametrize("index", range(SLICES), ids=lambda i: f"slice{i + 1}of{SLICES}")
+def test_every_pair_of_the_catalogue_and_a_sample_of_triples(index, tmp_path):
     combos = catalogue.pairs() + catalogue.triples(TRIPLES)
-    _, problems = _check(combos, tmp_path)
+    _, problems = _check(combos[index::SLICES], tmp_path)
     assert not problems, "\n".join(problems)

@@ -17,28 +17,10 @@ from pathlib import Path
 import pytest
 
 from compiler.lint import runner as lint
+from planted_lints import GOLDEN, GROUP, name_of, planted as _planted
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = sorted((ROOT / "tests" / "golden").glob("*/*.json"))
 EXAMPLE = "examples/public-tasks.yaml"
-
-
-def _planted(text: str) -> str:
-    """Errors in every resource (a walk finding each) and outside the walk (whole-template rules)."""
-    data = json.loads(text)
-    for i, (name, body) in enumerate(sorted(data["Resources"].items())):
-        props = body.setdefault("Properties", {})
-        props["NotAProperty"] = i if i % 5 else f"bell\u0007{i}"  # E3002 walking this resource; E9006 (ours)
-        if i % 3 == 0:
-            body["DependsOn"] = "NoSuchResource"         # E3005
-        if i % 4 == 1:
-            props["Tags"] = {"Ref": "NoSuchParameter"}   # E1020 and a type finding
-        if body["Type"] == "AWS::ECS::TaskDefinition":   # type-bound rules (lint.type_bound_rules) ...
-            props.update(Cpu="256", Memory="30720")      # E3047: no such Fargate size
-        if body["Type"] == "AWS::ECS::Service":
-            props.pop("NetworkConfiguration", None)      # E3052: awsvpc needs it
-    data.setdefault("Parameters", {})["UnusedParam"] = {"Type": "String"}  # W2001: a whole-template rule
-    return json.dumps(data, indent=2, sort_keys=True)
 
 
 def _sharded(text: str, shards: int, pinned: frozenset[str] | None = None) -> list[dict]:
@@ -50,17 +32,21 @@ def _whole(text: str) -> list[dict]:
     return lint._merge([lint.lint_text(text)])
 
 
-@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_shards_find_exactly_what_a_whole_run_finds(path):
+@GROUP
+@pytest.mark.parametrize("path", GOLDEN, ids=name_of)
+def test_shards_find_exactly_what_a_whole_run_finds(path, planted_lints):
     planted = _planted(path.read_text())  # the example's template, with errors in every resource
-    expected = _whole(planted)
+    assert planted_lints.texts[name_of(path)] == planted
+    # One whole serial run: stock cfn-lint's, in a fresh process (made once per run, planted_lints.py).
+    expected = lint._merge([planted_lints.stock[name_of(path)]])
     resources = len(json.loads(planted)["Resources"])
     assert len({f["path"] for f in expected if f["rule"] == "E3002"}) >= resources  # planted errors are seen
     assert any(f["rule"] == "E9006" for f in expected)  # and so are our own rules (compiler/lint/rules/)
     types = {body["Type"] for body in json.loads(planted)["Resources"].values()}
     if {"AWS::ECS::TaskDefinition", "AWS::ECS::Service"} <= types:  # (a jobs-only app's services.json has neither)
         assert {"E3047", "E3052"} <= {f["rule"] for f in expected}  # ... are seen too
-    assert lint._merge([lint.run_task(("whole", planted))]) == expected  # the pool's whole-template task
+    # The pool's whole-template task (lint.run_task(("whole", ...)) is lint.lint_shard) in a fresh lint worker.
+    assert lint._merge([planted_lints.worker["found"][name_of(path)]]) == expected
     shards = 3 if path.name == "services.json" else 2
     assert _sharded(planted, shards) == expected
 

@@ -4,7 +4,8 @@ The reference is stock cfn-lint (lint.lint_text: the Runner as cfn-lint builds i
 lintspeed) in one fresh process; the other fresh process runs what a lint worker runs
 (lint.prepare(): sympy deferred, validator classes cached, the guard). Both lint every
 example's templates with errors planted in every resource, plus variants with
-conditions and rules for cfn-lint's condition solver, and must find the same.
+conditions and rules for cfn-lint's condition solver, and must find the same. Those two
+runs are made once per test run, for this file and tests/test_lint.py (tests/planted_lints.py).
 """
 
 from __future__ import annotations
@@ -19,83 +20,13 @@ import pytest
 
 from compiler.aws import cfnlint_data
 from compiler.lint import runner as lint, speed as lintspeed
-from test_lint import GOLDEN, _planted
+from planted_lints import GROUP
 
 ROOT = Path(__file__).resolve().parent.parent
 
-STOCK = """
-import json, sys
-from compiler.lint import runner as lint
-texts = json.load(open(sys.argv[1]))
-print(json.dumps({name: lint.lint_text(text) for name, text in texts.items()}))
-"""
-
-WORKER = """
-import json, sys
-from compiler.aws import cfnlint_data
-from compiler.lint import runner as lint, speed as lintspeed
-texts = json.load(open(sys.argv[1]))
-lint.prepare()
-lint.stateful_types()
-lint.type_bound_rules()
-found, before = {}, None
-for name, text in texts.items():  # condition-free templates first (see _texts)
-    if before is None and lint.uses_conditions(json.loads(text)):
-        before = {"complete": lintspeed.is_sympy_complete(), "polys": "sympy.polys" in sys.modules}
-    found[name] = lint.lint_shard(text)
-print(json.dumps({"found": found, "trips": lintspeed.guard_trips(), "before_conditions": before}))
-"""
-
-
-def _with_conditions(text: str) -> str:
-    """Conditions the solver must reason about: a conditional resource referenced
-    unconditionally (W1001), Fn::If in properties, a rule with assertions."""
-    data = json.loads(text)
-    names = sorted(data["Resources"])
-    data.setdefault("Parameters", {})["Stage"] = {"Type": "String", "AllowedValues": ["dev", "prod"]}
-    data["Conditions"] = {
-        "IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
-        "IsDev": {"Fn::Not": [{"Condition": "IsProd"}]},
-        "Both": {"Fn::And": [{"Condition": "IsProd"}, {"Condition": "IsDev"}]},
-    }
-    data["Rules"] = {"ProdOnly": {"RuleCondition": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
-                                  "Assertions": [{"Assert": {"Fn::Equals": [{"Ref": "Stage"}, "dev"]}}]}}
-    data["Resources"][names[0]]["Condition"] = "IsProd"
-    for i, name in enumerate(names[1:], start=1):
-        props = data["Resources"][name].setdefault("Properties", {})
-        if i % 2:
-            props["Conditional"] = {"Fn::If": ["IsDev", {"Ref": names[0]}, {"Ref": "AWS::NoValue"}]}
-        else:
-            props["Unconditional"] = {"Ref": names[0]}
-    return json.dumps(data, indent=2, sort_keys=True)
-
-
-def _texts() -> dict[str, str]:
-    texts = {f"{p.parent.name}/{p.name}": _planted(p.read_text()) for p in GOLDEN}
-    free = {name: text for name, text in texts.items() if "Conditions" not in json.loads(text)}
-    rest = {name: text for name, text in texts.items() if name not in free}
-    variants = {f"{name} +conditions": _with_conditions(texts[name])
-                for name in ("complete/services.json", "complete/alb.json", "complete/network.json")}
-    return {**free, **rest, **variants}
-
-
-def _run(code: str, texts_file: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", code, str(texts_file)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
-
-
-@pytest.fixture(scope="module")
-def both(tmp_path_factory) -> tuple[dict, dict, dict[str, str]]:
-    texts = _texts()
-    path = tmp_path_factory.mktemp("lintspeed") / "texts.json"
-    path.write_text(json.dumps(texts))
-    return _run(STOCK, path), _run(WORKER, path), texts
-
-
-def test_a_worker_finds_exactly_what_stock_cfn_lint_finds(both):
-    stock, worker, texts = both
+@GROUP
+def test_a_worker_finds_exactly_what_stock_cfn_lint_finds(planted_lints):
+    stock, worker, texts = planted_lints.stock, planted_lints.worker, planted_lints.texts
     assert set(stock) == set(texts)
     for name in texts:  # the same findings; lint_templates sorts them
         assert lint._merge([worker["found"][name]]) == lint._merge([stock[name]]), name
@@ -104,8 +35,9 @@ def test_a_worker_finds_exactly_what_stock_cfn_lint_finds(both):
     assert {"W1001", "E3002"} <= solver  # the conditions were reasoned about, the planted errors seen
 
 
-def test_sympy_stays_partial_until_a_template_has_conditions(both):
-    _, worker, _ = both
+@GROUP
+def test_sympy_stays_partial_until_a_template_has_conditions(planted_lints):
+    worker = planted_lints.worker
     assert worker["before_conditions"] == {"complete": False, "polys": False}  # the saving is real
     assert worker["trips"] == 0  # and no late sympy import was ever needed on them
 

@@ -3,7 +3,8 @@
 Every example, plus a few specs written here for what the examples leave out
 (HTTPS on an internal ALB; a legacy TLS policy with access logs, deletion
 protection, public tasks and no flow logs; plain HTTP from one range into the
-user's own log bucket), is compiled once per session. Then:
+user's own log bucket), is compiled once per run (module fixtures: the templates
+and the scans are freed after this file). Then:
 
 - checkov, the version pinned in pyproject.toml, finds no failed check but what a
   default leaves weak (plain HTTP, no access logs, port 80 open: no key chose them, so
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -86,7 +88,7 @@ class Compiled:
     apps: dict[str, dict[str, dict]]    # name -> {file -> template}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def compiled(tmp_path_factory) -> Compiled:
     root = tmp_path_factory.mktemp("security") / "templates"
     specs = {b.id: b for b in all_builds(EXAMPLES)}
@@ -164,10 +166,13 @@ def _strip_skips(source: Path, target: Path) -> None:
 
 
 def _start_scan(directory: Path) -> subprocess.Popen:
+    # In one process: checkov forks a worker per core by default (~100 MB each), and the
+    # cores are already busy with pytest-xdist's workers.
     return subprocess.Popen(
         [*checkov_command(), "-d", str(directory), "--framework", "cloudformation",
          "--skip-download", "-o", "json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "CHECKOV_PARALLELIZATION_TYPE": "none"},
     )
 
 
@@ -186,18 +191,21 @@ def _key(result: dict) -> tuple[str, str, str]:
     return result["file_path"].lstrip("/"), result["resource"], result["check_id"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def scans(compiled, tmp_path_factory):
-    """checkov over the templates as compiled, and over a copy without the skips, in parallel."""
+    """checkov over the templates as compiled, then over a copy without the skips: one after
+    the other, as one checkov process takes ~300 MB (the suite stays under 1 GB, README)."""
     stripped = tmp_path_factory.mktemp("security-stripped")
     _strip_skips(compiled.root, stripped)
-    processes = [_start_scan(compiled.root), _start_scan(stripped)]
-    try:
-        return tuple(_report(p) for p in processes)
-    finally:
-        for p in processes:
-            if p.poll() is None:
-                p.kill()
+    reports = []
+    for directory in (compiled.root, stripped):
+        process = _start_scan(directory)
+        try:
+            reports.append(_report(process))
+        finally:
+            if process.poll() is None:
+                process.kill()
+    return tuple(reports)
 
 
 @needs_checkov

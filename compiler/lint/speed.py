@@ -134,6 +134,13 @@ def is_sympy_complete() -> bool:
     return module is None or "__getattr__" not in module.__dict__
 
 
+# Entries kept by cache_validator_classes, oldest out first. A template's lint makes ~13 and
+# its hits come from within that template; each entry keeps its inputs alive, and with them
+# the template's context: ~5 MB. Unbounded, a process that lints many templates grew without
+# end (a test worker: +350 MB over 4 lint cases of tests/test_stack_services.py).
+MAX_VALIDATOR_CLASSES = 32
+
+
 def cache_validator_classes() -> None:
     """Make cfn-lint's validator-class factory return one class per distinct input (see
     the module docstring). Idempotent."""
@@ -150,6 +157,8 @@ def cache_validator_classes() -> None:
             return make(validators, function_filter, fn_resolvers)
         entry = made.get(key)
         if entry is None:
+            if len(made) >= MAX_VALIDATOR_CLASSES:  # the oldest goes, its inputs with it
+                del made[next(iter(made))]
             # the inputs are kept with the class: the ids in the key stay theirs
             entry = made[key] = (make(validators, function_filter, fn_resolvers),
                                  validators, function_filter, fn_resolvers)
