@@ -3,7 +3,7 @@ import json
 import cfnlint.api
 import pytest
 
-from compiler.state import placement, routing
+from compiler.state import priorities, routing
 from compiler.pipeline import model_of
 from compiler.stacks import alb, alb_logs, alb_routing
 
@@ -278,8 +278,8 @@ def test_rules_carry_priorities_paths_and_hosts():
         {"Field": "host-header", "HostHeaderConfig": {"Values": ["shop.example.com"]}},
     ]
     # Automatic: in the band of rules with hosts (placement.py), after the explicit ones.
-    assert docs["Priority"] in range(placement.FIRST_AUTO_PRIORITY, placement.FIRST_AUTO_PRIORITY
-                                     + routing.BAND_LENGTHS * placement.BAND_WIDTH)
+    assert docs["Priority"] in range(priorities.FIRST_AUTO_PRIORITY, priorities.FIRST_AUTO_PRIORITY
+                                     + routing.BAND_LENGTHS * priorities.BAND_WIDTH)
     assert docs["Conditions"][1] == {
         "Field": "host-header",
         "HostHeaderConfig": {"Values": ["docs.example.com", "help.example.com"]},

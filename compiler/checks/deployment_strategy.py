@@ -13,7 +13,7 @@ from compiler.checks._util import given, raw, svc
 from compiler.diagnostics import Diagnostic, Locator
 from compiler.model import App, Service
 from compiler.spec.normalize.deployment import whole
-from compiler.state.placement import LAST_PRIORITY
+from compiler.state.priorities import LAST_PRIORITY
 
 CODE = "FC225"
 

@@ -32,7 +32,7 @@ from troposphere import elasticloadbalancingv2 as elb
 from compiler import model as m
 from compiler.stacks import alb_routing
 from compiler.stacks.common import tags, wire_output
-from compiler.state.placement import LAST_PRIORITY
+from compiler.state.priorities import LAST_PRIORITY
 
 DEFAULT_PATHS = ("/*",)
 
