@@ -251,3 +251,21 @@ class Emulator:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(request, timeout=30) as response:
             assert response.status == 200
+        _drop_reset_backends()
+
+
+def _drop_reset_backends() -> None:
+    """Let go of the backends a reset replaced (the server is in this process).
+
+    Two caches of moto 5.2.5 keep every backend alive after a reset: the unbounded
+    functools.cache on Subnet._base_avail_ip_iterator (every subnet -> its EC2 backend,
+    with its ~1300 AMIs, snapshots and volumes: ~4 MB per reset, for good) and the
+    lru_cache (128 entries) on AccountSpecificBackend._generate_regions, keyed by the
+    account's backend. Right after a reset no backend exists yet (moto makes new ones
+    on the next request), so nothing current is cleared.
+    """
+    from moto.core.base_backend import AccountSpecificBackend
+    from moto.ec2.models.subnets import Subnet
+
+    Subnet._base_avail_ip_iterator.cache_clear()
+    AccountSpecificBackend._generate_regions.cache_clear()
