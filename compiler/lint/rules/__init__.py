@@ -19,6 +19,7 @@ this package), so each rule file imports only cfnlint and the standard library.
     E9021 CertificateCommonName        an ACM certificate's DomainName: at most 64 characters
     E9022 DeadLetterRetention          a standard queue's dead-letter queue keeps messages longer
     E9023 MountTargetSubnets           one EFS mount target per subnet of a file system
+    E9026 ListenerPorts                one listener per port of a load balancer, at most 50
     E9030 ListenerRuleConditionLimits  listener rule conditions and transforms within ALB's limits
     E9282 TargetGroupOneLoadBalancer   an ALB target group is forwarded to by one load balancer only
 """
