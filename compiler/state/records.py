@@ -48,19 +48,10 @@ def problems(record: Any) -> list[str]:
         found.append(f"first_load_balancer is {_kind(record['first_load_balancer'])}, not a load balancer name")
     for name, entry in services.items():
         where = f"services.{name}"
-        if not SERVICE_NAME.match(str(name)):
-            found.append(f"{where}: not a service name")
+        found += _entry_problems(where, "service", name, entry, ENTRY_FIELDS, keys)
         if not isinstance(entry, dict):
-            found.append(f"{where} is {_kind(entry)}, not an object")
             continue
-        found += [f"{where}: unknown field '{k}'" for k in sorted(entry) if k not in ENTRY_FIELDS]
-        key, stack = entry.get("key"), entry.get("stack")
-        if not (isinstance(key, str) and KEY.match(key)):
-            found.append(f"{where}.key is {_kind(key)}, not a logical-ID key")
-        elif key in keys:
-            found.append(f"{where}.key '{key}' is also {keys[key]}'s")
-        else:
-            keys[key] = name
+        stack = entry.get("stack")
         if not (isinstance(stack, str) and STACK.match(stack)):
             found.append(f"{where}.stack is {_kind(stack)}, not a services stack name")
         lb = entry.get("load_balancer", "")
@@ -127,23 +118,30 @@ def _job_problems(jobs: Any) -> list[str]:
     found, keys = [], {}
     for name, entry in jobs.items():
         where = f"jobs.{name}"
-        if not SERVICE_NAME.match(str(name)):
-            found.append(f"{where}: not a job name")
+        found += _entry_problems(where, "job", name, entry, JOB_FIELDS, keys)
         if not isinstance(entry, dict):
-            found.append(f"{where} is {_kind(entry)}, not an object")
             continue
-        found += [f"{where}: unknown field '{k}'" for k in sorted(entry) if k not in JOB_FIELDS]
-        key = entry.get("key")
-        if not (isinstance(key, str) and KEY.match(key)):
-            found.append(f"{where}.key is {_kind(key)}, not a logical-ID key")
-        elif key in keys:
-            found.append(f"{where}.key '{key}' is also {keys[key]}'s")
-        else:
-            keys[key] = name
         if "identity" in entry and not (isinstance(entry["identity"], str) and SERVICE_NAME.match(entry["identity"])):
             found.append(f"{where}.identity is {_kind(entry['identity'])}, not a job name")
         if "access_points" in entry:
             found += _access_point_problems(where, entry["access_points"])
+    return found
+
+
+def _entry_problems(where: str, noun: str, name: Any, entry: Any, fields: set[str], keys: dict[str, str]) -> list[str]:
+    """A service's or job's record: its name, an object of known fields, a logical-ID key
+    no other entry of `keys` holds (recorded there)."""
+    found = [] if SERVICE_NAME.match(str(name)) else [f"{where}: not a {noun} name"]
+    if not isinstance(entry, dict):
+        return found + [f"{where} is {_kind(entry)}, not an object"]
+    found += [f"{where}: unknown field '{k}'" for k in sorted(entry) if k not in fields]
+    key = entry.get("key")
+    if not (isinstance(key, str) and KEY.match(key)):
+        found.append(f"{where}.key is {_kind(key)}, not a logical-ID key")
+    elif key in keys:
+        found.append(f"{where}.key '{key}' is also {keys[key]}'s")
+    else:
+        keys[key] = name
     return found
 
 
