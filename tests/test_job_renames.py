@@ -88,28 +88,26 @@ def test_a_job_renamed_without_renamed_from_is_warned_at_its_line(tmp_path):
     assert "files stay in /nightly/data" in warning.message
 
 
-def test_renamed_from_a_job_the_spec_still_has_is_an_error(tmp_path):
+def _validate_with_extra_job(tmp_path, renamed_from: str):
+    """Compile JOBS, then validate it with a job `extra` (cleanup's copy) renamed from `renamed_from`."""
     from compiler.pipeline import validate
 
     ws = Workspace(tmp_path)
     ws.compile(JOBS)
     spec = copy.deepcopy(JOBS)
-    spec["jobs"]["extra"] = {**spec["jobs"]["cleanup"], "renamed_from": "cleanup"}
+    spec["jobs"]["extra"] = {**spec["jobs"]["cleanup"], "renamed_from": renamed_from}
     ws.spec.write_text(yaml.safe_dump(spec, sort_keys=False))
-    app, found = validate(str(ws.spec))
+    return validate(str(ws.spec))
+
+
+def test_renamed_from_a_job_the_spec_still_has_is_an_error(tmp_path):
+    app, found = _validate_with_extra_job(tmp_path, renamed_from="cleanup")
     assert app is None
     assert any(d.code == "FC273" and d.severity == "error" and d.path == "jobs.extra.renamed_from" for d in found)
 
 
 def test_renamed_from_a_job_the_last_compile_did_not_have_is_a_warning(tmp_path):
-    from compiler.pipeline import validate
-
-    ws = Workspace(tmp_path)
-    ws.compile(JOBS)
-    spec = copy.deepcopy(JOBS)
-    spec["jobs"]["extra"] = {**spec["jobs"]["cleanup"], "renamed_from": "nosuch"}
-    ws.spec.write_text(yaml.safe_dump(spec, sort_keys=False))
-    app, found = validate(str(ws.spec))
+    app, found = _validate_with_extra_job(tmp_path, renamed_from="nosuch")
     (warning,) = [d for d in found if d.code == "FC273"]
     assert warning.severity == "warning" and "names no job of the last compile" in warning.message
     assert app.jobs[[j.name for j in app.jobs].index("extra")].key == "Extra"

@@ -284,19 +284,21 @@ def test_no_assigned_priority_lets_a_broader_rule_match_first(routes):
 
 # ---------------------------------------------------------------- diff
 
+def _side(tmp_path, name: str, data: dict) -> templates.TemplateSet:
+    """One side of a diff: `data` written as a spec and compiled."""
+    (tmp_path / name).write_text(yaml.safe_dump(data))
+    found, problems = templates.from_spec(str(tmp_path / name))
+    assert found is not None, problems
+    return found
+
+
 def test_a_condition_change_updates_the_rule_in_place_without_hazard(tmp_path):
     old = spec(api={"path": "/api/*", "headers": {"X-A": "1"}}, web={"path": "/"})
     new = copy.deepcopy(old)
     new["services"]["api"]["http"]["headers"] = {"X-A": "2"}
     new["services"]["api"]["http"]["rewrite"] = {"strip_prefix": "/api"}
 
-    def side(name: str, data: dict) -> templates.TemplateSet:
-        (tmp_path / name).write_text(yaml.safe_dump(data))
-        found, problems = templates.from_spec(str(tmp_path / name))
-        assert found is not None, problems
-        return found
-
-    diff = compute(side("a.yaml", old), side("b.yaml", new))
+    diff = compute(_side(tmp_path, "a.yaml", old), _side(tmp_path, "b.yaml", new))
     assert not diff.hazards
     (change,) = [c for c in diff.changes.modified().values() if c.type == RULE]
     assert not change.replacement and change.id == "ApiListenerRule"
@@ -333,14 +335,8 @@ def test_the_default_service_moving_to_a_rule_is_a_hazard(tmp_path):
     new = copy.deepcopy(old)
     new["services"]["web"]["http"]["rewrite"] = {"host": {"regex": "^(.*)$", "replace": "web.internal"}}
 
-    def side(name: str, data: dict) -> templates.TemplateSet:
-        (tmp_path / name).write_text(yaml.safe_dump(data))
-        found, problems = templates.from_spec(str(tmp_path / name))
-        assert found is not None, problems
-        return found
-
-    diff = compute(side("a.yaml", old), side("b.yaml", new))
+    diff = compute(_side(tmp_path, "a.yaml", old), _side(tmp_path, "b.yaml", new))
     assert [(h.kind, h.id) for h in diff.hazards] == [("default-moved", "HttpsListener")]
     assert "WebListenerRule" in diff.hazards[0].message
-    back = compute(side("c.yaml", new), side("d.yaml", old))         # the rule goes in cleanup: no gap
+    back = compute(_side(tmp_path, "c.yaml", new), _side(tmp_path, "d.yaml", old))         # the rule goes in cleanup: no gap
     assert not [h for h in back.hazards if h.kind == "default-moved"]
