@@ -162,6 +162,7 @@ def _network(net: m.Network, layout: Any) -> m.Network:
 def record(app: m.App) -> dict[str, Any]:
     """What the next compile needs to keep every service where it is (the lock's data)."""
     services = {}
+    first = albs.first(app)
     for s in sorted(app.services, key=lambda s: s.name):
         entry: dict[str, Any] = {"key": s.key, "stack": s.group}
         if s.http and s.http.assigned:
@@ -181,14 +182,14 @@ def record(app: m.App) -> dict[str, Any]:
             entry["identity"] = s.identity
         if job_placement.access_points(s):
             entry["access_points"] = job_placement.access_points(s)
-        if s.http and s.http.load_balancer != albs.first(app):
+        if s.http and s.http.load_balancer != first:
             entry["load_balancer"] = s.http.load_balancer   # on the first ALB: no field (as before)
         services[s.name] = entry
     out: dict[str, Any] = {"services": services}
     if app.jobs:
         out["jobs"] = job_placement.record(app)
-    if albs.first(app):
-        out["first_load_balancer"] = albs.first(app)
+    if first:
+        out["first_load_balancer"] = first
     if app.uses_namespace:
         out["namespace"] = True
     if app.retired_queues:
