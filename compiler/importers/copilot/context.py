@@ -11,7 +11,6 @@ DEFAULT_CARRIED = "FC502"  # Copilot's default differs from ours: written out ex
 SKIPPED = "FC503"          # a workload type that is not a Fargate workload here
 RENAMED = "FC504"          # a name changed to fit our spec's name rules
 UNREADABLE = "FC500"       # the workspace or a manifest cannot be read (an error)
-REFUSED = "FC505"          # a service the spec cannot express without widening its access: not imported
 # The same, for reports that describe each code (SARIF rules).
 CODES = {
     UNREADABLE: "the Copilot workspace or a manifest cannot be read",
@@ -19,7 +18,6 @@ CODES = {
     DEFAULT_CARRIED: "a Copilot default that differs from ours, written out explicitly",
     SKIPPED: "a Copilot workload type that is not a Fargate workload here: skipped",
     RENAMED: "a name changed to fit the spec's name rules",
-    REFUSED: "a service the spec cannot express without widening who may reach it: not imported (an error)",
 }
 
 
