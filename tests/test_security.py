@@ -583,6 +583,27 @@ def test_port_80_skip_says_whether_it_redirects():
     assert reason({**anywhere, "https": HTTPS}).endswith("port 80, which only redirects to HTTPS")
 
 
+def test_each_albs_skips_name_the_keys_of_that_alb():
+    """Under `load_balancers`, a skip names load_balancers.<name>.<key>, the key that chose it."""
+    spec = {"app": "shop", "load_balancers": {
+        "public": {"access_logs": False},
+        "edge": {"access_logs": False, "allowed_cidrs": ["0.0.0.0/0"],
+                 "https": {**HTTPS, "ssl_policy": "ELBSecurityPolicy-TLS13-1-1-2021-06"}}},
+        "services": {name: {"image": f"{ECR}/{name}:1", "port": 80,
+                            "http": {"path": "/", "load_balancer": lb}}
+                     for name, lb in (("web", "public"), ("api", "edge"))}}
+    tpl = alb.build(model_of(spec)).to_dict()
+    comments = {(lid, s["id"]): s["comment"] for lid, r in tpl["Resources"].items()
+                for s in (r.get("Metadata") or {}).get("checkov", {}).get("skip", [])}
+    keys = {found: comment.split(": ", 1)[1].split(" ", 1)[0] for found, comment in comments.items()}
+    assert keys == {
+        ("LoadBalancer", "CKV_AWS_91"): "load_balancers.public.access_logs:",
+        ("EdgeLoadBalancer", "CKV_AWS_91"): "load_balancers.edge.access_logs:",
+        ("EdgeAlbSecurityGroup", "CKV_AWS_260"): "load_balancers.edge.allowed_cidrs",
+        ("EdgeHttpsListener", "CKV_AWS_103"): "load_balancers.edge.https.ssl_policy",
+    }
+
+
 def test_every_log_group_skips_only_the_customer_managed_key():
     app = model_of({"app": "shop", "services": {"web": {"image": f"{ECR}/web:1", "port": 80}}})
     groups = [r for t in (network.build(app), *(t for _, t in services.build(app)))

@@ -67,11 +67,11 @@ LOG_BUCKET_ACCESS_LOGS = Skip(
     "log bucket needs yet another bucket",
 )
 
-NO_ACCESS_LOGS = Skip(
-    "CKV_AWS_91",
-    "access logs off: load_balancer.access_logs: false in the spec; true stores them in an "
-    "S3 bucket, which is billed",
-)
+
+
+def _key(lb: m.LoadBalancer) -> str:
+    """Where the spec wrote this ALB's settings: load_balancer, or load_balancers.<name>."""
+    return ".".join(lb.spec_path)
 
 
 def http_listener(lb: m.LoadBalancer) -> tuple[Skip, ...]:
@@ -87,13 +87,19 @@ def https_listener(lb: m.LoadBalancer) -> tuple[Skip, ...]:
     oldest = SSL_POLICIES[policy]  # FC216 rejects any other name before anything is built
     if oldest not in LEGACY_TLS:
         return ()
-    reason = f"legacy TLS: load_balancer.https.ssl_policy is {policy}, which accepts TLS {oldest}"
+    reason = f"legacy TLS: {_key(lb)}.https.ssl_policy is {policy}, which accepts TLS {oldest}"
     return (Skip("CKV_AWS_103", reason),)
 
 
 def load_balancer(lb: m.LoadBalancer) -> tuple[Skip, ...]:
     """Only an explicit `access_logs: false` is an opt-out; the default (off) is reported."""
-    return (NO_ACCESS_LOGS,) if lb.access_logs is None and "access_logs" in lb.written else ()
+    if lb.access_logs is not None or "access_logs" not in lb.written:
+        return ()
+    return (Skip(
+        "CKV_AWS_91",
+        f"access logs off: {_key(lb)}.access_logs: false in the spec; true stores them in an "
+        "S3 bucket, which is billed",
+    ),)
 
 
 def alb_security_group(lb: m.LoadBalancer) -> tuple[Skip, ...]:
@@ -104,7 +110,7 @@ def alb_security_group(lb: m.LoadBalancer) -> tuple[Skip, ...]:
     what = "only redirects to HTTPS" if lb.https else "serves plain HTTP"
     return (Skip(
         "CKV_AWS_260",
-        "public listener: load_balancer.allowed_cidrs in the spec admits 0.0.0.0/0 on the HTTP "
+        f"public listener: {_key(lb)}.allowed_cidrs in the spec admits 0.0.0.0/0 on the HTTP "
         f"listener's port 80, which {what}",
     ),)
 
