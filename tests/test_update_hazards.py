@@ -16,7 +16,7 @@ from compiler.diff import compute
 from compiler.diff.templates import from_directory
 from compiler.state import lockfile
 from tests.test_diff import side
-from tests.test_updates import BASE, ECR, Workspace, messaging
+from tests.test_updates import BASE, Workspace, messaging
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -170,6 +170,23 @@ def test_a_worker_renamed_with_renamed_from_keeps_its_queues_and_subscription(tm
     del new["services"]["consumer"]["renamed_from"]
     again = ws.compile(new)
     assert diff.compute(from_directory(str(after)), from_directory(str(again))).changes.stacks["messaging.json"].empty()
+
+
+def test_a_worker_renamed_with_renamed_from_keeps_its_scaling_on_the_queue(tmp_path):
+    """Its queue-backlog policy, wake-up policy and alarm keep their logical IDs and names: no
+    scaling resource is added, removed or replaced by the rename (the tags and the alarm's
+    description take the new name, in place)."""
+    scaled = {"count": {"range": "0-10", "queue_delay": {"acceptable_latency": "5m",
+                                                         "msg_processing_time": "2s"}}}
+    new = renamed_worker(messaging(**scaled))
+    new["services"]["consumer"]["renamed_from"] = "worker"
+    result = edit(tmp_path, messaging(**scaled), new)
+    scaling = ("QueueScaling", "QueueWakeUp", "ScalableTarget")
+    touched = {(i, how) for s in result.changes.stacks.values()
+               for how, ids in (("added", s.added), ("removed", s.removed),
+                                ("replaced", [m.id for m in s.modified if m.replacement])) for i in ids
+               if any(i.endswith(suffix) or suffix + "Alarm" in i for suffix in scaling)}
+    assert touched == set()
 
 
 def test_a_service_renamed_with_renamed_from_keeps_its_priority(tmp_path):

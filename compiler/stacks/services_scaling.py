@@ -54,7 +54,7 @@ def autoscaling(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Servic
                                               wire(f"{pid}TargetGroupFullName")])
         t.add_resource(aas.ScalingPolicy(
             pid + suffix,
-            PolicyName=naming.shorten(f"{app.stack_name}-{svc.name}-{suffix}", 256),
+            PolicyName=_policy_name(app, svc, suffix),
             PolicyType="TargetTrackingScaling",
             ScalingTargetId=Ref(target),
             TargetTrackingScalingPolicyConfiguration=aas.TargetTrackingScalingPolicyConfiguration(
@@ -109,7 +109,7 @@ def _queue_scaling(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Ser
     and, when the range starts at 0, a wake-up: an alarm on "messages wait, no task runs"
     that adds one task (target tracking computes from the running count, so it never
     leaves zero on its own)."""
-    pid = naming.pascal(svc.name)
+    pid = svc.key  # as the scalable target's: a rename with renamed_from keeps these IDs
     queue = svc.scaling.queue
     metrics = _queue_metrics(wire, svc, service, aas.TargetTrackingMetricDataQuery,
                              aas.TargetTrackingMetricStat, aas.TargetTrackingMetric,
@@ -120,7 +120,7 @@ def _queue_scaling(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Ser
     ))
     t.add_resource(aas.ScalingPolicy(
         pid + QUEUE_SCALING,
-        PolicyName=naming.shorten(f"{app.stack_name}-{svc.name}-{QUEUE_SCALING}", 256),
+        PolicyName=_policy_name(app, svc, QUEUE_SCALING),
         PolicyType="TargetTrackingScaling",
         ScalingTargetId=Ref(target),
         TargetTrackingScalingPolicyConfiguration=aas.TargetTrackingScalingPolicyConfiguration(
@@ -134,7 +134,7 @@ def _queue_scaling(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Ser
         return
     wake_up = t.add_resource(aas.ScalingPolicy(
         pid + QUEUE_WAKE_UP,
-        PolicyName=naming.shorten(f"{app.stack_name}-{svc.name}-{QUEUE_WAKE_UP}", 256),
+        PolicyName=_policy_name(app, svc, QUEUE_WAKE_UP),
         PolicyType="StepScaling",
         ScalingTargetId=Ref(target),
         StepScalingPolicyConfiguration=aas.StepScalingPolicyConfiguration(
@@ -163,6 +163,12 @@ def _queue_scaling(app: m.App, t: Template, wire: Callable[..., Any], svc: m.Ser
         AlarmActions=[Ref(wake_up)],
         Tags=svc_tags,
     ))
+
+
+def _policy_name(app: m.App, svc: m.Service, suffix: str) -> str:
+    """A scaling policy's name (a change replaces the policy): after the name the service's
+    resources keep (its identity, which a rename with renamed_from does not change)."""
+    return naming.shorten(f"{app.stack_name}-{svc.identity or svc.name}-{suffix}", 256)
 
 
 def _scheduled_actions(svc: m.Service) -> dict[str, Any]:
