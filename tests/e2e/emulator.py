@@ -22,11 +22,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import subprocess
-import sys
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import aws_cli
 
 from compiler.stacks.iam import partition_of  # the same partition rule the templates are built with
 
@@ -89,11 +89,11 @@ class Emulator:
         return env
 
     def aws(self, *args: str, cwd: Path | None = None) -> str:
-        """Run the real AWS CLI (awscli from PyPI) against the emulator; its stdout."""
-        done = subprocess.run(
-            [sys.executable, "-m", "awscli", *args], env=self.env(), cwd=cwd,
-            capture_output=True, text=True, timeout=300,
-        )
+        """Run the real AWS CLI (awscli from PyPI) against the emulator; its stdout.
+
+        Each command is a process of its own, forked from a zygote that imported awscli
+        once (aws_cli.py), with this environment and working directory."""
+        done = aws_cli.run(list(args), env=self.env(), cwd=cwd, timeout=300)
         if done.returncode != 0:
             raise CommandFailed(
                 f"aws {' '.join(args)} exited {done.returncode}\n"
