@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import urllib.request
 from dataclasses import dataclass, field
@@ -108,14 +109,7 @@ class Emulator:
         return self._clients[service]
 
     def _new_client(self, service: str):
-        import boto3
-
-        session = boto3.session.Session(
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
-            region_name=self.region,
-        )
+        session = _session(self.region)
         from botocore.config import Config
 
         endpoint = self.s3_endpoint if service == "s3" else self.endpoint
@@ -252,6 +246,21 @@ class Emulator:
         with opener.open(request, timeout=30) as response:
             assert response.status == 200
         _drop_reset_backends()
+
+
+@functools.cache
+def _session(region: str):
+    """One boto3 session per Region for the whole run: a session loads botocore's endpoint
+    data and each service model once, for every client made from it (a new session per
+    client loaded them again, and every Emulator.in_region copy makes its clients anew)."""
+    import boto3
+
+    return boto3.session.Session(
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        region_name=region,
+    )
 
 
 def _drop_reset_backends() -> None:
