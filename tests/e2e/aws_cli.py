@@ -12,8 +12,10 @@ imports are shared: every session, config file, credential and model is made and
 in the child, from its own environment.
 
 Each command's CPU seconds are those of the child (os.wait4), reported back with its
-exit code: the child is the zygote's, not the test process's, so resource.RUSAGE_CHILDREN
-of the test process does not see them; `cpu_seconds()` totals them.
+exit code. The child is the zygote's, not the test process's: resource.RUSAGE_CHILDREN of
+the test process counts them only once the zygote is reaped (stop(), which the emulator
+fixture calls when it ends); until then `unreaped_cpu_seconds()` totals them
+(bench/testcost.py adds it to a test's children).
 
 `FC_E2E_AWS_CLI=subprocess` runs every command as a plain `python -m awscli` subprocess
 instead (to compare the two). Where os.fork does not exist, that is the only way.
@@ -77,8 +79,9 @@ def run(args: list[str], env: dict[str, str], cwd: Path | None, timeout: float) 
     return _ZYGOTE.run(args, env, cwd, timeout)
 
 
-def cpu_seconds() -> float:
-    """CPU seconds (user + system) of every command the zygote has run in this process."""
+def unreaped_cpu_seconds() -> float:
+    """CPU seconds (user + system) of the commands the running zygote has run: not yet in
+    this process's RUSAGE_CHILDREN (they are once stop() has reaped the zygote; 0 then)."""
     return _ZYGOTE.cpu
 
 
@@ -101,8 +104,11 @@ class _Zygote:
             request = {"args": list(args), "env": env, "cwd": str(cwd) if cwd else os.getcwd(), **streams}
             process.stdin.write(json.dumps(request).encode() + b"\n")
             process.stdin.flush()
-            child = self._reply(time.monotonic() + 60, None)["pid"]
-            done = self._reply(time.monotonic() + timeout, child)
+            started = time.monotonic()
+            forked = self._reply(started + timeout, None)
+            done = forked and self._reply(started + timeout, forked["pid"])
+            if done is None:
+                raise subprocess.TimeoutExpired([sys.executable, "-m", "awscli", *args], timeout)
             self.cpu += done["cpu"]
             encoding = locale.getpreferredencoding(False)    # what subprocess.run(text=True) decodes with
             with open(streams["stdout"], encoding=encoding) as stdout, \
@@ -118,22 +124,21 @@ class _Zygote:
             self._pending = b""
         return self._process
 
-    def _reply(self, deadline: float, child: int | None) -> dict:
+    def _reply(self, deadline: float, child: int | None) -> dict | None:
         """The zygote's next line, read from the pipe itself (a buffered reader could hold
-        a line that select() would then wait for in vain)."""
+        a line that select() would then wait for in vain); None past the deadline, when
+        the child (if started) is killed and the zygote ended."""
         process = self._process
         while b"\n" not in self._pending:
-            remaining = deadline - time.monotonic()
-            ready, _, _ = select.select([process.stdout], [], [], max(remaining, 0))
+            ready, _, _ = select.select([process.stdout], [], [], max(deadline - time.monotonic(), 0))
             if not ready:
                 if child is not None:
                     os.kill(child, signal.SIGKILL)
                 self._end()
-                raise subprocess.TimeoutExpired(["aws"], remaining)
+                return None
             chunk = os.read(process.stdout.fileno(), 65536)
             if not chunk:
-                code = process.wait()
-                self._process = None
+                code = self._end()
                 raise RuntimeError(f"the AWS CLI zygote ended (exit code {code})")
             self._pending += chunk
         line, self._pending = self._pending.split(b"\n", 1)
@@ -143,13 +148,16 @@ class _Zygote:
         with self._lock:
             self._end()
 
-    def _end(self) -> None:
-        """Close the zygote's input (it exits when it has reaped its child) and wait for it."""
-        if self._process is not None:
-            self._process.stdin.close()
-            self._process.wait(timeout=60)
-            self._process.stdout.close()
-            self._process = None
+    def _end(self) -> int | None:
+        """Close the zygote's input (it exits once its child, if any, has ended) and reap it."""
+        if self._process is None:
+            return None
+        self._process.stdin.close()
+        code = self._process.wait(timeout=60)
+        self._process.stdout.close()
+        self._process = None
+        self.cpu = 0.0              # now in RUSAGE_CHILDREN, with the zygote's own
+        return code
 
 
 _ZYGOTE = _Zygote()
