@@ -3,8 +3,9 @@
 As a pytest plugin (bench/ on PYTHONPATH), every test process (each xdist worker) appends
 one line per test phase to TESTCOST_OUT (JSON lines): the test, its phase (setup, call,
 teardown: a module fixture's cost lands in its first test's setup), the wall seconds, the
-CPU seconds of the process itself and of the children it waited for (checkov, the AWS
-CLI, lint pools), and the process's RSS after it:
+CPU seconds of the process itself and of the children it waited for (checkov, lint pools,
+`compiler deploy`; the e2e tests' AWS CLI commands, which a zygote forks, as it reports
+them: tests/e2e/aws_cli.py), and the process's RSS after it:
 
     TESTCOST_OUT=/tmp/cost.jsonl PYTHONPATH=.:bench python -m pytest -p testcost
     python bench/testcost.py /tmp/cost.jsonl          # per file, most CPU first

@@ -5,7 +5,8 @@ free port of the loopback interface only, stopped when the session ends. Each
 deployment starts from an empty emulator (POST /moto-api/reset).
 
 Everything that talks to "AWS" is pointed at it:
-- the real AWS CLI runs as a subprocess with fake credentials, a throwaway
+- the real AWS CLI runs as a process of its own (forked from a zygote that
+  imported it once: aws_cli.py) with fake credentials, a throwaway
   config file (path-style S3 addressing) and AWS_ENDPOINT_URL /
   AWS_ENDPOINT_URL_S3; an unreachable proxy catches any request that would
   still leave the machine, and the instance metadata service is off;
