@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+import aws_cli
 import moto_compat
 from emulator import REGION, Emulator
 
@@ -29,10 +30,14 @@ def emulator(tmp_path_factory) -> Emulator:
         # A spec may name a Region newer than moto's list (its zones then come from
         # the spec, see prerequisites.py); moto reads this at every request.
         env.setenv("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+        # No spec runs an EC2 instance (Fargate only), so no EC2 backend needs moto's ~1300
+        # default AMIs, which it would otherwise load at every reset (~0.1 CPU s each).
+        env.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
         server.start()
         host, port = server.get_host_and_port()
         assert host == "127.0.0.1"
         try:
             yield Emulator(port=port, config_dir=config_dir)
         finally:
+            aws_cli.stop()      # reaped here, so its commands' CPU counts in this process's children
             server.stop()

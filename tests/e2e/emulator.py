@@ -5,7 +5,8 @@ free port of the loopback interface only, stopped when the session ends. Each
 deployment starts from an empty emulator (POST /moto-api/reset).
 
 Everything that talks to "AWS" is pointed at it:
-- the real AWS CLI runs as a subprocess with fake credentials, a throwaway
+- the real AWS CLI runs as a process of its own (forked from a zygote that
+  imported it once: aws_cli.py) with fake credentials, a throwaway
   config file (path-style S3 addressing) and AWS_ENDPOINT_URL /
   AWS_ENDPOINT_URL_S3; an unreachable proxy catches any request that would
   still leave the machine, and the instance metadata service is off;
@@ -21,12 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
-import subprocess
-import sys
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import aws_cli
 
 from compiler.stacks.iam import partition_of  # the same partition rule the templates are built with
 
@@ -89,11 +91,11 @@ class Emulator:
         return env
 
     def aws(self, *args: str, cwd: Path | None = None) -> str:
-        """Run the real AWS CLI (awscli from PyPI) against the emulator; its stdout."""
-        done = subprocess.run(
-            [sys.executable, "-m", "awscli", *args], env=self.env(), cwd=cwd,
-            capture_output=True, text=True, timeout=300,
-        )
+        """Run the real AWS CLI (awscli from PyPI) against the emulator; its stdout.
+
+        Each command is a process of its own, forked from a zygote that imported awscli
+        once (aws_cli.py), with this environment and working directory."""
+        done = aws_cli.run(list(args), env=self.env(), cwd=cwd, timeout=300)
         if done.returncode != 0:
             raise CommandFailed(
                 f"aws {' '.join(args)} exited {done.returncode}\n"
@@ -108,14 +110,7 @@ class Emulator:
         return self._clients[service]
 
     def _new_client(self, service: str):
-        import boto3
-
-        session = boto3.session.Session(
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
-            region_name=self.region,
-        )
+        session = _session(self.region)
         from botocore.config import Config
 
         endpoint = self.s3_endpoint if service == "s3" else self.endpoint
@@ -252,6 +247,21 @@ class Emulator:
         with opener.open(request, timeout=30) as response:
             assert response.status == 200
         _drop_reset_backends()
+
+
+@functools.cache
+def _session(region: str):
+    """One boto3 session per Region for the whole run: a session loads botocore's endpoint
+    data and each service model once, for every client made from it (a new session per
+    client loaded them again, and every Emulator.in_region copy makes its clients anew)."""
+    import boto3
+
+    return boto3.session.Session(
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        region_name=region,
+    )
 
 
 def _drop_reset_backends() -> None:

@@ -21,6 +21,7 @@ from .base import wrap
 # AWS managed policy newer than that copy gets an empty stand-in (it exists on
 # AWS, and what a policy allows is not something the emulator evaluates).
 def role() -> None:
+    import functools
     import json
     import re
 
@@ -30,11 +31,17 @@ def role() -> None:
 
     aws_policy = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy(?P<path>/(?:.*/)?)(?P<name>[^/]+)$")
 
+    @functools.cache
+    def aws_managed_policy(name: str) -> dict | None:
+        # moto's copy of the list is one JSON text of ~1,600 policies (4.7 MB): parsed once per
+        # policy a template attaches (a handful), not once per role; read only
+        return json.loads(aws_managed_policies_data).get(name)
+
     def load_aws_managed(backend: Any, arn: str) -> None:
         found = aws_policy.match(arn)
         if not found or arn in backend.managed_policies:
             return
-        known = json.loads(aws_managed_policies_data).get(found["name"])
+        known = aws_managed_policy(found["name"])
         if known is None or known.get("Path", "/") != found["path"]:
             known = {"Path": found["path"], "DefaultVersionId": "v1",
                      "Document": {"Version": "2012-10-17", "Statement": []},
