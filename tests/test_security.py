@@ -167,10 +167,11 @@ def _strip_skips(source: Path, target: Path) -> None:
 
 def _start_scan(directory: Path) -> subprocess.Popen:
     # In one process: checkov forks a worker per core by default (~100 MB each), and the
-    # cores are already busy with pytest-xdist's workers.
+    # cores are already busy with pytest-xdist's workers. --compact: no code block in each
+    # result (the report is 4 MB instead of 22, ~1 CPU s less a scan; nothing here reads them).
     return subprocess.Popen(
         [*checkov_command(), "-d", str(directory), "--framework", "cloudformation",
-         "--skip-download", "-o", "json"],
+         "--skip-download", "--compact", "-o", "json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "CHECKOV_PARALLELIZATION_TYPE": "none"},
     )
