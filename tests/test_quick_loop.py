@@ -34,6 +34,7 @@ class _Selection:
 
 
 def _collect(marker: str) -> _Selection:
+    """The tests a run with `-m MARKER` selects: the project's settings, none of this run's."""
     selection = _Selection()
     path = list(sys.path)
     try:
@@ -50,7 +51,8 @@ def _file(nodeid: str) -> str:
     return nodeid.split("::")[0]
 
 
-def test_the_quick_loop_keeps_a_test_of_every_file_but_the_entirely_slow_ones():
+def test_the_quick_loop_keeps_a_test_of_every_file_but_the_entirely_slow_ones(monkeypatch):
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     quick = _collect(QUICK)
     files = {path.relative_to(ROOT).as_posix() for path in (ROOT / "tests").rglob("test_*.py")
              if "e2e" not in path.relative_to(ROOT / "tests").parts}
