@@ -3,7 +3,8 @@
 - The lint cache goes to a temporary directory of this run (shared by its xdist
   workers), so every test run really runs cfn-lint once per template content.
 - Every test under tests/e2e/ is marked `e2e` (deploys into the local emulator):
-  `python -m pytest -m "not e2e"` is the quick loop. Under pytest-xdist they all run on
+  `python -m pytest -m "not e2e and not slow"` is the quick loop (the costliest other
+  tests carry the `slow` mark themselves: README, "Tests"). Under pytest-xdist they all run on
   one worker (group "e2e"): the emulator is moto in the worker's process (~250 MB once
   it has served a deploy), so one worker holds it, not every worker.
 - Under pytest-xdist (`--dist loadgroup`, see pyproject.toml), the tests that share a

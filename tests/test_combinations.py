@@ -99,6 +99,7 @@ def _check(combos, tmp_path) -> tuple[list[Outcome], list[str]]:
     return outcomes, _problems(outcomes, texts)
 
 
+@pytest.mark.slow
 def test_every_fragment_alone_and_every_pair_of_the_core(tmp_path):
     combos = catalogue.singles() + catalogue.pairs(catalogue.by_name(catalogue.CORE))
     outcomes, problems = _check(combos, tmp_path)
@@ -136,6 +137,7 @@ def test_known_refusals_are_located_at_their_cause(tmp_path):
         assert expected[names] in {(e.code, e.path) for e in o.errors}, (names, [e.format() for e in o.errors])
 
 
+@pytest.mark.slow
 def test_several_and_existing_albs_meet_the_network_posture_environments_jobs_and_regions(tmp_path):
     """Issue 26's fragments with what they must meet: each pair compiles lint-clean or is
     refused with located errors (strict: the public ALB has no HTTPS; environments: prod's
@@ -163,6 +165,7 @@ def test_the_slices_make_the_whole_product_once():
 @pytest.mark.combinations
 @pytest.mark.skipif(os.environ.get("FC_COMBINATIONS") != "all",
                     reason="the whole product takes minutes: FC_COMBINATIONS=all runs it (CI does)")
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(SLICES), ids=lambda i: f"slice{i + 1}of{SLICES}")
 def test_every_pair_of_the_catalogue_and_a_sample_of_triples(index, tmp_path):
     combos = catalogue.pairs() + catalogue.triples(TRIPLES)

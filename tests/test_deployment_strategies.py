@@ -174,6 +174,7 @@ def test_scheduled_count_becomes_scheduled_actions():
          "ScalableTargetAction": {"MinCapacity": 2, "MaxCapacity": 10}}]
 
 
+@pytest.mark.slow
 def test_progressive_example_lints_clean():
     app, found = pipeline.validate(str(ROOT / "examples" / "progressive.yaml"))
     assert app is not None, [d.format() for d in found]

@@ -86,6 +86,7 @@ def test_efs_volume_on_a_job_gets_its_access_point_and_nfs_rule(tmp_path, capsys
     assert (rule["FromPort"], rule["SourceSecurityGroupId"]) == (2049, {"Fn::GetAtt": ["NightlyTaskSecurityGroup", "GroupId"]})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", ["complete", "internal-only"])
 def test_yaml_output_is_linted(tmp_path, capsys, example):
     from pathlib import Path

@@ -33,6 +33,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, currently_in_test_context, event, given, seed, settings
 from hypothesis import strategies as st
@@ -132,9 +133,12 @@ def printable(node):
     return node
 
 
+# Deferred: hypothesis-jsonschema canonicalises the whole schema when the strategy is made
+# (~4 CPU s), so only a run of this test pays for it, not every collection of the suite.
+@pytest.mark.slow
 @SETTINGS
 @seed(SEED)
-@given(data=from_schema(GENERATION_SCHEMA), clean_text=st.booleans())
+@given(data=st.deferred(lambda: from_schema(GENERATION_SCHEMA)), clean_text=st.booleans())
 def test_specs_generated_from_the_schema_compile_cleanly(data, clean_text):
     compile_and_judge(printable(data) if clean_text else data)
 
@@ -226,6 +230,7 @@ def mutate(draw, data) -> dict:
     return data
 
 
+@pytest.mark.slow
 @SETTINGS
 @seed(SEED)
 @given(name=st.sampled_from(sorted(SPECS)), data=st.data())

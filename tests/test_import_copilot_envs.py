@@ -163,6 +163,7 @@ def test_all_envs_equals_each_env_import_template_for_template(app, tmp_path):
     assert spec["environments"]["prod"]["jobs"]["report"]["schedule"] == "0 3 * * *"
 
 
+@pytest.mark.slow
 def test_all_envs_compiles_lint_clean_in_every_environment(app, tmp_path):
     code, whole, err = run(app, "--all-envs")
     assert code == 0, err

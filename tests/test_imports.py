@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _IMPORT_EACH = """\
@@ -37,6 +39,7 @@ def _modules() -> list[str]:
     return names
 
 
+@pytest.mark.slow
 def test_every_module_imports_first():
     modules = _modules()
     assert "compiler.stacks.services" in modules and "compiler.checks" in modules

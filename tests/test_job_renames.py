@@ -8,6 +8,7 @@ import copy
 import json
 import shutil
 
+import pytest
 import yaml
 
 from compiler import diff
@@ -198,6 +199,7 @@ def test_a_service_renamed_with_renamed_from_keeps_its_log_group_and_access_poin
 
 # --- with every other key ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_job_rename_keeps_identity_with_every_fragment_of_the_catalogue(tmp_path):
     """The job of the `efs-job` fragment (a managed EFS volume) beside each fragment of the
     combination catalogue, compiled, then renamed with renamed_from and compiled in place: no

@@ -32,6 +32,7 @@ def _whole(text: str) -> list[dict]:
     return lint._merge([lint.lint_text(text)])
 
 
+@pytest.mark.slow
 @GROUP
 @pytest.mark.parametrize("path", GOLDEN, ids=name_of)
 def test_shards_find_exactly_what_a_whole_run_finds(path, planted_lints):

@@ -24,6 +24,7 @@ from planted_lints import GROUP
 
 ROOT = Path(__file__).resolve().parent.parent
 
+@pytest.mark.slow
 @GROUP
 def test_a_worker_finds_exactly_what_stock_cfn_lint_finds(planted_lints):
     stock, worker, texts = planted_lints.stock, planted_lints.worker, planted_lints.texts
@@ -35,6 +36,7 @@ def test_a_worker_finds_exactly_what_stock_cfn_lint_finds(planted_lints):
     assert {"W1001", "E3002"} <= solver  # the conditions were reasoned about, the planted errors seen
 
 
+@pytest.mark.slow
 @GROUP
 def test_sympy_stays_partial_until_a_template_has_conditions(planted_lints):
     worker = planted_lints.worker

@@ -1,6 +1,7 @@
 """Properties of placement.py and routing.py, over generated routes and edit sequences.
 
-- routing.patterns_cover is exact: checked against brute force over short strings.
+- routing.patterns_cover is exact: checked against brute force over short strings, and
+  so is its shortcut (two patterns whose fixed characters clash share no string).
 - No automatically assigned priority ever lets a rule match first that covers another
   rule; only an explicit priority may (FC206 then warns).
 - Edits keep everything of the services they do not touch: key, stack, priority; and a
@@ -42,6 +43,24 @@ def test_patterns_cover_is_exact_on_short_patterns(outer, inner):
                           None)
     # Patterns of at most 4 characters: a shortest counterexample is shorter than 8.
     assert routing.patterns_cover(tuple(outer), inner) == (counterexample is None), counterexample
+
+
+@SETTINGS
+@given(a=pattern, b=pattern)
+def test_patterns_set_aside_as_clashing_share_no_string(a, b):
+    """patterns_cover sets aside an outer pattern that shares no string with the inner one:
+    whenever it judges so, brute force finds no string both match."""
+    if routing._literals_clash(routing._tokens(a), routing._tokens(b)):
+        # Patterns sharing a string share one of at most 6 characters: each character of a shortest
+        # one is read by a non-"*" token of either (at most 3 beside a "*", else a fixed length <= 4).
+        ra, rb = _regex(a), _regex(b)
+        assert [s for s in STRINGS if len(s) <= 6 and ra.match(s) and rb.match(s)] == []
+
+
+def test_clashing_literals_are_seen_from_either_end_and_by_length():
+    clash = lambda a, b: routing._literals_clash(routing._tokens(a), routing._tokens(b))
+    assert clash("/svc-001/*", "/svc-002/*") and clash("*.json", "*.yaml") and clash("/a?", "/a")
+    assert not clash("/svc-001/*", "/svc-*") and not clash("/a/*", "*/b") and not clash("/a?c", "/a*")
 
 
 def test_covers_examples():

@@ -17,6 +17,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -115,6 +116,7 @@ def assert_complete(out: Path) -> None:
         json.loads((target / name).read_text())
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(name=st.sampled_from(sorted(EXAMPLES)), data=st.data())
 def test_mutated_examples_never_crash_or_half_write(name, data):
@@ -124,6 +126,7 @@ def test_mutated_examples_never_crash_or_half_write(name, data):
     compile_bytes(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True).encode("utf-8"))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(name=st.sampled_from(sorted(EXAMPLES)), data=st.data())
 def test_mangled_example_text_never_crashes_or_half_writes(name, data):

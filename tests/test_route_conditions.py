@@ -266,6 +266,7 @@ def test_conditions_cover_is_sound(outer, inner):
 route = st.fixed_dictionaries({"path": st.sampled_from(["/*", "/api/*", "/api/v2/*", "/x"]), "c": conditions})
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(routes=st.dictionaries(st.text(alphabet="abcdef", min_size=1, max_size=4), route, min_size=1, max_size=8))
 def test_no_assigned_priority_lets_a_broader_rule_match_first(routes):

@@ -36,6 +36,7 @@ def write_spec(tmp_path, spec: dict, name: str = "spec.yaml"):
     return path
 
 
+@pytest.mark.slow
 def test_120_services_fit_the_limits_lint_clean_and_all_present(tmp_path):
     spec = big_spec(120)
     assert sum(1 for s in spec["services"].values() if "http" in s) == 90

@@ -167,10 +167,11 @@ def _strip_skips(source: Path, target: Path) -> None:
 
 def _start_scan(directory: Path) -> subprocess.Popen:
     # In one process: checkov forks a worker per core by default (~100 MB each), and the
-    # cores are already busy with pytest-xdist's workers.
+    # cores are already busy with pytest-xdist's workers. --compact: no code block in each
+    # result (the report is 4 MB instead of 22, ~1 CPU s less a scan; nothing here reads them).
     return subprocess.Popen(
         [*checkov_command(), "-d", str(directory), "--framework", "cloudformation",
-         "--skip-download", "-o", "json"],
+         "--skip-download", "--compact", "-o", "json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "CHECKOV_PARALLELIZATION_TYPE": "none"},
     )
@@ -208,6 +209,7 @@ def scans(compiled, tmp_path_factory):
     return tuple(reports)
 
 
+@pytest.mark.slow
 @needs_checkov
 def test_checkov_is_the_pinned_version():
     pin = pinned_checkov()
@@ -231,6 +233,7 @@ DEFAULT_WEAKNESSES = {
 }
 
 
+@pytest.mark.slow
 @needs_checkov
 def test_checkov_finds_only_what_defaults_leave_weak(scans):
     real, _ = scans
@@ -242,6 +245,7 @@ def test_checkov_finds_only_what_defaults_leave_weak(scans):
     assert failed == []
 
 
+@pytest.mark.slow
 @needs_checkov
 def test_every_checkov_skip_carries_a_reason(scans):
     real, _ = scans
@@ -253,6 +257,7 @@ def test_every_checkov_skip_carries_a_reason(scans):
         assert len(reason) > 30 and ":" in reason, reason  # "<opt-out>: <why>"
 
 
+@pytest.mark.slow
 @needs_checkov
 def test_every_skip_suppresses_a_real_finding_and_nothing_else(scans, compiled):
     real, bare = scans
@@ -290,6 +295,7 @@ def _is_tls_only_deny(statement: dict) -> bool:
             and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}})
 
 
+@pytest.mark.slow
 def test_no_iam_statement_has_a_wildcard_action(compiled):
     """IAM.1 / IAM.21. The one wildcard is the access-log bucket's deny of all S3
     actions over plain HTTP (S3.5): a Deny only ever takes permissions away, and it
@@ -307,6 +313,7 @@ def test_no_iam_statement_has_a_wildcard_action(compiled):
     assert seen > 50
 
 
+@pytest.mark.slow
 def test_only_the_alb_admits_the_internet_and_only_on_its_listener_ports(compiled):
     """EC2.18 / EC2.19: 0.0.0.0/0 and ::/0 only on the load balancers' listener ports (the
     ALB's, and an NLB's own, tcp or udp)."""
@@ -340,6 +347,7 @@ def test_only_the_alb_admits_the_internet_and_only_on_its_listener_ports(compile
                    for w, _ in opened)
 
 
+@pytest.mark.slow
 def test_every_security_group_rule_has_a_description(compiled):
     count = 0
     for where, _, resource in resources(
@@ -357,6 +365,7 @@ def test_every_security_group_rule_has_a_description(compiled):
     assert count > 30
 
 
+@pytest.mark.slow
 def test_every_log_group_has_a_retention(compiled):
     retention = {}
     for where, _, resource in resources(compiled, "AWS::Logs::LogGroup"):
@@ -372,6 +381,7 @@ def _in_existing_vpc(files) -> bool:
     return not any(r["Type"] == "AWS::EC2::VPC" for r in files["network.json"]["Resources"].values())
 
 
+@pytest.mark.slow
 def test_vpc_flow_logs_unless_turned_off(compiled):
     """EC2.6."""
     for name, files in compiled.apps.items():
@@ -385,6 +395,7 @@ def test_vpc_flow_logs_unless_turned_off(compiled):
             assert [(p["ResourceType"], p["ResourceId"]) for p in logs] == [("VPC", {"Ref": "Vpc"})]
 
 
+@pytest.mark.slow
 def test_no_subnet_maps_public_ips_and_the_alb_spans_two_zones(compiled):
     """EC2.15, ELB.13."""
     for name, files in compiled.apps.items():
@@ -398,6 +409,7 @@ def test_no_subnet_maps_public_ips_and_the_alb_spans_two_zones(compiled):
         assert sum(lid.startswith("Private") for lid, _ in subnets) >= 2
 
 
+@pytest.mark.slow
 def test_containers_are_unprivileged_and_log(compiled):
     """ECS.4, ECS.9, and awsvpc networking (ECS.17: no host network mode, ECS.3: no host PID)."""
     count = 0
@@ -411,6 +423,7 @@ def test_containers_are_unprivileged_and_log(compiled):
     assert count > 10
 
 
+@pytest.mark.slow
 def test_no_plain_variable_looks_like_a_credential(compiled):
     """ECS.8: FC213 refuses them in the spec; none reaches a template."""
     for where, _, resource in resources(compiled, "AWS::ECS::TaskDefinition"):
@@ -419,6 +432,7 @@ def test_no_plain_variable_looks_like_a_credential(compiled):
                 assert looks_secret(variable["Name"]) == "", (where, variable)
 
 
+@pytest.mark.slow
 def test_execution_and_task_roles_are_separate(compiled):
     for where, _, resource in resources(compiled, "AWS::ECS::TaskDefinition"):
         props = resource["Properties"]
@@ -427,6 +441,7 @@ def test_execution_and_task_roles_are_separate(compiled):
         assert execution["Fn::GetAtt"][0] != task["Fn::GetAtt"][0], where
 
 
+@pytest.mark.slow
 def test_ecs_services_run_latest_and_get_public_ips_only_in_public_subnets(compiled):
     """ECS.10, ECS.2."""
     placements = set()
@@ -440,6 +455,7 @@ def test_ecs_services_run_latest_and_get_public_ips_only_in_public_subnets(compi
     assert placements == {True, False}
 
 
+@pytest.mark.slow
 def test_clusters_have_container_insights(compiled):
     """ECS.12."""
     clusters = list(resources(compiled, "AWS::ECS::Cluster"))
@@ -448,6 +464,7 @@ def test_clusters_have_container_insights(compiled):
         assert {"Name": "containerInsights", "Value": "enabled"} in resource["Properties"]["ClusterSettings"]
 
 
+@pytest.mark.slow
 def test_load_balancers_drop_invalid_headers_with_strictest_desync_mitigation(compiled):
     """ELB.4, ELB.12."""
     lbs = [r for r in resources(compiled, "AWS::ElasticLoadBalancingV2::LoadBalancer")
@@ -460,6 +477,7 @@ def test_load_balancers_drop_invalid_headers_with_strictest_desync_mitigation(co
         assert attributes["routing.http.desync_mitigation_mode"] == "strictest", where
 
 
+@pytest.mark.slow
 def test_with_https_port_80_only_redirects_under_a_modern_tls_policy(compiled):
     """ELB.1, ELB.17 (a legacy policy only when the spec names one, and then skipped with why)."""
     for where, tpl in templates(compiled):
@@ -513,6 +531,7 @@ def _keys(value, wanted: set[str]):
             yield from _keys(inner, wanted)
 
 
+@pytest.mark.slow
 def test_the_default_vpc_security_group_is_never_attached(compiled):
     """Anything that would fall back to the VPC's default SG names its own groups instead."""
     users = 0

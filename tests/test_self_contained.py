@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # a collection of the whole suite in a copy (~10 CPU s)
 
 
 def repository_files() -> list[str] | None:

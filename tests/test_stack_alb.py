@@ -477,6 +477,7 @@ LINT_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(LINT_CASES))
 def test_cfn_lint_clean(case):
     kw = dict(LINT_CASES[case])

@@ -148,6 +148,7 @@ def test_deterministic():
     assert json.dumps(build(["ssm", "s3", "logs"])) == json.dumps(build(["logs", "s3", "ssm"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("eps", [["s3"], ["logs"], ["dynamodb", "s3", *ALL_INTERFACE]])
 def test_cfn_lint_clean(eps):
     matches = cfnlint.api.lint(

@@ -240,6 +240,7 @@ def test_deterministic():
     {"vpc": {"azs": 3}, "nat": "per_az", "flow_logs": {"traffic": "ACCEPT", "retention_days": 7}},
     {"vpc": {"cidr": "10.10.0.0/20", "zones": ["us-east-1a", "us-east-1b", "us-east-1d"]}},
 ])
+@pytest.mark.slow
 def test_cfn_lint_clean(net):
     matches = lint(build(**net))
     assert [(m.rule.id, m.message) for m in matches] == []

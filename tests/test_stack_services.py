@@ -179,6 +179,7 @@ def test_thirty_worst_case_services_fit_well_under_the_limits():
     assert len(of_type(tpl, "AWS::EC2::SecurityGroupIngress")) == 90   # NFS, from the ALB, from the services
 
 
+@pytest.mark.slow
 def test_worst_case_overflow_stack_is_lint_clean():
     tpls = built(worst_case_spec(services.SERVICES_PER_STACK + 1))
     assert list(tpls) == ["services", "services-2"]
@@ -559,6 +560,7 @@ LINT_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(LINT_CASES))
 def test_cfn_lint_clean(case):
     spec, kw = LINT_CASES[case]

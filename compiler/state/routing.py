@@ -28,6 +28,7 @@ BAND_LENGTHS = 32
 BANDS = 2 * BAND_LENGTHS  # with hosts, then without
 
 
+@lru_cache(maxsize=8192)
 def _tokens(pattern: str) -> tuple[str, ...]:
     out: list[str] = []
     for c in pattern:
@@ -65,11 +66,36 @@ def _step(tokens: tuple[str, ...], states: frozenset[int], char: str) -> frozens
 OTHER = "\0"
 
 
+def _literals_clash(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether patterns `a` and `b` match no string in common, judged from what they fix
+    alone: a character both fix at the same place from the start (before their first `*`)
+    or from the end (after their last `*`), or lengths no string can have for both."""
+    for x, y in zip(a, b):  # from the start, up to either's first "*"
+        if x == "*" or y == "*":
+            break
+        if x != y and x != "?" and y != "?":
+            return True
+    for x, y in zip(reversed(a), reversed(b)):  # from the end, back to either's last "*"
+        if x == "*" or y == "*":
+            break
+        if x != y and x != "?" and y != "?":
+            return True
+    shortest_a, shortest_b = len(a) - a.count("*"), len(b) - b.count("*")
+    return ("*" not in a and shortest_b > len(a)) or ("*" not in b and shortest_a > len(b))
+
+
 @lru_cache(maxsize=4096)
 def patterns_cover(outer: tuple[str, ...], inner: str) -> bool:
     """Whether every string `inner` matches is matched by one of the `outer` patterns."""
     a = _tokens(inner)
-    bs = [_tokens(p) for p in outer]
+    # An outer pattern sharing no string with `inner` cannot help to cover it: set aside
+    # (the answer is the same without it), so routes of distinct literal prefixes, most
+    # pairs of an app's routes, need no automaton search.
+    bs = [b for b in map(_tokens, outer) if not _literals_clash(a, b)]
+    if not bs:
+        return False  # every pattern matches at least one string
+    if a in bs or ("*",) in bs:
+        return True
     alphabet = sorted({c for t in [a, *bs] for c in t if c not in "*?"}) + [OTHER]
     start = (_closure(a, {0}), tuple(_closure(b, {0}) for b in bs))
     seen = {start}

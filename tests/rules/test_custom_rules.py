@@ -193,6 +193,7 @@ def _at_the_limits(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", _builds() + ["scale-120", "at-the-limits"], ids=str)
 def test_every_compiled_template_passes_our_rules(spec, tmp_path, ours):
     """Warnings included: the compile itself fails only on our errors (exit 3)."""
