@@ -220,6 +220,8 @@ def mutate(draw, data) -> dict:
             present = [k for k in optional if k in node]
             if present:
                 del node[draw(st.sampled_from(present))]
+    elif not data.get("services"):
+        pass  # a jobs-only app (or one a mutation left without services): no service to copy or wire
     elif kind == "service":
         name = draw(st.from_regex(r"\A[a-z][a-z0-9]{0,9}\Z"))
         data["services"].setdefault(name, draw(values_for(schema_at(("services", next(iter(data["services"]))), data))))
