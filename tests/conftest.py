@@ -5,7 +5,9 @@
 - Every test under tests/e2e/ is marked `e2e` (deploys into the local emulator):
   `python -m pytest -m "not e2e"` is the quick loop. Under pytest-xdist they all run on
   one worker (group "e2e"): the emulator is moto in the worker's process (~250 MB once
-  it has served a deploy), so one worker holds it, not every worker.
+  it has served a deploy), so one worker holds it, not every worker. The tests that
+  start a big process (checkov, a collection of the suite: BEFORE_E2E) join that group
+  and run first in it, before moto is loaded, rather than beside it on the other worker.
 - Under pytest-xdist (`--dist loadgroup`, see pyproject.toml), the tests that share a
   module- or session-scoped fixture of their own module run on one worker, so that
   fixture (a deploy, checkov over every example, the Copilot corpus imported) is built
@@ -23,7 +25,13 @@ import pytest
 
 import planted_lints as planted
 
-E2E = Path(__file__).resolve().parent / "e2e"
+TESTS = Path(__file__).resolve().parent
+E2E = TESTS / "e2e"
+# Tests that start a process of a few hundred MB: checkov (~300 MB) and a collection of the
+# whole suite (~140 MB). They run first on the e2e worker (group "e2e"), before its first
+# deploy loads moto there (~400 MB more), not on the other worker beside it: together they
+# took the suite's summed peak over 1 GB.
+BEFORE_E2E = {TESTS / "test_security.py", TESTS / "test_self_contained.py"}
 SHARED_SCOPES = {"module", "session", "package"}
 
 
@@ -79,7 +87,10 @@ def _shared_fixture_group(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: Path(str(item.path)).resolve() not in BEFORE_E2E)  # stable: first, same order
     for item in items:
+        if Path(str(item.path)).resolve() in BEFORE_E2E:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
         if E2E in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
             if not item.get_closest_marker("xdist_group"):
