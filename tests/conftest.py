@@ -6,7 +6,9 @@
   `python -m pytest -m "not e2e and not slow"` is the quick loop (the costliest other
   tests carry the `slow` mark themselves: README, "Tests"). Under pytest-xdist they all run on
   one worker (group "e2e"): the emulator is moto in the worker's process (~250 MB once
-  it has served a deploy), so one worker holds it, not every worker.
+  it has served a deploy), so one worker holds it, not every worker. The tests that
+  start a big process (checkov, a collection of the suite: BEFORE_E2E) join that group
+  and run first in it, before moto is loaded, rather than beside it on the other worker.
 - Under pytest-xdist (`--dist loadgroup`, see pyproject.toml), the tests that share a
   module- or session-scoped fixture of their own module run on one worker, so that
   fixture (a deploy, checkov over every example, the Copilot corpus imported) is built
@@ -16,6 +18,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -23,7 +26,13 @@ import pytest
 
 import planted_lints as planted
 
-E2E = Path(__file__).resolve().parent / "e2e"
+TESTS = Path(__file__).resolve().parent
+E2E = TESTS / "e2e"
+# Tests that start a process of a few hundred MB: checkov (~300 MB) and a collection of the
+# whole suite (~140 MB). They run first on the e2e worker (group "e2e"), before its first
+# deploy loads moto there (~400 MB more), not on the other worker beside it: together they
+# took the suite's summed peak over 1 GB.
+BEFORE_E2E = {TESTS / "test_security.py", TESTS / "test_self_contained.py"}
 SHARED_SCOPES = {"module", "session", "package"}
 
 
@@ -50,6 +59,15 @@ def planted_lints(tmp_path_factory) -> planted.PlantedLints:
     return planted.run(tmp_path_factory.mktemp("planted-lints"))
 
 
+def pytest_collection_finish(session):
+    """What collection made (modules, test items) lives to the end of the process: gc.freeze
+    keeps the collector off it, so full collections come as often as the tests' own garbage
+    asks (a cfn-lint rule set left by each cfnlint.api.lint() call, ~55 MB, in reference
+    cycles) and cost little, instead of waiting for the heap to grow by a quarter."""
+    gc.collect()
+    gc.freeze()
+
+
 def _shared_fixture_group(item: pytest.Item) -> str | None:
     """The xdist group of a test that uses a module/session fixture defined in its own module.
     No "@" or "]" in the name: xdist reads the group as what follows the last "@" after any "]"."""
@@ -70,7 +88,10 @@ def _shared_fixture_group(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: Path(str(item.path)).resolve() not in BEFORE_E2E)  # stable: first, same order
     for item in items:
+        if Path(str(item.path)).resolve() in BEFORE_E2E:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
         if E2E in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
             if not item.get_closest_marker("xdist_group"):

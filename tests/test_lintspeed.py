@@ -63,10 +63,13 @@ def test_the_names_cfn_lint_takes_from_sympy_are_sympys_own():
     assert json.loads(done.stdout) == []
 
 
-def test_equal_inputs_get_one_validator_class_and_others_their_own():
+def test_equal_inputs_get_one_validator_class_and_others_their_own(monkeypatch):
     from cfnlint.jsonschema import validators
     from cfnlint.jsonschema._filter import FunctionFilter
 
+    # Stock cfn-lint again after this test: left in this worker, the cache would keep the
+    # rule sets that every later cfnlint.api.lint() here builds (~55 MB each, ~3 at a time).
+    monkeypatch.setattr(validators, "create", validators.create)
     lintspeed.cache_validator_classes()
     base = validators.CfnTemplateValidator({})
 

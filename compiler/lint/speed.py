@@ -134,10 +134,11 @@ def is_sympy_complete() -> bool:
     return module is None or "__getattr__" not in module.__dict__
 
 
-# Entries kept by cache_validator_classes, oldest out first. A template's lint makes ~13 and
-# its hits come from within that template; each entry keeps its inputs alive, and with them
-# the template's context: ~5 MB. Unbounded, a process that lints many templates grew without
-# end (a test worker: +350 MB over 4 lint cases of tests/test_stack_services.py).
+# Entries kept by cache_validator_classes, oldest out first. A template's lint makes ~13; our
+# one rule set per process needs ~15 in all (40 golden templates linted in one process: 15
+# entries, the process flat). Each entry keeps its inputs alive, and with them the rule set
+# whose bound methods they are: a process that builds more rule sets after prepare() (each
+# cfnlint.api.lint() call builds one, ~55 MB) keeps at most ~3 of them, not every one.
 MAX_VALIDATOR_CLASSES = 32
 
 

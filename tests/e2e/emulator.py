@@ -241,6 +241,10 @@ class Emulator:
         assert policy.arn == arn, (policy.arn, arn)
         backend.managed_policies[arn] = policy
 
+    def forget_clients(self) -> None:
+        """Drop the boto3 clients made so far (~3-7 MB each); client() makes them again."""
+        self._clients.clear()
+
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST", data=b"")
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
