@@ -488,6 +488,18 @@ def test_services_stack_over_a_megabyte_is_refused_when_measured():
     assert checks.task_size.stack_sizes(base, sizes(base), Locator("spec.yaml")) == []
 
 
+def test_task_size_counts_the_variables_the_compiler_adds():
+    """FC224 counts what the main container gets beyond the spec's text: FC_SNS_TOPIC_ARNS for
+    20 topics (~2.5 KB once deployed) and, with copilot_variables, its COPILOT_* copy and the
+    other COPILOT_* variables. 60 variables of 1 KB fit beside the first, not beside both."""
+    topics = [{"name": f"events-of-kind-{i:02d}"} for i in range(20)]
+    data = apply({(*A, "variables"): {f"V{j}": "x" * 1000 for j in range(60)},
+                  (*A, "publish"): {"topics": topics}}, BASE)
+    assert diagnose(data) == []
+    [found] = diagnose(apply({("copilot_variables",): True}, data))
+    assert (found.code, found.path) == ("FC224", "services.api.variables"), found
+
+
 def test_more_specific_route_first_is_not_shadowed():
     """/api/v2/* before /api/*, or a host rule before a hostless one: both are reachable."""
     data = apply({(*A, "http", "priority"): 20,
