@@ -139,8 +139,8 @@ def check_network_load_balancers(deployed) -> int:
         read += 1
     for group, inbound in groups.items():
         [found] = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
-        assert _rules(found["IpPermissions"]) == inbound, group
-        egress = _rules(found["IpPermissionsEgress"])
+        assert sg_rules(found["IpPermissions"]) == inbound, group
+        egress = sg_rules(found["IpPermissionsEgress"])
         # To the VPC cidr, or in an existing VPC to the group every task wears.
         target = app.network.cidr if app.network.existing is None else deployed.resource(
             network_stack.TASKS_SECURITY_GROUP, SG)
@@ -155,12 +155,15 @@ def check_network_load_balancers(deployed) -> int:
     return read
 
 
-def _rules(permissions: list[dict]) -> set[tuple]:
+def sg_rules(permissions: list[dict]) -> set[tuple]:
+    """Security group rules as (protocol, from port, to port, source or destination)."""
     found = set()
     for rule in permissions:
         key = (rule["IpProtocol"], rule.get("FromPort"), rule.get("ToPort"))
         found |= {key + (r["CidrIp"],) for r in rule.get("IpRanges", [])}
+        found |= {key + (r["CidrIpv6"],) for r in rule.get("Ipv6Ranges", [])}
         found |= {key + (r["GroupId"],) for r in rule.get("UserIdGroupPairs", [])}
+        found |= {key + (r["PrefixListId"],) for r in rule.get("PrefixListIds", [])}
     return found
 
 

@@ -45,6 +45,7 @@ from deployed import (MAX_TEMPLATE_BODY, MAX_TEMPLATE_URL_BODY, NESTED_STACK, St
 from emulator import ACCOUNT, Emulator, partition_of
 import prerequisites
 import readback_doors
+from readback_doors import sg_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 # load-balancers.yaml names an existing ALB that must be made first, with ARNs the emulator
@@ -480,8 +481,8 @@ def test_vpc_endpoints(deployed):
             GroupIds=[g["GroupId"] for g in endpoint["Groups"]]
         )["SecurityGroups"]
         source = net.cidr if net.existing is None else tasks_group
-        assert set().union(*(_rules(g["IpPermissions"]) for g in groups)) == {("tcp", 443, 443, source)}
-        assert set().union(*(_rules(g["IpPermissionsEgress"]) for g in groups)) <= {MATCHES_NOTHING}
+        assert set().union(*(sg_rules(g["IpPermissions"]) for g in groups)) == {("tcp", 443, 443, source)}
+        assert set().union(*(sg_rules(g["IpPermissionsEgress"]) for g in groups)) <= {MATCHES_NOTHING}
 
 
 def test_flow_logs(deployed):
@@ -759,18 +760,6 @@ def test_network_load_balancers(deployed):
     assert readback_doors.check_network_load_balancers(deployed) == len(deployed.app.nlb_services)
 
 
-def _rules(permissions: list[dict]) -> set[tuple]:
-    """Security group rules as (protocol, from port, to port, source or destination)."""
-    found = set()
-    for rule in permissions:
-        key = (rule["IpProtocol"], rule.get("FromPort"), rule.get("ToPort"))
-        found |= {key + (r["CidrIp"],) for r in rule.get("IpRanges", [])}
-        found |= {key + (r["CidrIpv6"],) for r in rule.get("Ipv6Ranges", [])}
-        found |= {key + (r["GroupId"],) for r in rule.get("UserIdGroupPairs", [])}
-        found |= {key + (r["PrefixListId"],) for r in rule.get("PrefixListIds", [])}
-    return found
-
-
 # The rule the templates use to replace EC2's default allow-all egress with nothing.
 MATCHES_NOTHING = ("icmp", 252, 86, "255.255.255.255/32")
 
@@ -788,7 +777,7 @@ def test_security_groups(deployed):
     if app.load_balancer:
         [alb_group] = deployed.load_balancer()["SecurityGroups"]
         [group] = ec2.describe_security_groups(GroupIds=[alb_group])["SecurityGroups"]
-        assert _rules(group["IpPermissions"]) == {
+        assert sg_rules(group["IpPermissions"]) == {
             ("tcp", port, port, cidr)
             for port in set(app.load_balancer.listener_ports) | shift_test_ports(app)
             for cidr in app.load_balancer.allowed_cidrs}
@@ -796,7 +785,7 @@ def test_security_groups(deployed):
                   for port in s.http.target_ports}
         # the rule that matches nothing keeps EC2's allow-all default away; the rules to the
         # tasks are resources of their own (AlbEgress<port>)
-        assert _rules(group["IpPermissionsEgress"]) == routed | {MATCHES_NOTHING}
+        assert sg_rules(group["IpPermissionsEgress"]) == routed | {MATCHES_NOTHING}
 
     shared = None
     for svc in app.services:
@@ -811,13 +800,13 @@ def test_security_groups(deployed):
         expected = readback_doors.task_ingress(deployed, svc, alb_group)   # the ALB's and NLB's
         if svc.connect or svc.discovery:
             expected.add(("tcp", svc.port, svc.port, shared))
-        assert _rules(group["IpPermissions"]) == expected, svc.name
-        assert _rules(group["IpPermissionsEgress"]) == {
+        assert sg_rules(group["IpPermissions"]) == expected, svc.name
+        assert sg_rules(group["IpPermissionsEgress"]) == {
             ("tcp", 443, 443, ANYWHERE), ("tcp", 0, 65535, vpc_cidr or tasks_group)}, svc.name
     if shared:
         [group] = ec2.describe_security_groups(GroupIds=[shared])["SecurityGroups"]
-        assert _rules(group["IpPermissions"]) == set()
-        assert _rules(group["IpPermissionsEgress"]) == {MATCHES_NOTHING}
+        assert sg_rules(group["IpPermissions"]) == set()
+        assert sg_rules(group["IpPermissionsEgress"]) == {MATCHES_NOTHING}
 
 
 # --- ECS -----------------------------------------------------------------------
@@ -1477,11 +1466,11 @@ def test_managed_file_system(deployed):
         assert groups == [group]
     mounting = [s for s in app.services if any(v.efs.managed for v in s.efs_volumes)]
     [found] = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
-    assert _rules(found["IpPermissions"]) == {
+    assert sg_rules(found["IpPermissions"]) == {
         ("tcp", storage_stack.NFS_PORT, storage_stack.NFS_PORT,
          deployed.resource(pascal(s.name) + tasks_stack.TASK_SECURITY_GROUP, "AWS::EC2::SecurityGroup"))
         for s in mounting}
-    assert _rules(found["IpPermissionsEgress"]) == {MATCHES_NOTHING}
+    assert sg_rules(found["IpPermissionsEgress"]) == {MATCHES_NOTHING}
 
 
 def test_custom_domains(deployed):
