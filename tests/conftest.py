@@ -88,11 +88,13 @@ def _shared_fixture_group(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: Path(str(item.path)).resolve() not in BEFORE_E2E)  # stable: first, same order
+    paths = {id(item): Path(str(item.path)).resolve() for item in items}
+    items.sort(key=lambda item: paths[id(item)] not in BEFORE_E2E)  # stable: first, same order
     for item in items:
-        if Path(str(item.path)).resolve() in BEFORE_E2E:
+        path = paths[id(item)]
+        if path in BEFORE_E2E:
             item.add_marker(pytest.mark.xdist_group("e2e"))
-        if E2E in Path(str(item.path)).resolve().parents:
+        if E2E in path.parents:
             item.add_marker(pytest.mark.e2e)
             if not item.get_closest_marker("xdist_group"):
                 item.add_marker(pytest.mark.xdist_group("e2e"))
